@@ -1,0 +1,118 @@
+//! The bridge from hyper's service to a tower service over Cello's types: request
+//! limits that need no handler, panics turned into 500s, the `Server` header.
+
+use crate::body::Body;
+use crate::config::HttpConfig;
+use crate::response::{close, plain};
+use crate::{Request, Response};
+use futures_util::FutureExt;
+use http::header::{CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
+use http::{HeaderValue, StatusCode};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::rc::Rc;
+use tower_service::Service;
+
+/// What the request-level checks and the idle timer share with one connection.
+pub(crate) struct ConnState {
+    pub(crate) in_flight: Cell<usize>,
+    pub(crate) max_body_bytes: u64,
+    pub(crate) server: HeaderValue,
+}
+
+impl ConnState {
+    pub(crate) fn new(config: &HttpConfig) -> Self {
+        ConnState {
+            in_flight: Cell::new(0),
+            max_body_bytes: config.max_body_bytes,
+            server: config.server_header.clone(),
+        }
+    }
+}
+
+/// hyper's per-connection service.
+pub(crate) struct Adapter<S> {
+    pub(crate) inner: S,
+    pub(crate) state: Rc<ConnState>,
+}
+
+struct InFlight(Rc<ConnState>);
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .set(self.0.in_flight.get().saturating_sub(1));
+    }
+}
+
+impl<S> hyper::service::Service<http::Request<hyper::body::Incoming>> for Adapter<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>>>>;
+
+    fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let state = self.state.clone();
+        state.in_flight.set(state.in_flight.get() + 1);
+        let guard = InFlight(state.clone());
+        let (parts, incoming) = req.into_parts();
+
+        if let Some(early) = reject_early(&parts, state.max_body_bytes) {
+            return Box::pin(async move {
+                let _guard = guard;
+                let mut res = early;
+                res.headers_mut().insert(SERVER, state.server.clone());
+                Ok(res)
+            });
+        }
+
+        let req = Request::from_parts(parts, Body::incoming(incoming, state.max_body_bytes));
+        let mut svc = self.inner.clone();
+        Box::pin(async move {
+            let _guard = guard;
+            let call = AssertUnwindSafe(async move {
+                std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
+                svc.call(req).await
+            });
+            let mut res = match call.catch_unwind().await {
+                Ok(Ok(res)) => res,
+                Ok(Err(never)) => match never {},
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-string panic payload".into());
+                    tracing::error!(panic = %what, "handler panicked; answered 500");
+                    plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                }
+            };
+            res.headers_mut().insert(SERVER, state.server.clone());
+            Ok(res)
+        })
+    }
+}
+
+/// Answers that need no handler: a request smuggling shape (Content-Length with
+/// Transfer-Encoding) and a declared body over the limit.
+fn reject_early(parts: &http::request::Parts, max_body: u64) -> Option<Response> {
+    let headers = &parts.headers;
+    let cl = headers.get(CONTENT_LENGTH)?;
+    if headers.contains_key(TRANSFER_ENCODING) {
+        return Some(close(plain(
+            StatusCode::BAD_REQUEST,
+            "Content-Length and Transfer-Encoding together are not allowed",
+        )));
+    }
+    let declared: u64 = cl.to_str().ok()?.trim().parse().ok()?;
+    if declared > max_body {
+        let msg = crate::error::Error::body_too_large(max_body).to_string();
+        return Some(close(plain(StatusCode::PAYLOAD_TOO_LARGE, msg)));
+    }
+    None
+}

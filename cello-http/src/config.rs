@@ -1,0 +1,47 @@
+//! Limits and timeouts, each configurable, with defaults a public server can use.
+
+use http::HeaderValue;
+use std::time::Duration;
+
+/// What one connection may ask of the server.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest request header section, in bytes (request line included). Past it: 431.
+    /// HTTP/1 reads into a buffer of this size, which hyper will not make smaller than
+    /// 8 KiB. Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Most header fields in one request. Past it: 431. Default 100.
+    pub max_headers: usize,
+    /// Largest request body, in bytes, checked while the body streams in. Past it: 413.
+    /// Default 1 MiB.
+    pub max_body_bytes: u64,
+    /// A client must send the whole header section within this time, or the connection
+    /// is closed. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// An idle keep-alive connection (no request in flight, no bytes moving) is closed
+    /// after this time. Default 5 s.
+    pub keep_alive_timeout: Duration,
+    /// Accept HTTP/2 with prior knowledge (h2c) next to HTTP/1.1. Default on.
+    pub http2: bool,
+    /// The `Server` header on every response. Default `cello`.
+    pub server_header: HeaderValue,
+    /// Batch the responses to pipelined HTTP/1.1 requests into one write. Off by
+    /// default: with it on, hyper 1.12 closes a connection that sent a malformed
+    /// request without writing the 400 first.
+    pub pipeline_flush: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            max_body_bytes: 1024 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            http2: true,
+            server_header: HeaderValue::from_static("cello"),
+            pipeline_flush: false,
+        }
+    }
+}

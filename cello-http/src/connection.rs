@@ -1,0 +1,202 @@
+//! Serving one connection: HTTP/1.1 or h2c on hyper, limits, the idle timer and
+//! graceful shutdown.
+
+use crate::adapter::{Adapter, ConnState};
+use crate::config::HttpConfig;
+use crate::{Request, Response};
+use cello_net::{Shutdown, Stream};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tower_service::Service;
+
+/// The HTTP protocol for one worker thread: configured once, then used for every
+/// connection that worker accepts.
+#[derive(Clone)]
+pub struct Http {
+    builder: Rc<auto::Builder<LocalExec>>,
+    config: Rc<HttpConfig>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Http {
+    /// hyper configured from `config`.
+    pub fn new(config: HttpConfig) -> Self {
+        let mut builder = auto::Builder::new(LocalExec);
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .max_buf_size(config.max_header_bytes.max(8192))
+            .max_headers(config.max_headers)
+            // hyper's pipeline_flush (one write for a batch of pipelined responses)
+            // drops the automatic 400/431 answer to a malformed request (measured:
+            // hyper 1.12 closes without writing it), so it is opt-in.
+            .pipeline_flush(config.pipeline_flush)
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX));
+        if !config.http2 {
+            builder = builder.http1_only();
+        }
+        Http {
+            builder: Rc::new(builder),
+            config: Rc::new(config),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// Serves requests on `stream` with `service` until the client leaves, the
+    /// connection idles past the keep-alive timeout, or `shutdown` fires (then the
+    /// request in flight finishes first). Must run on a `LocalSet`: `service` need
+    /// not be `Send`.
+    pub async fn serve_connection<S>(&self, stream: Stream, service: S, shutdown: Shutdown)
+    where
+        S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+    {
+        let state = Rc::new(ConnState::new(&self.config));
+        let activity = Rc::new(Cell::new(0u64));
+        let io = TokioIo::new(CountingIo {
+            inner: stream,
+            activity: activity.clone(),
+        });
+        let adapter = Adapter {
+            inner: service,
+            state: state.clone(),
+        };
+        let mut conn = pin!(self.builder.serve_connection(io, adapter));
+        // Idle: no byte moved during two consecutive half-periods and nothing in flight.
+        let half = (self.config.keep_alive_timeout / 2).max(std::time::Duration::from_millis(1));
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + half, half);
+        let (mut seen, mut quiet, mut closing) = (0u64, 0u8, false);
+        loop {
+            tokio::select! {
+                res = conn.as_mut() => {
+                    if let Err(e) = res {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    return;
+                }
+                _ = shutdown.wait(), if !closing => {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                _ = tick.tick(), if !closing => {
+                    let now = activity.get();
+                    if now != seen || state.in_flight.get() > 0 {
+                        seen = now;
+                        quiet = 0;
+                    } else {
+                        quiet += 1;
+                        if quiet >= 2 {
+                            closing = true;
+                            conn.as_mut().graceful_shutdown();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// hyper's executor for HTTP/2 streams: local tasks, so handlers need not be `Send`.
+#[derive(Clone, Copy, Debug)]
+pub struct LocalExec;
+
+impl<F> hyper::rt::Executor<F> for LocalExec
+where
+    F: Future + 'static,
+{
+    fn execute(&self, fut: F) {
+        tokio::task::spawn_local(fut);
+    }
+}
+
+/// Counts I/O operations that moved bytes, for the idle timer: one add per syscall,
+/// no clock read.
+struct CountingIo {
+    inner: Stream,
+    activity: Rc<Cell<u64>>,
+}
+
+impl CountingIo {
+    fn bump(&self) {
+        self.activity.set(self.activity.get().wrapping_add(1));
+    }
+}
+
+impl AsyncRead for CountingIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let res = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() != before {
+            this.bump();
+        }
+        res
+    }
+}
+
+impl AsyncWrite for CountingIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let res = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            this.bump();
+        }
+        res
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let res = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            this.bump();
+        }
+        res
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,51 @@
+//! HTTP for Cello: the protocol over one connection, and the types every layer speaks.
+//!
+//! HTTP/1.1 (keep-alive, pipelining with batched flushes, chunked bodies,
+//! `Expect: 100-continue`) and HTTP/2 with prior knowledge (h2c) come from hyper; this
+//! crate adds what a server owes its users on top:
+//!
+//! - limits with defaults ([`HttpConfig`]): header section size and count (431), body
+//!   size checked while the body streams in (413), a header-read timeout and a
+//!   keep-alive idle timeout;
+//! - a `Date` header (hyper's, cached and refreshed once a second) and a `Server`
+//!   header on every response; `HEAD` answered without a body;
+//! - a panic in a handler becomes a 500 and the connection keeps serving;
+//! - `Content-Length` together with `Transfer-Encoding` is refused with 400.
+//!
+//! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
+//! and [`IntoResponse`]. Services are plain tower services over these types, and need
+//! not be `Send`: each worker thread runs its own current-thread runtime.
+//!
+//! ```no_run
+//! use cello_http::{IntoResponse, Request, Response, Server};
+//! use std::convert::Infallible;
+//!
+//! let hello = tower::service_fn(|_req: Request| async {
+//!     Ok::<Response, Infallible>("Hello, World!".into_response())
+//! });
+//! Server::bind("127.0.0.1:8080".parse().unwrap())
+//!     .run(move || hello)
+//!     .unwrap();
+//! ```
+
+mod adapter;
+pub mod body;
+mod config;
+mod connection;
+mod error;
+pub mod response;
+mod server;
+
+pub use body::Body;
+pub use config::HttpConfig;
+pub use connection::{Http, LocalExec};
+pub use error::Error;
+pub use response::IntoResponse;
+pub use server::Server;
+
+/// A request as handlers see it.
+pub type Request = http::Request<Body>;
+/// A response as handlers return it.
+pub type Response = http::Response<Body>;
+
+pub use http;

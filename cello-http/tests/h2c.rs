@@ -1,0 +1,45 @@
+//! HTTP/2 with prior knowledge on the same port as HTTP/1.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use bytes::Bytes;
+use cello_http::HttpConfig;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+
+#[test]
+fn serves_h2c_with_prior_knowledge() {
+    let srv = start_srv();
+    let addr = srv.addr;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, server, body) = rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut send, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(tcp),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        let req = http::Request::get(format!("http://{addr}/hello"))
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let res = send.send_request(req).await.unwrap();
+        let status = res.status();
+        let server = res.headers().get("server").cloned();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        (status, server, body)
+    });
+    assert_eq!(status, 200);
+    assert_eq!(server.unwrap(), "cello");
+    assert_eq!(&body[..], b"Hello, World!");
+}
+
+fn start_srv() -> support::TestServer {
+    support::start(HttpConfig::default())
+}

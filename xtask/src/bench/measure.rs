@@ -1,0 +1,60 @@
+//! One measurement: wrk against one server and endpoint, with the server's CPU time and
+//! memory read around it.
+
+use super::{procstat, servers::Running, wrk};
+use std::path::Path;
+use std::time::Instant;
+
+/// What one measured run found.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// wrk's figures.
+    pub wrk: wrk::WrkRun,
+    /// The server's CPU time over the run ÷ wall time (1.0 = one full core).
+    pub cpu_share: f64,
+    /// Server RSS after the warm-up, KiB.
+    pub rss_before_kib: u64,
+    /// Server RSS after the run, KiB.
+    pub rss_after_kib: u64,
+}
+
+impl Sample {
+    /// Requests per second per server-core: req/s ÷ CPU share. It stays honest when the
+    /// machine is noisy or the load generator saturates before the server does.
+    pub fn per_core(&self) -> f64 {
+        if self.cpu_share > 0.0 {
+            self.wrk.rps / self.cpu_share
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Warms `path` up for `warmup` s, then loads it for `secs` s while timing the server.
+pub fn measure(
+    server: &Running,
+    path: &str,
+    warmup: u64,
+    secs: u64,
+    pipeline: Option<&Path>,
+) -> Result<Sample, String> {
+    let url = format!("http://127.0.0.1:{}{path}", server.spec.port);
+    if warmup > 0 {
+        wrk::run(&url, warmup, pipeline)?;
+    }
+    let pids = server.pids();
+    let rss_before_kib = procstat::rss_kib(&pids);
+    let ticks_before = procstat::cpu_ticks(&pids);
+    let started = Instant::now();
+    let run = wrk::run(&url, secs, pipeline)?;
+    let wall = started.elapsed().as_secs_f64();
+    // the tree again: a server may have started a process during the run
+    let pids = server.pids();
+    let ticks = procstat::cpu_ticks(&pids).saturating_sub(ticks_before);
+    Ok(Sample {
+        cpu_share: ticks as f64 / procstat::ticks_per_second() as f64 / wall,
+        rss_before_kib,
+        rss_after_kib: procstat::rss_kib(&pids),
+        wrk: run,
+    })
+}

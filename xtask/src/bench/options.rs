@@ -1,0 +1,147 @@
+//! The command line of `cargo xtask bench`.
+
+/// What one invocation measures, and for how long.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Rounds over every server and endpoint; each figure is the median of the rounds.
+    pub rounds: usize,
+    /// Seconds of each measured wrk run.
+    pub dur: u64,
+    /// Seconds of wrk load before each measured run (not counted).
+    pub warmup: u64,
+    /// The leak check: RSS after warm-up vs after 1,000,000 requests to Cello's `/json`.
+    pub leak: bool,
+    /// `perf record` of Cello serving `/json`, written to `benches/profile-json.txt`.
+    pub profile: bool,
+    /// Instructions per request (callgrind) for Cello's `/json` and `/async-json`.
+    pub instr: bool,
+    /// The JSON microbenchmark (`benches/json_micro.py`).
+    pub json_micro: bool,
+    /// The CPython 3.13 peers run of `../shared/tools/py313-peers.sh`.
+    pub py313: bool,
+    /// Build Cello (release binary and wheel) first; `--no-build` uses what is there.
+    pub build: bool,
+    /// Only these servers (by name), when given.
+    pub only: Option<Vec<String>>,
+    /// Where the Markdown report goes, relative to the workspace root.
+    pub out: String,
+    /// `--quick`: for development; the report says so.
+    pub quick: bool,
+}
+
+/// The usage text, printed by `cargo xtask bench --help`.
+pub const USAGE: &str = "\
+cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
+                  [--instr] [--no-instr] [--py313] [--json-micro]
+                  [--no-leak] [--no-profile]
+                  [--no-build] [--only NAME,NAME] [--out PATH]
+
+  full run (default): 3 rounds of 5 s runs (1 s warm-up in the first round), leak check,
+  perf profile, instructions per request, JSON microbenchmark; writes benches/RESULTS.md.
+  --py313 adds the CPython 3.13 peers run (../shared/tools/py313-peers.sh).
+  --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
+  .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
+  servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn
+";
+
+impl Options {
+    /// Parses the arguments after `bench`.
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let quick = args.iter().any(|a| a == "--quick");
+        let mut o = Options {
+            rounds: env_number("ROUNDS")?.unwrap_or(if quick { 1 } else { 3 }) as usize,
+            dur: env_number("DUR")?.unwrap_or(if quick { 3 } else { 5 }),
+            warmup: 1,
+            leak: !quick,
+            profile: !quick,
+            instr: !quick,
+            json_micro: !quick,
+            py313: false,
+            build: true,
+            only: None,
+            out: if quick {
+                ".bench/RESULTS-quick.md"
+            } else {
+                "benches/RESULTS.md"
+            }
+            .into(),
+            quick,
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| {
+                it.next().cloned().ok_or_else(|| {
+                    format!("`{name}` needs a value; see `cargo xtask bench --help`")
+                })
+            };
+            match arg.as_str() {
+                "--quick" => {}
+                "--rounds" => o.rounds = number("--rounds", &value("--rounds")?)? as usize,
+                "--dur" => o.dur = number("--dur", &value("--dur")?)?,
+                "--warmup" => o.warmup = number("--warmup", &value("--warmup")?)?,
+                "--instr" => o.instr = true,
+                "--no-instr" => o.instr = false,
+                "--py313" => o.py313 = true,
+                "--json-micro" => o.json_micro = true,
+                "--no-leak" => o.leak = false,
+                "--no-profile" => o.profile = false,
+                "--no-build" => o.build = false,
+                "--only" => o.only = Some(value("--only")?.split(',').map(str::to_owned).collect()),
+                "--out" => o.out = value("--out")?,
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            }
+        }
+        if o.rounds == 0 || o.dur == 0 {
+            return Err("--rounds and --dur must be at least 1".into());
+        }
+        Ok(o)
+    }
+
+    /// Whether the server called `name` takes part in this run.
+    pub fn wants(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    }
+}
+
+fn number(name: &str, text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("`{name}` wants a whole number, not `{text}`"))
+}
+
+fn env_number(name: &str) -> Result<Option<u64>, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => number(name, &v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn quick_skips_the_slow_extras_unless_asked() {
+        let o = Options::parse(&args(&["--quick", "--instr"])).unwrap();
+        assert_eq!((o.rounds, o.dur), (1, 3));
+        assert!(o.instr && !o.leak && !o.profile && !o.py313);
+    }
+
+    #[test]
+    fn only_limits_the_servers() {
+        let o = Options::parse(&args(&["--only", "robyn,granian-rsgi"])).unwrap();
+        assert!(o.wants("robyn") && !o.wants("cello-python"));
+    }
+
+    #[test]
+    fn rejects_unknown_flags_with_the_usage() {
+        let e = Options::parse(&args(&["--fast"])).unwrap_err();
+        assert!(e.contains("--fast") && e.contains("--quick"));
+    }
+}

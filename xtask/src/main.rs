@@ -1,0 +1,55 @@
+//! `cargo xtask <verb>`: the one task vocabulary of the Cello workspace.
+//!
+//! Every verb shells out to the ordinary tools (cargo, python, maturin, pytest, wrk) so
+//! that what it does can be read here and repeated by hand.
+
+mod bench;
+mod fuzz;
+mod python;
+mod sh;
+mod test;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <verb> [args]
+
+verbs:
+  test      run every test: Rust (workspace) then Python (pytest, through the real engine)
+  build     build the Rust workspace in release and the Python package into .venv
+  demo      build everything and serve examples/hello.py on 127.0.0.1:8000
+  fuzz      run each cargo-fuzz target for a bounded time (FUZZ_SECONDS, default 60)
+  bench     end-to-end benchmark against peers; writes benches/RESULTS.md
+  lint      cargo fmt --check and cargo clippy on the workspace
+  help      this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (verb, rest) = match args.split_first() {
+        Some((v, r)) => (v.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    let result = match verb {
+        "test" => test::run(rest),
+        "build" => python::build_all(),
+        "demo" => python::demo(),
+        "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
+        "lint" => test::lint(),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown verb `{other}`; `cargo xtask help` lists them"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {verb}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The Python side: a virtualenv in `.venv`, the `cello` wheel built by maturin and
+//! installed into it, and the demo app.
+
+use crate::sh;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Packages the Python tests need besides cello itself.
+const TEST_PACKAGES: &[&str] = &["maturin>=1.9,<2", "pytest>=8", "httpx>=0.27", "h11>=0.14"];
+
+/// The interpreter of the project's virtualenv.
+pub fn venv_python() -> PathBuf {
+    sh::root().join(".venv/bin/python")
+}
+
+/// Creates `.venv` (once) and installs the test tools into it.
+pub fn ensure_venv() -> Result<(), String> {
+    let py = venv_python();
+    if !py.exists() {
+        let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        sh::run(
+            Command::new(base)
+                .args(["-m", "venv"])
+                .arg(sh::root().join(".venv")),
+        )?;
+    }
+    let stamp = sh::root().join(".venv/.cello-test-deps");
+    if !stamp.exists() {
+        sh::run(
+            Command::new(&py)
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                .args(TEST_PACKAGES),
+        )?;
+        std::fs::write(&stamp, TEST_PACKAGES.join("\n")).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Builds the abi3 wheel in release (maturin) and installs it into `.venv`.
+pub fn build_wheel() -> Result<PathBuf, String> {
+    ensure_venv()?;
+    let wheels = sh::root().join("target/wheels");
+    let _ = std::fs::remove_dir_all(&wheels);
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .args(["-m", "maturin", "build", "--release", "--out"])
+            .arg(&wheels),
+    )?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("maturin produced no wheel in target/wheels")?;
+    sh::run(
+        Command::new(venv_python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(&wheel),
+    )?;
+    Ok(wheel)
+}
+
+/// `cargo xtask build`: the Rust workspace and the Python package.
+pub fn build_all() -> Result<(), String> {
+    sh::run(sh::cargo().args(["build", "--release", "--workspace", "--exclude", "cello-py"]))?;
+    build_wheel().map(|_| ())
+}
+
+/// `cargo xtask demo`: builds everything and serves `examples/hello.py`.
+pub fn demo() -> Result<(), String> {
+    build_all()?;
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .arg("examples/hello.py"),
+    )
+}
+
+/// Runs pytest on `python/tests` with the installed wheel.
+pub fn pytest(extra: &[String]) -> Result<(), String> {
+    build_wheel()?;
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .args(["-m", "pytest", "python/tests", "-q", "-ra"])
+            .args(extra),
+    )
+}
