@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use tokio_util::task::TaskTracker;
+use tokio::task::JoinSet;
 
 /// How the accept loop behaves.
 #[derive(Debug, Clone)]
@@ -36,7 +36,8 @@ impl Default for ServeConfig {
 /// Accepts connections until `shutdown` fires and runs `on_conn` for each on a local
 /// task. Then stops accepting, waits up to `config.shutdown_timeout` for the
 /// connections to finish (each gets `shutdown` to notice), and returns; connections
-/// still open then are dropped, which closes them.
+/// still open then are aborted (their tasks dropped, which closes them) before it
+/// returns, even if the surrounding `LocalSet` keeps running.
 ///
 /// Accept errors never end the loop: they are logged and followed by a short pause.
 /// Must run inside a [`tokio::task::LocalSet`].
@@ -46,8 +47,12 @@ where
     Fut: Future<Output = ()> + 'static,
 {
     let limit = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let tracker = TaskTracker::new();
+    let mut tasks = JoinSet::new();
     loop {
+        // Reap finished connections so the set holds only live ones.
+        while let Some(done) = tasks.try_join_next() {
+            log_panic(done);
+        }
         let permit = tokio::select! {
             biased;
             _ = shutdown.wait() => break,
@@ -64,7 +69,7 @@ where
         match accepted {
             Ok((stream, peer)) => {
                 let fut = on_conn(stream, peer, shutdown.clone());
-                tracker.spawn_local(async move {
+                tasks.spawn_local(async move {
                     fut.await;
                     drop(permit);
                 });
@@ -77,14 +82,29 @@ where
         }
     }
     drop(listener);
-    tracker.close();
-    if tokio::time::timeout(config.shutdown_timeout, tracker.wait())
+    let drain = async {
+        while let Some(done) = tasks.join_next().await {
+            log_panic(done);
+        }
+    };
+    if tokio::time::timeout(config.shutdown_timeout, drain)
         .await
         .is_err()
     {
         tracing::warn!(
-            open = tracker.len(),
+            open = tasks.len(),
             "shutdown timeout reached; closing the connections still open"
         );
+        // Aborts every task and waits until each is dropped, so their sockets are
+        // closed when this returns.
+        tasks.shutdown().await;
+    }
+}
+
+fn log_panic(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        if e.is_panic() {
+            tracing::error!(error = %e, "a connection task panicked");
+        }
     }
 }
