@@ -36,14 +36,18 @@ use std::time::Instant;
 
 /// Runs the benchmark with the arguments after `bench`.
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{}", options::USAGE);
+        return Ok(());
+    }
     let opts = Options::parse(args)?;
     let started = Instant::now();
     let root = sh::root();
     let work = root.join(".bench");
     let logs = work.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
-    let pipeline = work.join("pipeline.lua");
-    std::fs::write(&pipeline, wrk::PIPELINE_LUA).map_err(|e| e.to_string())?;
+    // TechEmpower's pipelining script, kept in benches/
+    let pipeline = root.join("benches/pipeline.lua");
 
     let prepared = setup::prepare(&opts)?;
     let layout = &prepared.layout;
@@ -60,12 +64,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // start every available server; they idle on CPU 1 while another is loaded
     let mut running: Vec<Running> = Vec::new();
     for &name in NAMES.iter().filter(|n| opts.wants(n)) {
-        let missing = match name {
-            "cello-python" => prepared.wheel.as_ref().err(),
-            "cello-rust" => prepared.rust.as_ref().err(),
-            _ => None,
-        };
-        if let Some(why) = missing {
+        if let Err(why) = available(name, &prepared) {
             eprintln!("bench: skipping {name}: {why}");
             report.skipped.push(format!("{name}: {why}"));
             continue;
@@ -90,7 +89,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         show(&wrk::command(
             "http://127.0.0.1:PORT/plaintext",
             opts.dur,
-            Some(Path::new(".bench/pipeline.lua"))
+            Some(Path::new("benches/pipeline.lua"))
         ))
         .split(" -- ")
         .next()
@@ -145,6 +144,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `name` can run: the Cello servers need their build.
+fn available(name: &str, prepared: &setup::Prepared) -> Result<(), String> {
+    match name {
+        "cello-python" => prepared.wheel.as_ref().map(|_| ()).map_err(Clone::clone),
+        "cello-rust" => prepared.rust.as_ref().map(|_| ()).map_err(Clone::clone),
+        _ => Ok(()),
+    }
+}
+
 /// The leak check and profile (on a fresh Cello server), instructions per request, the
 /// JSON microbenchmark and the CPython 3.13 run, each as a report section. A failure is
 /// reported in its section; the rest still runs.
@@ -158,14 +166,16 @@ fn extras(
     let layout = &prepared.layout;
     let root = sh::root();
     let cello_ok = prepared.wheel.is_ok() && opts.wants("cello-python");
+    let target = opts.extras_on.as_str();
     let mut section = |title: &str, r: Result<String, String>| {
         let body = r.unwrap_or_else(|e| format!("Not measured: {e}"));
         eprintln!("bench: {title}: done");
         report.sections.push((title.to_owned(), body));
     };
-    if cello_ok && (opts.leak || opts.profile) {
-        let server =
-            free_port().and_then(|p| Running::start(&Spec::new("cello-python", p, layout), logs));
+    if opts.leak || opts.profile {
+        let server = available(target, prepared)
+            .and_then(|()| servers::known(target))
+            .and_then(|name| Running::start(&Spec::new(name, free_port()?, layout), logs));
         match server {
             Ok(server) => {
                 if opts.leak {
@@ -175,10 +185,16 @@ fn extras(
                     );
                 }
                 if opts.profile {
-                    let out = root.join("benches/profile-json.txt");
+                    let file = if target == "cello-python" {
+                        "profile-json.txt".to_owned()
+                    } else {
+                        format!("profile-json-{target}.txt")
+                    };
+                    let out = root.join("benches").join(file);
+                    let data = work.join("perf-json.data");
                     section(
-                        "Profile of Cello serving /json",
-                        profile::run(&server, opts.dur.max(5), &work.join("perf-json.data"), &out),
+                        &format!("Profile of {target} serving /json"),
+                        profile::run(&server, opts.dur.max(5), &data, &out),
                     );
                 }
             }

@@ -15,22 +15,23 @@ pub fn run(server: &Running) -> Result<String, String> {
     let warm = procstat::rss_kib(&server.pids());
     let mut done = 0u64;
     let mut runs = Vec::new();
-    // a short run measures the rate; then one run long enough for the rest (+10%)
+    // a short run measures the rate; then one run long enough for the rest (+5%)
     let mut secs = 3;
     while done < REQUESTS && runs.len() < 10 {
         let r = wrk::run(&url, secs, None)?;
         done += r.requests;
         runs.push(format!("{}s: {} requests", secs, r.requests));
         let left = REQUESTS.saturating_sub(done) as f64;
-        secs = ((left / r.rps.max(1000.0)) * 1.1).ceil().clamp(1.0, 600.0) as u64;
+        secs = ((left / r.rps.max(1000.0)) * 1.05).ceil().clamp(1.0, 600.0) as u64;
     }
     let after = procstat::rss_kib(&server.pids());
     let ratio = after as f64 / warm.max(1) as f64;
     let met = if ratio <= 1.10 { "yes" } else { "no" };
     Ok(format!(
-        "Cello (Python) `/json`, {} requests after a 2 s warm-up (wrk runs: {}).\n\n\
+        "{} `/json`, {} requests after a 2 s warm-up (wrk runs: {}).\n\n\
          | RSS after warm-up | RSS after {done} requests | ratio | within 10% |\n|---:|---:|---:|---|\n\
          | {} | {} | {ratio:.3} | {met} |\n",
+        server.spec.name,
         done,
         runs.join(", "),
         mib(warm as f64),

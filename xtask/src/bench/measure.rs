@@ -46,7 +46,11 @@ pub fn measure(
     let rss_before_kib = procstat::rss_kib(&pids);
     let ticks_before = procstat::cpu_ticks(&pids);
     let started = Instant::now();
-    let run = wrk::run(&url, secs, pipeline)?;
+    let mut run = wrk::run(&url, secs, pipeline)?;
+    if pipeline.is_some() {
+        // wrk's percentiles are broken under pipelining (they read 0 past the median)
+        (run.p50_ms, run.p99_ms) = (f64::NAN, f64::NAN);
+    }
     let wall = started.elapsed().as_secs_f64();
     // the tree again: a server may have started a process during the run
     let pids = server.pids();

@@ -19,6 +19,9 @@ pub struct Options {
     pub json_micro: bool,
     /// The CPython 3.13 peers run of `../shared/tools/py313-peers.sh`.
     pub py313: bool,
+    /// The server the leak check and the profile run on (`--extras-on`, default
+    /// cello-python; another server gives a baseline to compare with).
+    pub extras_on: String,
     /// Build Cello (release binary and wheel) first; `--no-build` uses what is there.
     pub build: bool,
     /// Only these servers (by name), when given.
@@ -33,7 +36,8 @@ pub struct Options {
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
                   [--instr] [--no-instr] [--py313] [--json-micro]
-                  [--no-leak] [--no-profile]
+                  [--leak] [--no-leak] [--profile] [--no-profile]
+                  [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
 
   full run (default): 3 rounds of 5 s runs (1 s warm-up in the first round), leak check,
@@ -58,6 +62,7 @@ impl Options {
             json_micro: !quick,
             py313: false,
             build: true,
+            extras_on: "cello-python".into(),
             only: None,
             out: if quick {
                 ".bench/RESULTS-quick.md"
@@ -83,9 +88,12 @@ impl Options {
                 "--no-instr" => o.instr = false,
                 "--py313" => o.py313 = true,
                 "--json-micro" => o.json_micro = true,
+                "--leak" => o.leak = true,
                 "--no-leak" => o.leak = false,
+                "--profile" => o.profile = true,
                 "--no-profile" => o.profile = false,
                 "--no-build" => o.build = false,
+                "--extras-on" => o.extras_on = value("--extras-on")?,
                 "--only" => o.only = Some(value("--only")?.split(',').map(str::to_owned).collect()),
                 "--out" => o.out = value("--out")?,
                 "-h" | "--help" => return Err(USAGE.into()),
@@ -119,6 +127,7 @@ fn env_number(name: &str) -> Result<Option<u64>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

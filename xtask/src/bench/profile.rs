@@ -13,13 +13,19 @@ pub fn run(server: &Running, secs: u64, data: &Path, out: &Path) -> Result<Strin
         ensure_apt_tool("perf", "linux-perf")?;
     }
     check::check(server.spec.port, &check::JSON)?;
+    // every process of the tree: Granian and Robyn serve from a child process
+    let pids = server
+        .pids()
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let record_cmd = format!(
-        "perf record -g -p {} -o {} -- sleep {secs}",
-        server.pid(),
+        "perf record -g -p {pids} -o {} -- sleep {secs}",
         data.display()
     );
     let perf = Command::new("perf")
-        .args(["record", "-g", "-p", &server.pid().to_string(), "-o"])
+        .args(["record", "-g", "-p", &pids, "-o"])
         .arg(data)
         .args(["--", "sleep", &secs.to_string()])
         .stdout(Stdio::null())
@@ -46,33 +52,56 @@ pub fn run(server: &Running, secs: u64, data: &Path, out: &Path) -> Result<Strin
             .map_err(|e| e.to_string())?;
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    let flat = report(&[
+    const BY_DSO: &[&str] = &[
         "--no-children",
         "--sort",
-        "dso,symbol",
+        "dso",
+        "-g",
+        "none",
+        "--percent-limit",
+        "1",
+    ];
+    const FLAT: &[&str] = &[
+        "--no-children",
+        "-F",
+        "overhead,dso,sym",
         "-g",
         "none",
         "--percent-limit",
         "0.5",
-    ])?;
-    let graph = report(&["--no-children", "--percent-limit", "3"])?;
-    let flat_lines: Vec<&str> = flat
+    ];
+    const GRAPH: &[&str] = &["--no-children", "--percent-limit", "3"];
+    let rows = |text: String| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| l.trim_end().to_owned())
+            .collect()
+    };
+    let by_dso = rows(report(BY_DSO)?).join("\n");
+    let flat = rows(report(FLAT)?);
+    let graph: Vec<String> = report(GRAPH)?
         .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .take(600)
+        .map(str::to_owned)
         .collect();
-    let graph_lines: Vec<&str> = graph.lines().take(600).collect();
     let text = format!(
-        "Cello (Python app, benches/apps/cello_app.py) serving /json under wrk -t1 -c64 ({:.0} req/s while recorded).\n\
-         Recorded with: {record_cmd}\n\
-         Flat: perf report --stdio --no-children --sort dso,symbol -g none --percent-limit 0.5\n\n{}\n\n\
-         Call graphs (entries >= 3%): perf report --stdio --no-children --percent-limit 3\n\n{}\n",
+        "{} serving /json under wrk -t1 -c64 ({:.0} req/s while recorded).\n\
+         Recorded with: {record_cmd}\n\n\
+         By shared object: perf report --stdio {}\n\n{by_dso}\n\n\
+         Flat: perf report --stdio {}\n\n{}\n\n\
+         Call graphs: perf report --stdio {}\n\n{}\n",
+        server.spec.name,
         load.rps,
-        flat_lines.join("\n"),
-        graph_lines.join("\n"),
+        BY_DSO.join(" "),
+        FLAT.join(" "),
+        flat.join("\n"),
+        GRAPH.join(" "),
+        graph.join("\n"),
     );
     std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(format!(
-        "`{record_cmd}` while wrk loads `/json`; full text in `benches/profile-json.txt`. Top entries (self time):\n\n```\n{}\n```\n",
-        flat_lines.iter().take(20).copied().collect::<Vec<_>>().join("\n")
+        "`{record_cmd}` while wrk loads `/json`; full text in `benches/{}`. Self time by shared object, then the top symbols:\n\n```\n{by_dso}\n\n{}\n```\n",
+        out.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned()),
+        flat.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     ))
 }

@@ -72,7 +72,7 @@ impl Report {
             let _ = writeln!(md, "### `{}` (GET {})\n", ep.name, ep.path);
             detail(&mut md, &self.load, ep);
         }
-        md.push_str("## Pipelined plaintext (wrk pipeline script, depth 16)\n\n");
+        md.push_str("## Pipelined plaintext (`benches/pipeline.lua`, depth 16)\n\nwrk's latency percentiles are not meaningful under pipelining, so they are left out.\n\n");
         detail(&mut md, &self.pipelined, &PLAINTEXT);
         for (title, body) in &self.sections {
             let _ = writeln!(md, "## {title}\n\n{}\n", body.trim_end());

@@ -18,6 +18,16 @@ pub const NAMES: &[&str] = &[
     "fastapi-uvicorn",
 ];
 
+/// `name` as one of [`NAMES`], or an error listing them.
+pub fn known(name: &str) -> Result<&'static str, String> {
+    NAMES.iter().find(|n| **n == name).copied().ok_or_else(|| {
+        format!(
+            "no server called `{name}`; the servers are {}",
+            NAMES.join(", ")
+        )
+    })
+}
+
 /// Where the servers' programs are.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -205,11 +215,6 @@ impl Running {
     /// The server's process tree now (the `taskset` process has exec'd into the server).
     pub fn pids(&self) -> Vec<u32> {
         procstat::tree(self.child.id())
-    }
-
-    /// The root process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 }
 

@@ -9,23 +9,6 @@ pub const CONNECTIONS: u32 = 64;
 /// Requests per pipelined batch in the TechEmpower-style plaintext run.
 pub const PIPELINE_DEPTH: u32 = 16;
 
-/// The wrk script that sends `PIPELINE_DEPTH` requests per write (TechEmpower's).
-pub const PIPELINE_LUA: &str = "\
--- wrk pipelining, as TechEmpower runs plaintext: `wrk -s pipeline.lua URL -- DEPTH`
-init = function(args)
-  local r = {}
-  local depth = tonumber(args[1]) or 1
-  for i = 1, depth do
-    r[i] = wrk.format()
-  end
-  req = table.concat(r)
-end
-
-request = function()
-  return req
-end
-";
-
 /// What one wrk run measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WrkRun {
