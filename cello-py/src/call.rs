@@ -1,0 +1,251 @@
+//! Calling a handler on the Python thread: sync handlers inline; coroutines stepped
+//! eagerly with `PyIter_Send`, so one that finishes without suspending costs about a
+//! sync call; one that suspends becomes an asyncio Task on the guest loop, and its
+//! result comes back through a oneshot channel, all on the same thread.
+
+use crate::convert;
+use crate::request::{param_to_py, PyRequest};
+use crate::runtime;
+use cello_http::Response;
+use cello_router::ParamValue;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use std::rc::Rc;
+use std::sync::Mutex;
+use tokio::sync::{oneshot, Notify};
+
+/// One positional argument of a handler, decided once at registration.
+pub enum Arg {
+    /// The `Request`.
+    Request,
+    /// The path parameter with this name.
+    Param(String),
+}
+
+/// A registered handler.
+pub struct Route {
+    /// The Python callable.
+    pub handler: Py<PyAny>,
+    /// Its qualified name, for logs.
+    pub name: String,
+    /// `async def`.
+    pub is_async: bool,
+    /// What to pass it, in order.
+    pub args: Vec<Arg>,
+}
+
+/// What the first step of a handler gave.
+pub enum Started {
+    /// A response, ready now.
+    Done(Response),
+    /// A coroutine that suspended: its Task finishes on the guest loop.
+    Pending(PendingTask),
+}
+
+/// A suspended handler. Dropping it (the client went away) cancels the Task.
+pub struct PendingTask {
+    rx: Option<oneshot::Receiver<PyResult<Py<PyAny>>>>,
+    task: Option<Py<PyAny>>,
+    notify: Rc<Notify>,
+}
+
+impl PendingTask {
+    /// Waits for the Task and converts its result.
+    pub async fn finish(mut self, name: &str) -> Response {
+        let result = match self.rx.take() {
+            Some(rx) => rx.await,
+            None => return convert::internal_error(),
+        };
+        self.task = None;
+        Python::attach(|py| match result {
+            Ok(Ok(v)) => convert::to_response(v.bind(py), name),
+            Ok(Err(e)) => convert::from_exception(py, e, name),
+            Err(_) => convert::internal_error(),
+        })
+    }
+}
+
+impl Drop for PendingTask {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            Python::attach(|py| {
+                let _ = task.call_method0(py, pyo3::intern!(py, "cancel"));
+            });
+            self.notify.notify_one();
+        }
+    }
+}
+
+/// The done-callback of a Task: sends its result to the waiting request.
+#[pyclass(module = "cello._cello")]
+pub struct Completion {
+    tx: Mutex<Option<oneshot::Sender<PyResult<Py<PyAny>>>>>,
+}
+
+#[pymethods]
+impl Completion {
+    fn __call__(&self, task: &Bound<'_, PyAny>) {
+        let result = task
+            .call_method0(pyo3::intern!(task.py(), "result"))
+            .map(Bound::unbind);
+        if let Ok(mut guard) = self.tx.lock() {
+            if let Some(tx) = guard.take() {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+/// The parts of a request the handler may need.
+pub struct Incoming {
+    /// The request head.
+    pub parts: http::request::Parts,
+    /// Converted path parameters.
+    pub params: Vec<(String, ParamValue<'static>)>,
+    /// The body, read in full (within the limit).
+    pub body: bytes::Bytes,
+    /// The client.
+    pub peer: Option<std::net::SocketAddr>,
+}
+
+/// Calls `route` for `req` and takes the first step.
+pub fn start(
+    py: Python<'_>,
+    route: &Route,
+    req: Incoming,
+    event_loop: &Py<PyAny>,
+    notify: &Rc<Notify>,
+) -> Started {
+    let args = match build_args(py, route, req) {
+        Ok(a) => a,
+        Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
+    };
+    let result = match route.handler.bind(py).call1(args) {
+        Ok(r) => r,
+        Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
+    };
+    if !route.is_async {
+        return Started::Done(convert::to_response(&result, &route.name));
+    }
+    match step(py, &result) {
+        Step::Returned(v) => {
+            // A coroutine that never suspended may still have scheduled callbacks
+            // (e.g. a fire-and-forget task); let the guest loop look.
+            notify.notify_one();
+            Started::Done(convert::to_response(&v, &route.name))
+        }
+        Step::Raised(e) => Started::Done(convert::from_exception(py, e, &route.name)),
+        Step::Yielded(fut) => match spawn_task(py, &result, &fut, event_loop) {
+            Ok((task, rx)) => {
+                notify.notify_one();
+                Started::Pending(PendingTask {
+                    rx: Some(rx),
+                    task: Some(task),
+                    notify: notify.clone(),
+                })
+            }
+            Err(e) => Started::Done(convert::from_exception(py, e, &route.name)),
+        },
+    }
+}
+
+fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bound<'py, PyTuple>> {
+    let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(route.args.len());
+    let mut request = Some(req);
+    for arg in &route.args {
+        match arg {
+            Arg::Param(name) => {
+                let v = request
+                    .as_ref()
+                    .and_then(|r| r.params.iter().find(|(k, _)| k == name))
+                    .map(|(_, v)| param_to_py(py, v))
+                    .transpose()?;
+                items.push(v.unwrap_or_else(|| py.None().into_bound(py)));
+            }
+            Arg::Request => {
+                if let Some(r) = request.take() {
+                    // Params are read before the request is moved: they are listed first
+                    // only if declared first, so look them up from the object below.
+                    let obj = Bound::new(
+                        py,
+                        PyRequest {
+                            method: r.parts.method,
+                            uri: r.parts.uri,
+                            headers: r.parts.headers,
+                            params: r.params,
+                            body: r.body,
+                            peer: r.peer,
+                        },
+                    )?;
+                    items.push(obj.into_any());
+                }
+            }
+        }
+    }
+    // A param declared after the request: fill it from the Request object.
+    if request.is_none() {
+        for (i, arg) in route.args.iter().enumerate() {
+            if let Arg::Param(name) = arg {
+                if items[i].is_none() {
+                    if let Some(req_obj) = items
+                        .iter()
+                        .find_map(|o| o.cast::<PyRequest>().ok().cloned())
+                    {
+                        let r = req_obj.get();
+                        if let Some((_, v)) = r.params.iter().find(|(k, _)| k == name) {
+                            items[i] = param_to_py(py, v)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    PyTuple::new(py, items)
+}
+
+enum Step<'py> {
+    Returned(Bound<'py, PyAny>),
+    Yielded(Bound<'py, PyAny>),
+    Raised(PyErr),
+}
+
+/// `coro.send(None)` through `PyIter_Send`: no StopIteration object on return.
+fn step<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> Step<'py> {
+    let mut out: *mut pyo3::ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: `coro` is a live object and the GIL is held; `out` receives a new
+    // reference on RETURN and NEXT, which is handed to `Bound::from_owned_ptr` once.
+    let r = unsafe { pyo3::ffi::PyIter_Send(coro.as_ptr(), pyo3::ffi::Py_None(), &mut out) };
+    match r {
+        pyo3::ffi::PySendResult::PYGEN_RETURN => {
+            // SAFETY: new reference, see above.
+            Step::Returned(unsafe { Bound::from_owned_ptr(py, out) })
+        }
+        pyo3::ffi::PySendResult::PYGEN_NEXT => {
+            // SAFETY: new reference, see above.
+            Step::Yielded(unsafe { Bound::from_owned_ptr(py, out) })
+        }
+        _ => Step::Raised(PyErr::fetch(py)),
+    }
+}
+
+fn spawn_task(
+    py: Python<'_>,
+    coro: &Bound<'_, PyAny>,
+    yielded: &Bound<'_, PyAny>,
+    event_loop: &Py<PyAny>,
+) -> PyResult<(Py<PyAny>, oneshot::Receiver<PyResult<Py<PyAny>>>)> {
+    let rt = runtime::get(py)?;
+    let awaitable = rt.resume.bind(py).call1((coro, yielded))?;
+    let task = event_loop
+        .bind(py)
+        .call_method1(pyo3::intern!(py, "create_task"), (awaitable,))?;
+    let (tx, rx) = oneshot::channel();
+    let cb = Bound::new(
+        py,
+        Completion {
+            tx: Mutex::new(Some(tx)),
+        },
+    )?;
+    task.call_method1(pyo3::intern!(py, "add_done_callback"), (cb,))?;
+    Ok((task.unbind(), rx))
+}

@@ -1,0 +1,216 @@
+//! What a handler returned, or raised, → an HTTP response.
+
+use crate::json_encode;
+use crate::response::{headers_from_py, PyResponse};
+use crate::runtime;
+use bytes::Bytes;
+use cello_http::response::{json_bytes, with_type, APPLICATION_JSON, TEXT_PLAIN};
+use cello_http::{Body, Response};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, StatusCode};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
+
+const OCTET_STREAM: HeaderValue = HeaderValue::from_static("application/octet-stream");
+
+/// A handler's return value → response. Unsupported types and encoding failures
+/// become a logged 500 naming the handler.
+pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
+    match try_to_response(value) {
+        Ok(r) => r,
+        Err(Problem::Unsupported(ty)) => {
+            runtime::log_error(
+                value.py(),
+                &format!("handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"),
+            );
+            internal_error()
+        }
+        Err(Problem::Py(e)) => from_exception(value.py(), e, handler),
+    }
+}
+
+enum Problem {
+    Unsupported(String),
+    Py(PyErr),
+}
+
+impl From<PyErr> for Problem {
+    fn from(e: PyErr) -> Self {
+        Problem::Py(e)
+    }
+}
+
+fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
+    if value.is_exact_instance_of::<PyDict>() || value.is_exact_instance_of::<PyList>() {
+        let mut buf = Vec::with_capacity(64);
+        json_encode::encode(value, &mut buf)?;
+        return Ok(json_bytes(StatusCode::OK, buf));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(with_type(
+            StatusCode::OK,
+            TEXT_PLAIN,
+            Bytes::copy_from_slice(s.to_str()?.as_bytes()),
+        ));
+    }
+    if value.is_none() {
+        return Ok(cello_http::IntoResponse::into_response(
+            StatusCode::NO_CONTENT,
+        ));
+    }
+    if let Ok(r) = value.cast::<PyResponse>() {
+        return from_response(value.py(), &r.borrow());
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return Ok(with_type(
+            StatusCode::OK,
+            OCTET_STREAM,
+            Bytes::copy_from_slice(b.as_bytes()),
+        ));
+    }
+    if let Ok(t) = value.cast::<PyTuple>() {
+        return from_tuple(t);
+    }
+    if value.is_instance_of::<PyDict>() || value.is_instance_of::<PyList>() {
+        let mut buf = Vec::with_capacity(64);
+        json_encode::encode(value, &mut buf)?;
+        return Ok(json_bytes(StatusCode::OK, buf));
+    }
+    if let Ok(b) = value.cast::<PyByteArray>() {
+        return Ok(with_type(StatusCode::OK, OCTET_STREAM, b.to_vec()));
+    }
+    Err(Problem::Unsupported(
+        value
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into()),
+    ))
+}
+
+fn from_tuple(t: &Bound<'_, PyTuple>) -> Result<Response, Problem> {
+    let n = t.len();
+    if !(2..=3).contains(&n) {
+        return Err(Problem::Unsupported(format!("tuple of {n} items")));
+    }
+    let mut res = try_to_response(&t.get_item(0)?)?;
+    let status: u16 = t.get_item(1)?.extract()?;
+    *res.status_mut() = StatusCode::from_u16(status).map_err(|_| {
+        Problem::Py(pyo3::exceptions::PyValueError::new_err(format!(
+            "invalid status code {status}"
+        )))
+    })?;
+    if n == 3 {
+        let item = t.get_item(2)?;
+        for (k, v) in headers_from_py(Some(&item))? {
+            res.headers_mut().append(k, v);
+        }
+    }
+    Ok(res)
+}
+
+fn from_response(py: Python<'_>, r: &PyResponse) -> Result<Response, Problem> {
+    let py_body = r.body.bind(py).clone();
+    let (body, default_type): (Body, Option<HeaderValue>) = if py_body.is_none() {
+        (Body::empty(), None)
+    } else if let Ok(b) = py_body.cast::<PyBytes>() {
+        (
+            Body::full(Bytes::copy_from_slice(b.as_bytes())),
+            Some(OCTET_STREAM),
+        )
+    } else if let Ok(s) = py_body.cast::<PyString>() {
+        let ct = if r.content_type.as_deref() == Some("application/json") {
+            APPLICATION_JSON
+        } else {
+            TEXT_PLAIN
+        };
+        if ct == APPLICATION_JSON {
+            let mut buf = Vec::new();
+            json_encode::encode(&py_body, &mut buf)?;
+            (Body::full(buf), Some(ct))
+        } else {
+            (
+                Body::full(Bytes::copy_from_slice(s.to_str()?.as_bytes())),
+                Some(ct),
+            )
+        }
+    } else {
+        let mut buf = Vec::with_capacity(64);
+        json_encode::encode(&py_body, &mut buf)?;
+        (Body::full(buf), Some(APPLICATION_JSON))
+    };
+    let mut res = Response::new(body);
+    *res.status_mut() = StatusCode::from_u16(r.status).map_err(|_| {
+        Problem::Py(pyo3::exceptions::PyValueError::new_err(format!(
+            "invalid status code {}",
+            r.status
+        )))
+    })?;
+    let ct = match &r.content_type {
+        Some(ct) => HeaderValue::from_str(ct).ok(),
+        None => default_type,
+    };
+    if let Some(ct) = ct {
+        res.headers_mut().insert(CONTENT_TYPE, ct);
+    }
+    for (k, v) in &r.headers {
+        res.headers_mut().append(k.clone(), v.clone());
+    }
+    Ok(res)
+}
+
+/// `{"detail": "Internal Server Error"}` with 500.
+pub fn internal_error() -> Response {
+    json_bytes(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &br#"{"detail":"Internal Server Error"}"#[..],
+    )
+}
+
+/// `{"detail": detail}` with `status`.
+pub fn detail(status: StatusCode, detail: &str) -> Response {
+    let mut buf = Vec::with_capacity(detail.len() + 16);
+    buf.extend_from_slice(b"{\"detail\":");
+    cello_json::write_str(&mut buf, detail);
+    buf.push(b'}');
+    json_bytes(status, buf)
+}
+
+/// An exception from a handler → response: `HTTPException` gives its status and
+/// `{"detail": ...}`; anything else is logged with its traceback and becomes a 500.
+pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
+    if let Ok(rt) = runtime::get(py) {
+        if err.is_instance(py, rt.http_exception.bind(py)) {
+            if let Ok(r) = http_exception_response(err.value(py)) {
+                return r;
+            }
+        }
+        if rt
+            .log_exception
+            .call1(py, (handler, err.value(py)))
+            .is_err()
+        {
+            err.print(py);
+        }
+    } else {
+        err.print(py);
+    }
+    internal_error()
+}
+
+fn http_exception_response(exc: &Bound<'_, PyAny>) -> PyResult<Response> {
+    let py = exc.py();
+    let status: u16 = exc.getattr(pyo3::intern!(py, "status_code"))?.extract()?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let d = exc.getattr(pyo3::intern!(py, "detail"))?;
+    let mut buf = Vec::with_capacity(64);
+    buf.extend_from_slice(b"{\"detail\":");
+    json_encode::encode(&d, &mut buf)?;
+    buf.push(b'}');
+    let mut res = json_bytes(status, buf);
+    let headers = exc.getattr(pyo3::intern!(py, "headers"))?;
+    for (k, v) in headers_from_py(Some(&headers))? {
+        res.headers_mut().append(k, v);
+    }
+    Ok(res)
+}

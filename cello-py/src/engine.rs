@@ -1,0 +1,292 @@
+//! `Engine`: the route table and the server loop of one worker.
+
+use crate::call::{self, Arg, Incoming, Route, Started};
+use crate::convert;
+use crate::guest_loop;
+use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
+use cello_net::{
+    bind_tcp, run_local, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown,
+    TcpOptions,
+};
+use cello_router::{LookupError, Router, RouterBuilder};
+use http::StatusCode;
+use http_body::Body as _;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The routes of an app and the server that runs them, for one worker.
+///
+/// Routes are added while the app is set up; `serve` freezes the table (it is
+/// immutable from then on) and serves until `stop` is called or SIGINT/SIGTERM
+/// arrives.
+#[pyclass(module = "cello._cello")]
+pub struct Engine {
+    builder: Mutex<Option<RouterBuilder<Arc<Route>>>>,
+    shutdown: Shutdown,
+}
+
+struct State {
+    router: Arc<Router<Arc<Route>>>,
+    event_loop: Py<PyAny>,
+    notify: Rc<Notify>,
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new() -> Self {
+        Engine {
+            builder: Mutex::new(Some(RouterBuilder::new())),
+            shutdown: Shutdown::new(),
+        }
+    }
+
+    /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
+    /// `args` lists what to pass, in order: `None` for the request, a name for a path
+    /// parameter. Conflicting routes raise `ValueError` naming both.
+    fn add_route(
+        &self,
+        method: &str,
+        pattern: &str,
+        handler: Py<PyAny>,
+        name: String,
+        is_async: bool,
+        args: Vec<Option<String>>,
+    ) -> PyResult<()> {
+        let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
+        let route = Route {
+            handler,
+            name,
+            is_async,
+            args: args
+                .into_iter()
+                .map(|a| a.map_or(Arg::Request, Arg::Param))
+                .collect(),
+        };
+        let mut guard = self
+            .builder
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
+        let builder = guard.as_mut().ok_or_else(|| {
+            PyRuntimeError::new_err("routes cannot be added once the app is serving")
+        })?;
+        builder
+            .insert(method, pattern, Arc::new(route))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Serves on `host:port` until stopped. `event_loop` is the asyncio selector loop
+    /// handlers run on (this thread's). `ready(port)` is called once listening (port 0
+    /// picks a free port). Limits: bytes and seconds.
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=1048576, max_header_size=16384, header_timeout=10.0, keep_alive_timeout=5.0, max_connections=10000, shutdown_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn serve(
+        &self,
+        py: Python<'_>,
+        host: &str,
+        port: u16,
+        event_loop: Py<PyAny>,
+        ready: Option<Py<PyAny>>,
+        handle_signals: bool,
+        max_body_size: u64,
+        max_header_size: usize,
+        header_timeout: f64,
+        keep_alive_timeout: f64,
+        max_connections: usize,
+        shutdown_timeout: f64,
+    ) -> PyResult<()> {
+        let builder = self
+            .builder
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this engine is already serving"))?;
+        let router = Arc::new(builder.freeze());
+        let addr: SocketAddr = format!("{host}:{port}")
+            .parse()
+            .or_else(|_| {
+                use std::net::ToSocketAddrs;
+                (host, port)
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or(())
+            })
+            .map_err(|_| PyValueError::new_err(format!("cannot resolve {host}:{port}")))?;
+        let std_listener = bind_tcp(addr, &TcpOptions::default())
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let bound = std_listener
+            .local_addr()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let selector_fd: i32 = event_loop
+            .bind(py)
+            .getattr("_selector")?
+            .call_method0("fileno")?
+            .extract()?;
+        if let Some(ready) = ready {
+            ready.call1(py, (bound.port(),))?;
+        }
+        let http_config = HttpConfig {
+            max_body_bytes: max_body_size,
+            max_header_bytes: max_header_size,
+            header_read_timeout: secs(header_timeout),
+            keep_alive_timeout: secs(keep_alive_timeout),
+            ..HttpConfig::default()
+        };
+        let serve_config = ServeConfig {
+            max_connections,
+            shutdown_timeout: secs(shutdown_timeout),
+            ..ServeConfig::default()
+        };
+        let shutdown = self.shutdown.clone();
+        let result = py.detach(move || {
+            run_local(async move {
+                if handle_signals {
+                    shutdown_on_signals(shutdown.clone())?;
+                }
+                let listener = Listener::from_std_tcp(std_listener)?;
+                let notify = Rc::new(Notify::new());
+                let state = Rc::new(State {
+                    router,
+                    event_loop: Python::attach(|py| event_loop.clone_ref(py)),
+                    notify: notify.clone(),
+                });
+                let driver =
+                    tokio::task::spawn_local(guest_loop::drive(event_loop, selector_fd, notify));
+                let http = Http::new(http_config);
+                serve(
+                    listener,
+                    serve_config,
+                    shutdown,
+                    move |stream, peer, shutdown| {
+                        let http = http.clone();
+                        let state = state.clone();
+                        let peer = match peer {
+                            PeerAddr::Tcp(a) => Some(a),
+                            PeerAddr::Unix(_) => None,
+                        };
+                        async move {
+                            let svc = tower_service_fn(state, peer);
+                            http.serve_connection(stream, svc, shutdown).await
+                        }
+                    },
+                )
+                .await;
+                driver.abort();
+                Ok::<(), std::io::Error>(())
+            })
+        });
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) | Err(e) => Err(PyRuntimeError::new_err(e.to_string())),
+        }
+    }
+
+    /// Stops a running `serve` gracefully (callable from any thread).
+    fn stop(&self) {
+        self.shutdown.trigger();
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
+}
+
+#[derive(Clone)]
+struct PyService {
+    state: Rc<State>,
+    peer: Option<SocketAddr>,
+}
+
+fn tower_service_fn(state: Rc<State>, peer: Option<SocketAddr>) -> PyService {
+    PyService { state, peer }
+}
+
+impl tower_service::Service<Request> for PyService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>>>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let state = self.state.clone();
+        let peer = self.peer;
+        Box::pin(async move { Ok(handle(state, peer, req).await) })
+    }
+}
+
+async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let (route, params) = match state.router.lookup(&parts.method, parts.uri.path()) {
+        Ok(m) => (
+            m.value.clone(),
+            m.params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.into_owned()))
+                .collect::<Vec<_>>(),
+        ),
+        Err(e) => return lookup_error(e),
+    };
+    let body = if body.is_end_stream() {
+        bytes::Bytes::new()
+    } else {
+        match body_bytes(body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        }
+    };
+    let incoming = Incoming {
+        parts,
+        params,
+        body,
+        peer,
+    };
+    let started =
+        Python::attach(|py| call::start(py, &route, incoming, &state.event_loop, &state.notify));
+    match started {
+        Started::Done(r) => r,
+        Started::Pending(p) => p.finish(&route.name).await,
+    }
+}
+
+async fn body_bytes(body: Body) -> Result<bytes::Bytes, Response> {
+    body.to_bytes().await.map_err(|e| {
+        let mut r = convert::detail(e.status(), &e.to_string());
+        r.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        r
+    })
+}
+
+fn lookup_error(e: LookupError) -> Response {
+    match e {
+        LookupError::NotFound => convert::detail(StatusCode::NOT_FOUND, "Not Found"),
+        LookupError::MethodNotAllowed { allow } => {
+            let mut r = convert::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            r.headers_mut().insert(http::header::ALLOW, allow);
+            r
+        }
+        other @ LookupError::InvalidParam { .. } => {
+            convert::detail(StatusCode::UNPROCESSABLE_ENTITY, &other.to_string())
+        }
+        other => StatusCode::from_u16(other.status())
+            .unwrap_or(StatusCode::NOT_FOUND)
+            .into_response(),
+    }
+}

@@ -1,0 +1,60 @@
+//! `cello._cello`: the one native module of the `cello` package.
+//!
+//! It is the only crate that knows Python. Per worker, all Python work happens on
+//! one thread: the tokio current-thread runtime runs on the thread that called
+//! `Engine.serve`, handlers are called inline, coroutines are stepped eagerly, and a
+//! coroutine that suspends continues on an asyncio loop driven from that same thread
+//! (see `guest_loop`). JSON is encoded and decoded here, straight between Python
+//! objects and bytes.
+
+mod call;
+mod convert;
+mod engine;
+mod guest_loop;
+mod json_decode;
+mod json_encode;
+mod request;
+mod response;
+mod runtime;
+
+use pyo3::prelude::*;
+
+/// Encodes `obj` (dict, list, str, int, float, bool, None, nested) as JSON bytes.
+#[pyfunction]
+fn json_dumps<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let mut buf = Vec::with_capacity(128);
+    json_encode::encode(obj, &mut buf)?;
+    Ok(pyo3::types::PyBytes::new(py, &buf))
+}
+
+/// Decodes JSON from bytes or str into Python objects. Invalid JSON raises
+/// `ValueError` naming the byte position.
+#[pyfunction]
+fn json_loads<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let mut buf: Vec<u8> = if let Ok(s) = data.cast::<pyo3::types::PyString>() {
+        s.to_str()?.as_bytes().to_vec()
+    } else {
+        data.extract::<Vec<u8>>()?
+    };
+    json_decode::decode(py, &mut buf)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+#[pymodule]
+mod _cello {
+    #[pymodule_export]
+    use super::engine::Engine;
+    #[pymodule_export]
+    use super::json_dumps;
+    #[pymodule_export]
+    use super::json_loads;
+    #[pymodule_export]
+    use super::request::PyRequest;
+    #[pymodule_export]
+    use super::response::PyResponse;
+    #[pymodule_export]
+    use super::runtime::_install_runtime;
+}

@@ -1,0 +1,215 @@
+//! `cello.Request`: built lazily. The engine hands over the parsed head, the path
+//! parameters and the body bytes; nothing becomes a Python object until a handler
+//! asks for it.
+
+use crate::json_decode::{decode, DecodeError};
+use crate::runtime;
+use bytes::Bytes;
+use cello_router::ParamValue;
+use percent_encoding::percent_decode;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use std::net::SocketAddr;
+
+/// An HTTP request as a handler sees it.
+#[pyclass(name = "Request", module = "cello._cello", frozen)]
+pub struct PyRequest {
+    pub(crate) method: http::Method,
+    pub(crate) uri: http::Uri,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) params: Vec<(String, ParamValue<'static>)>,
+    pub(crate) body: Bytes,
+    pub(crate) peer: Option<SocketAddr>,
+}
+
+/// A path parameter as a Python object.
+pub fn param_to_py<'py>(py: Python<'py>, v: &ParamValue<'_>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        ParamValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        ParamValue::Float(f) => f.into_pyobject(py)?.into_any(),
+        ParamValue::Uuid(u) => {
+            let uuid = py
+                .import(pyo3::intern!(py, "uuid"))?
+                .getattr(pyo3::intern!(py, "UUID"))?;
+            uuid.call1((u.hyphenated().to_string(),))?
+        }
+        other => PyString::new(py, other.as_str().unwrap_or_default()).into_any(),
+    })
+}
+
+/// `a=1&b=x%20y&a=2` → `[("a","1"),("b","x y"),("a","2")]`, `+` as space.
+pub fn parse_urlencoded(raw: &[u8]) -> Vec<(String, String)> {
+    raw.split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+fn decode_component(raw: &[u8]) -> String {
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_decode(&plus).decode_utf8_lossy().into_owned()
+}
+
+fn pairs_to_list<'py>(
+    py: Python<'py>,
+    pairs: Vec<(String, String)>,
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for (k, v) in pairs {
+        list.append(PyTuple::new(py, [k, v])?)?;
+    }
+    Ok(list)
+}
+
+#[pymethods]
+impl PyRequest {
+    /// The method, e.g. `"GET"`.
+    #[getter]
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The path, still percent-encoded as sent, e.g. `"/users/42"`.
+    #[getter]
+    fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The raw query string, without `?` (empty when there is none).
+    #[getter]
+    fn query_string(&self) -> &str {
+        self.uri.query().unwrap_or("")
+    }
+
+    /// The full URL: `http://host/path?query`.
+    #[getter]
+    fn url(&self) -> String {
+        let host = self
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let pq = self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        format!("http://{host}{pq}")
+    }
+
+    /// The query parameters, percent-decoded, as a multi-dict (`get`, `getlist`).
+    #[getter]
+    fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pairs = parse_urlencoded(self.uri.query().unwrap_or("").as_bytes());
+        runtime::get(py)?
+            .query_cls
+            .bind(py)
+            .call1((pairs_to_list(py, pairs)?,))
+    }
+
+    /// The headers, as a case-insensitive multi-dict.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::empty(py);
+        for (k, v) in &self.headers {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            list.append(PyTuple::new(py, [k.as_str(), &v])?)?;
+        }
+        runtime::get(py)?.headers_cls.bind(py).call1((list,))
+    }
+
+    /// The path parameters, converted to their declared types.
+    #[getter]
+    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.params {
+            d.set_item(k, param_to_py(py, v)?)?;
+        }
+        Ok(d)
+    }
+
+    /// Cookies from the `Cookie` header, as a dict.
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for h in self.headers.get_all(http::header::COOKIE) {
+            for part in String::from_utf8_lossy(h.as_bytes()).split(';') {
+                if let Some((k, v)) = part.split_once('=') {
+                    let v = v.trim().trim_matches('"');
+                    d.set_item(k.trim(), v)?;
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// The client's `(host, port)`, or None on a Unix socket.
+    #[getter]
+    fn client(&self) -> Option<(String, u16)> {
+        self.peer.map(|a| (a.ip().to_string(), a.port()))
+    }
+
+    /// The body as bytes.
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    /// The body decoded as UTF-8 (invalid bytes replaced).
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON (in Rust). Invalid JSON raises `HTTPException(400)`
+    /// whose detail gives the byte position of the error.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut buf = self.body.to_vec();
+        match decode(py, &mut buf) {
+            Ok(v) => Ok(v),
+            Err(DecodeError::Py(e)) => Err(e),
+            Err(DecodeError::Json(e)) => {
+                let exc = runtime::get(py)?
+                    .http_exception
+                    .bind(py)
+                    .call1((400, format!("request body is not valid JSON: {e}")))?;
+                Err(PyErr::from_value(exc))
+            }
+        }
+    }
+
+    /// The body parsed as `application/x-www-form-urlencoded`, as a multi-dict.
+    fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pairs = parse_urlencoded(&self.body);
+        runtime::get(py)?
+            .query_cls
+            .bind(py)
+            .call1((pairs_to_list(py, pairs)?,))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Request {} {}>", self.method, self.uri)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_urlencoded;
+
+    #[test]
+    fn urlencoded_pairs_are_percent_and_plus_decoded_in_order() {
+        assert_eq!(
+            parse_urlencoded(b"a=1&b=x%20y+z&a=2&flag"),
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y z".into()),
+                ("a".into(), "2".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+    }
+}

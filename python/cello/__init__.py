@@ -1,0 +1,23 @@
+"""Cello: a Python web framework whose runtime is Rust.
+
+Handlers are plain Python functions (``def`` or ``async def``) that return plain
+data; sockets, HTTP, routing, JSON and workers run in Rust.
+"""
+
+from ._cello import Request, Response, json_dumps, json_loads
+from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
+from .app import App, Router
+from .datastructures import Headers, QueryParams
+from .exceptions import HTTPException
+
+__all__ = [
+    "App",
+    "Router",
+    "Request",
+    "Response",
+    "HTTPException",
+    "Headers",
+    "QueryParams",
+    "json_dumps",
+    "json_loads",
+]

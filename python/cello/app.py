@@ -1,0 +1,317 @@
+"""``App`` and ``Router``: registering routes and running the server."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import re
+import signal
+import sys
+import time
+import uuid
+from typing import Any, Awaitable, Callable, Iterable, TypeVar, Union
+
+from . import _cello, _runtime  # noqa: F401  (_runtime installs the engine's hooks)
+
+F = TypeVar("F", bound=Callable[..., Any])
+Hook = Callable[[], Union[None, Awaitable[None]]]
+
+logger = logging.getLogger("cello")
+
+_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
+_TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class _RouteSpec:
+    __slots__ = ("method", "path", "handler")
+
+    def __init__(self, method: str, path: str, handler: Callable[..., Any]) -> None:
+        self.method, self.path, self.handler = method, path, handler
+
+
+class Router:
+    """A group of routes under a common prefix, mounted into an ``App`` with
+    ``app.include_router(router)``."""
+
+    def __init__(self, prefix: str = "") -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"router prefix must start with '/' and not end with one: {prefix!r}")
+        self.prefix = prefix
+        self._routes: list[_RouteSpec] = []
+
+    def route(self, path: str, methods: Iterable[str] = ("GET",)) -> Callable[[F], F]:
+        """Registers the decorated handler for ``path`` and each of ``methods``."""
+        if not path.startswith("/"):
+            raise ValueError(f"route path must start with '/': {path!r}")
+        methods = [m.upper() for m in methods]
+
+        def decorate(handler: F) -> F:
+            if not callable(handler):
+                raise TypeError(f"route handler must be callable, not {type(handler).__name__}")
+            for m in methods:
+                self._routes.append(_RouteSpec(m, path, handler))
+            return handler
+
+        return decorate
+
+    def get(self, path: str) -> Callable[[F], F]:
+        """Registers a ``GET`` handler (``HEAD`` is answered from it too)."""
+        return self.route(path, ["GET"])
+
+    def post(self, path: str) -> Callable[[F], F]:
+        """Registers a ``POST`` handler."""
+        return self.route(path, ["POST"])
+
+    def put(self, path: str) -> Callable[[F], F]:
+        """Registers a ``PUT`` handler."""
+        return self.route(path, ["PUT"])
+
+    def patch(self, path: str) -> Callable[[F], F]:
+        """Registers a ``PATCH`` handler."""
+        return self.route(path, ["PATCH"])
+
+    def delete(self, path: str) -> Callable[[F], F]:
+        """Registers a ``DELETE`` handler."""
+        return self.route(path, ["DELETE"])
+
+    def head(self, path: str) -> Callable[[F], F]:
+        """Registers a ``HEAD`` handler."""
+        return self.route(path, ["HEAD"])
+
+    def options(self, path: str) -> Callable[[F], F]:
+        """Registers an ``OPTIONS`` handler."""
+        return self.route(path, ["OPTIONS"])
+
+    def include_router(self, router: "Router", prefix: str = "") -> None:
+        """Adds ``router``'s routes under ``prefix`` + its own prefix."""
+        for spec in router._routes:
+            self._routes.append(_RouteSpec(spec.method, prefix + router.prefix + spec.path, spec.handler))
+
+
+class App(Router):
+    """A Cello application.
+
+    >>> app = App()
+    >>> @app.get("/hello")
+    ... def hello(req):
+    ...     return {"msg": "hello"}
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+
+    def on_startup(self, hook: Hook) -> Hook:
+        """Registers a hook (sync or async) run once per worker before it serves."""
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        """Registers a hook (sync or async) run once per worker after it stops,
+        also on SIGTERM and SIGINT."""
+        self._shutdown.append(hook)
+        return hook
+
+    # -- building the engine -------------------------------------------------
+
+    def _engine(self) -> "_cello.Engine":
+        engine = _cello.Engine()
+        for spec in self._routes:
+            pattern, args = _compile(spec.path, spec.handler)
+            name = getattr(spec.handler, "__qualname__", repr(spec.handler))
+            is_async = inspect.iscoroutinefunction(spec.handler)
+            engine.add_route(spec.method, pattern, spec.handler, name, is_async, args)
+        return engine
+
+    # -- running -----------------------------------------------------------------
+
+    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **limits: Any) -> None:
+        """Serves the app until SIGINT or SIGTERM.
+
+        ``workers`` > 1 forks that many worker processes, each with its own listener
+        on the same port (SO_REUSEPORT) and its own Python thread; a worker that
+        dies is restarted. ``limits``: ``max_body_size``, ``max_header_size``,
+        ``header_timeout``, ``keep_alive_timeout``, ``max_connections``,
+        ``shutdown_timeout``.
+        """
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if workers <= 1:
+            self._serve(host, port, announce=True, **limits)
+        else:
+            _supervise(lambda: self._serve(host, port, announce=True, **limits), workers)
+
+    def _serve(
+        self,
+        host: str,
+        port: int,
+        *,
+        ready: Callable[[int], None] | None = None,
+        handle_signals: bool = True,
+        engine_out: list | None = None,
+        announce: bool = False,
+        **limits: Any,
+    ) -> None:
+        """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
+        engine = self._engine()
+        if engine_out is not None:
+            engine_out.append(engine)
+        loop = asyncio.SelectorEventLoop()
+        asyncio.set_event_loop(loop)
+        saved: dict[int, Any] = {}
+        try:
+            for hook in self._startup:
+                _run_hook(loop, hook)
+
+            def on_ready(bound: int) -> None:
+                if announce:
+                    logger.info("cello worker %d serving on http://%s:%d", os.getpid(), host, bound)
+                if ready is not None:
+                    ready(bound)
+
+            if handle_signals:
+                # The engine handles SIGINT/SIGTERM itself (graceful stop); Python's
+                # handlers would raise KeyboardInterrupt later, in a shutdown hook.
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    saved[sig] = signal.signal(sig, signal.SIG_IGN)
+            asyncio.events._set_running_loop(loop)
+            try:
+                engine.serve(host, port, loop, on_ready, handle_signals, **limits)
+            finally:
+                asyncio.events._set_running_loop(None)
+        finally:
+            for sig, old in saved.items():
+                signal.signal(sig, old)
+            try:
+                for hook in self._shutdown:
+                    _run_hook(loop, hook)
+                _cancel_all(loop)
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
+
+
+def _run_hook(loop: asyncio.AbstractEventLoop, hook: Hook) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        loop.run_until_complete(result)
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def _compile(path: str, handler: Callable[..., Any]) -> tuple[str, list[str | None]]:
+    """``/users/{id}`` + ``def h(req, id: int)`` → ``/users/{id:int}``, ``[None, "id"]``.
+
+    Done once per route, at registration: the engine never inspects a signature."""
+    try:
+        sig = inspect.signature(handler)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot read the signature of handler {handler!r}: {exc}") from None
+    try:
+        hints = _type_hints(handler)
+    except Exception:
+        hints = {}
+    params = {m.group(2): (m.group(1), m.group(3)) for m in _PARAM.finditer(path)}
+    name = getattr(handler, "__qualname__", repr(handler))
+
+    def typed(m: re.Match[str]) -> str:
+        star, pname, explicit = m.group(1), m.group(2), m.group(3)
+        if explicit:
+            return m.group(0)
+        ann = hints.get(pname, sig.parameters[pname].annotation if pname in sig.parameters else None)
+        if star:
+            return "{*" + pname + "}"
+        kind = _TYPES.get(ann, "str") if ann not in (None, inspect.Parameter.empty) else "str"
+        return "{" + pname + ":" + kind + "}"
+
+    pattern = _PARAM.sub(typed, path)
+    args: list[str | None] = []
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.KEYWORD_ONLY:
+            if p.default is p.empty:
+                raise TypeError(f"handler {name}: keyword-only parameter `{p.name}` is not supported")
+            continue
+        if p.name in params:
+            args.append(p.name)
+            continue
+        ann = hints.get(p.name, p.annotation)
+        if _is_request(ann) or p.name in ("req", "request") or (ann is p.empty and not args and p.default is p.empty):
+            args.append(None)
+            continue
+        if p.default is not p.empty:
+            break
+        raise TypeError(
+            f"handler {name}: parameter `{p.name}` is neither a path parameter of {path!r} nor the request"
+        )
+    return pattern, args
+
+
+def _is_request(ann: Any) -> bool:
+    from ._cello import Request
+
+    return ann is Request or ann == "Request"
+
+
+def _type_hints(handler: Callable[..., Any]) -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(handler)
+
+
+def _supervise(serve_one: Callable[[], None], workers: int) -> None:
+    """Forks ``workers`` processes running ``serve_one`` and keeps them alive."""
+    children: dict[int, int] = {}
+    stopping = False
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                serve_one()
+            except BaseException:
+                logger.exception("worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = slot
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for slot in range(workers):
+        spawn(slot)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot = children.pop(pid, None)
+        if slot is None or stopping:
+            continue
+        logger.error("worker %d exited (status %d); starting a new one", pid, status)
+        time.sleep(0.1)
+        spawn(slot)
+    sys.stdout.flush()

@@ -1,0 +1,83 @@
+"""Multi-dicts for query parameters, form fields and headers."""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+class QueryParams:
+    """An immutable multi-dict: ``q["a"]`` / ``q.get("a")`` give the last value,
+    ``q.getlist("a")`` all of them, in order."""
+
+    __slots__ = ("_pairs", "_dict")
+
+    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+        self._pairs = list(pairs)
+        self._dict = {k: v for k, v in self._pairs}
+
+    def _key(self, key: str) -> str:
+        return key
+
+    def __getitem__(self, key: str) -> str:
+        return self._dict[self._key(key)]
+
+    def get(self, key: str, default: T | None = None) -> str | T | None:
+        return self._dict.get(self._key(key), default)
+
+    def getlist(self, key: str) -> list[str]:
+        k = self._key(key)
+        return [v for name, v in self._pairs if name == k]
+
+    get_all = getlist
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._key(key) in self._dict
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def keys(self):
+        return self._dict.keys()
+
+    def values(self):
+        return self._dict.values()
+
+    def items(self):
+        return self._dict.items()
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, QueryParams):
+            return sorted(self._pairs) == sorted(other._pairs)
+        if isinstance(other, dict):
+            return self._dict == other
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._pairs!r})"
+
+
+class Headers(QueryParams):
+    """Request headers: a multi-dict whose keys are case-insensitive."""
+
+    __slots__ = ()
+
+    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__([(k.lower(), v) for k, v in pairs])
+
+    def _key(self, key: str) -> str:
+        return key.lower()
+
+    def __getitem__(self, key: str) -> str:
+        # Several fields with one name read as one, comma-joined (RFC 9110 §5.3).
+        values = self.getlist(key)
+        if not values:
+            raise KeyError(key)
+        return ", ".join(values) if len(values) > 1 else values[0]
