@@ -4,7 +4,7 @@
 use crate::adapter::{Adapter, ConnState};
 use crate::config::HttpConfig;
 use crate::{Request, Response};
-use cello_net::{Shutdown, Stream};
+use cello_net::Shutdown;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::cell::Cell;
@@ -66,12 +66,13 @@ impl Http {
         &self.config
     }
 
-    /// Serves requests on `stream` with `service` until the client leaves, the
+    /// Serves requests on `stream` (a [`cello_net::Stream`], or any byte stream) with `service` until the client leaves, the
     /// connection idles past the keep-alive timeout, or `shutdown` fires (then the
     /// request in flight finishes first). Must run on a `LocalSet`: `service` need
     /// not be `Send`.
-    pub async fn serve_connection<S>(&self, stream: Stream, service: S, shutdown: Shutdown)
+    pub async fn serve_connection<I, S>(&self, stream: I, service: S, shutdown: Shutdown)
     where
+        I: AsyncRead + AsyncWrite + Unpin + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
         let state = Rc::new(ConnState::new(&self.config));
@@ -134,18 +135,18 @@ where
 
 /// Counts I/O operations that moved bytes, for the idle timer: one add per syscall,
 /// no clock read.
-struct CountingIo {
-    inner: Stream,
+struct CountingIo<I> {
+    inner: I,
     activity: Rc<Cell<u64>>,
 }
 
-impl CountingIo {
+impl<I> CountingIo<I> {
     fn bump(&self) {
         self.activity.set(self.activity.get().wrapping_add(1));
     }
 }
 
-impl AsyncRead for CountingIo {
+impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -161,7 +162,7 @@ impl AsyncRead for CountingIo {
     }
 }
 
-impl AsyncWrite for CountingIo {
+impl<I: AsyncWrite + Unpin> AsyncWrite for CountingIo<I> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
