@@ -3,12 +3,11 @@
 use std::fmt;
 
 use crate::param::ParamValue;
+use crate::pattern::ParamSpec;
 
 /// Parameters up to this count live on the stack; more spill to a `Vec`. Routes rarely
 /// have more than three (matchit makes the same bet).
 const INLINE: usize = 4;
-
-type Entry<'a> = (&'a str, ParamValue<'a>);
 
 /// The typed path parameters of a [`Match`](crate::Match), in pattern order.
 ///
@@ -28,71 +27,71 @@ type Entry<'a> = (&'a str, ParamValue<'a>);
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct Params<'a> {
-    list: List<'a>,
+    /// The route's declared parameters; names are read from here so a lookup stores only
+    /// values (a smaller `Match` to move around).
+    specs: &'a [ParamSpec],
+    values: Values<'a>,
 }
 
 #[derive(Clone, PartialEq)]
-enum List<'a> {
+enum Values<'a> {
     Inline {
         len: usize,
-        items: [Entry<'a>; INLINE],
+        items: [ParamValue<'a>; INLINE],
     },
-    Heap(Vec<Entry<'a>>),
+    Heap(Vec<ParamValue<'a>>),
 }
 
-const EMPTY: Entry<'static> = ("", ParamValue::Int(0));
+const EMPTY: ParamValue<'static> = ParamValue::Int(0);
 
 impl<'a> Params<'a> {
-    pub(crate) fn new() -> Self {
-        Self {
-            list: List::Inline {
+    /// Room for the values of a route declaring `specs`, pushed in the same order.
+    pub(crate) fn new(specs: &'a [ParamSpec]) -> Self {
+        let values = if specs.len() <= INLINE {
+            Values::Inline {
                 len: 0,
                 items: [EMPTY; INLINE],
-            },
+            }
+        } else {
+            Values::Heap(Vec::with_capacity(specs.len()))
+        };
+        Self { specs, values }
+    }
+
+    /// Appends the value of the next declared parameter.
+    pub(crate) fn push(&mut self, value: ParamValue<'a>) {
+        match &mut self.values {
+            Values::Inline { len, items } => {
+                if let Some(slot) = items.get_mut(*len) {
+                    *slot = value;
+                    *len += 1;
+                }
+            }
+            Values::Heap(vec) => vec.push(value),
         }
     }
 
-    pub(crate) fn push(&mut self, name: &'a str, value: ParamValue<'a>) {
-        match &mut self.list {
-            List::Inline { len, items } if *len < INLINE => {
-                items[*len] = (name, value);
-                *len += 1;
-            }
-            List::Inline { items, .. } => {
-                let mut spilled: Vec<Entry<'a>> = items
-                    .iter_mut()
-                    .map(|e| std::mem::replace(e, EMPTY))
-                    .collect();
-                spilled.push((name, value));
-                self.list = List::Heap(spilled);
-            }
-            List::Heap(vec) => vec.push((name, value)),
-        }
-    }
-
-    fn as_slice(&self) -> &[Entry<'a>] {
-        match &self.list {
-            List::Inline { len, items } => &items[..*len],
-            List::Heap(vec) => vec,
+    fn values(&self) -> &[ParamValue<'a>] {
+        match &self.values {
+            Values::Inline { len, items } => &items[..*len],
+            Values::Heap(vec) => vec,
         }
     }
 
     /// The value of the parameter called `name`.
     pub fn get(&self, name: &str) -> Option<&ParamValue<'a>> {
-        self.as_slice()
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// `(name, value)` pairs in the order they appear in the pattern.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a str, &ParamValue<'a>)> + '_ {
-        self.as_slice().iter().map(|(n, v)| (*n, v))
+        let specs = self.specs;
+        specs.iter().map(|s| &*s.name).zip(self.values())
     }
 
     /// How many parameters the route has.
     pub fn len(&self) -> usize {
-        self.as_slice().len()
+        self.values().len()
     }
 
     /// Whether the route has no parameters.
@@ -106,16 +105,17 @@ impl<'a> IntoIterator for Params<'a> {
     type IntoIter = IntoIter<'a>;
 
     fn into_iter(self) -> IntoIter<'a> {
-        let vec = match self.list {
-            List::Inline { len, items } => {
+        let values = match self.values {
+            Values::Inline { len, items } => {
                 let mut vec = Vec::from(items);
                 vec.truncate(len);
                 vec
             }
-            List::Heap(vec) => vec,
+            Values::Heap(vec) => vec,
         };
         IntoIter {
-            inner: vec.into_iter(),
+            names: self.specs.iter(),
+            values: values.into_iter(),
         }
     }
 }
@@ -123,18 +123,19 @@ impl<'a> IntoIterator for Params<'a> {
 /// Owning iterator over [`Params`], from `Params::into_iter`.
 #[derive(Debug)]
 pub struct IntoIter<'a> {
-    inner: std::vec::IntoIter<Entry<'a>>,
+    names: std::slice::Iter<'a, ParamSpec>,
+    values: std::vec::IntoIter<ParamValue<'a>>,
 }
 
 impl<'a> Iterator for IntoIter<'a> {
     type Item = (&'a str, ParamValue<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next()
+        Some((&*self.names.next()?.name, self.values.next()?))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.values.size_hint()
     }
 }
 
@@ -147,13 +148,24 @@ impl fmt::Debug for Params<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::param::ParamType;
+
+    fn specs(names: &[&str]) -> Vec<ParamSpec> {
+        names
+            .iter()
+            .map(|n| ParamSpec {
+                name: (*n).into(),
+                ty: ParamType::Int,
+            })
+            .collect()
+    }
 
     #[test]
-    fn more_params_than_fit_inline_spill_in_order() {
-        let names = ["a", "b", "c", "d", "e", "f"];
-        let mut params = Params::new();
-        for (i, n) in names.iter().enumerate() {
-            params.push(n, ParamValue::Int(i as i64));
+    fn more_params_than_fit_inline_go_to_the_heap_in_order() {
+        let specs = specs(&["a", "b", "c", "d", "e", "f"]);
+        let mut params = Params::new(&specs);
+        for i in 0..6 {
+            params.push(ParamValue::Int(i));
         }
         assert_eq!(params.len(), 6);
         assert_eq!(params.get("f"), Some(&ParamValue::Int(5)));
@@ -164,8 +176,9 @@ mod tests {
 
     #[test]
     fn owned_iteration_skips_unused_inline_slots() {
-        let mut params = Params::new();
-        params.push("x", ParamValue::Int(1));
+        let specs = specs(&["x"]);
+        let mut params = Params::new(&specs);
+        params.push(ParamValue::Int(1));
         let owned: Vec<_> = params.into_iter().collect();
         assert_eq!(owned, [("x", ParamValue::Int(1))]);
     }

@@ -89,18 +89,13 @@ impl<T> Router<T> {
                 allow: endpoint.allow.clone(),
             });
         };
-        let mut params = Params::new();
-        for (i, (key, raw)) in found.params.iter().enumerate() {
-            // matchit yields parameters in pattern order; the name check only guards that.
-            let spec = match endpoint.params.get(i) {
-                Some(spec) if *spec.name == *key => spec,
-                _ => match endpoint.params.iter().find(|s| *s.name == *key) {
-                    Some(spec) => spec,
-                    None => continue,
-                },
-            };
+        let mut params = Params::new(&endpoint.params);
+        // matchit yields parameters in pattern order (a debug build checks the names), so
+        // the declared types are taken by position and the names from our own specs.
+        for (spec, (_key, raw)) in endpoint.params.iter().zip(found.params.iter()) {
+            debug_assert_eq!(&*spec.name, _key);
             let converted = convert(raw, spec.ty).map_err(|e| invalid(spec, e.shown))?;
-            params.push(&spec.name, converted);
+            params.push(converted);
         }
         Ok(Match {
             value,
