@@ -154,6 +154,23 @@ pub(crate) struct ConvertError {
 /// An invalid escape such as `%zz` or a lone `%` is kept literally, as `percent-encoding`
 /// and Python's `urllib.parse.unquote` do; only bytes that decode to invalid UTF-8 fail.
 pub(crate) fn convert(raw: &str, ty: ParamType) -> Result<ParamValue<'_>, ConvertError> {
+    // Typed values almost never carry escapes: parse the raw text first and decode only if
+    // that fails. A raw text that parses holds no `%`, so decoding would not change it.
+    let direct = match ty {
+        ParamType::Int => raw.parse().ok().map(ParamValue::Int),
+        ParamType::Float => raw
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .map(ParamValue::Float),
+        ParamType::Uuid if raw.len() == 36 || raw.len() == 32 => {
+            Uuid::try_parse(raw).ok().map(ParamValue::Uuid)
+        }
+        _ => None,
+    };
+    if let Some(value) = direct {
+        return Ok(value);
+    }
     let text = decode(raw).map_err(|()| ConvertError {
         shown: raw.to_owned(),
     })?;
