@@ -54,6 +54,13 @@ pub(crate) fn parse(pattern: &str) -> Result<ParsedPattern, PatternError> {
                 "it has a `{` without a closing `}`; write `{{` for a literal brace".into(),
             ));
         };
+        // matchit reads `}}` as an escaped brace wherever it appears, so in `{x}}}` it
+        // would see a parameter named `x}`. Refuse what the two of us would read apart.
+        if tail[end + 1..].starts_with('}') {
+            return Err(PatternError::Invalid(
+                "a parameter cannot be followed directly by a literal `}`".into(),
+            ));
+        }
         let spec = parse_param(&tail[1..end])?;
         if params.iter().any(|p| p.name == spec.name) {
             return Err(PatternError::Invalid(format!(
@@ -193,6 +200,7 @@ mod tests {
             "/u/{x:path}",
             "/u/{*x:int}",
             "/{x}/{x}",
+            "/{x}}}",
         ] {
             assert!(matches!(parse(bad), Err(PatternError::Invalid(_))), "{bad}");
         }

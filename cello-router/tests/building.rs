@@ -168,3 +168,14 @@ fn a_frozen_router_is_send_and_sync() {
     assert_send_sync::<Router<String>>();
     assert_send_sync::<RouterBuilder<String>>();
 }
+
+/// Found by the `router` fuzz target: matchit took `}}` after a parameter as part of its
+/// name (`rest}`), so our type table and matchit disagreed about the parameter names.
+#[test]
+fn a_param_followed_by_an_escaped_brace_is_refused() {
+    let err = conflict_message(&[(Method::GET, "/files/{*rest}}}")]);
+    assert!(
+        err.contains("cannot be followed directly by a literal `}`"),
+        "{err}"
+    );
+}
