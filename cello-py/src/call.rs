@@ -4,6 +4,7 @@
 //! result comes back through a oneshot channel, all on the same thread.
 
 use crate::convert;
+use crate::guest_loop::GuestLoop;
 use crate::request::{param_to_py, PyRequest};
 use crate::runtime;
 use cello_http::Response;
@@ -109,13 +110,7 @@ pub struct Incoming {
 }
 
 /// Calls `route` for `req` and takes the first step.
-pub fn start(
-    py: Python<'_>,
-    route: &Route,
-    req: Incoming,
-    event_loop: &Py<PyAny>,
-    notify: &Rc<Notify>,
-) -> Started {
+pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) -> Started {
     let args = match build_args(py, route, req) {
         Ok(a) => a,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
@@ -130,18 +125,18 @@ pub fn start(
     match step(py, &result) {
         Step::Returned(v) => {
             // A coroutine that never suspended may still have scheduled callbacks
-            // (e.g. a fire-and-forget task); let the guest loop look.
-            notify.notify_one();
+            // (e.g. a fire-and-forget task).
+            guest.wake_if_ready(py);
             Started::Done(convert::to_response(&v, &route.name))
         }
         Step::Raised(e) => Started::Done(convert::from_exception(py, e, &route.name)),
-        Step::Yielded(fut) => match spawn_task(py, &result, &fut, event_loop) {
+        Step::Yielded(fut) => match spawn_task(py, &result, &fut, &guest.event_loop) {
             Ok((task, rx)) => {
-                notify.notify_one();
+                guest.notify.notify_one();
                 Started::Pending(PendingTask {
                     rx: Some(rx),
                     task: Some(task),
-                    notify: notify.clone(),
+                    notify: guest.notify.clone(),
                 })
             }
             Err(e) => Started::Done(convert::from_exception(py, e, &route.name)),

@@ -2,7 +2,7 @@
 
 use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
-use crate::guest_loop;
+use crate::guest_loop::{self, GuestLoop};
 use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
 use cello_net::{
     bind_tcp, run_local, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown,
@@ -33,8 +33,7 @@ pub struct Engine {
 
 struct State {
     router: Arc<Router<Arc<Route>>>,
-    event_loop: Py<PyAny>,
-    notify: Rc<Notify>,
+    guest: GuestLoop,
 }
 
 #[pymethods]
@@ -153,11 +152,15 @@ impl Engine {
                 }
                 let listener = Listener::from_std_tcp(std_listener)?;
                 let notify = Rc::new(Notify::new());
-                let state = Rc::new(State {
-                    router,
-                    event_loop: Python::attach(|py| event_loop.clone_ref(py)),
-                    notify: notify.clone(),
-                });
+                let guest = Python::attach(|py| -> PyResult<GuestLoop> {
+                    Ok(GuestLoop {
+                        ready: event_loop.bind(py).getattr("_ready")?.unbind(),
+                        event_loop: event_loop.clone_ref(py),
+                        notify: notify.clone(),
+                    })
+                })
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let state = Rc::new(State { router, guest });
                 let driver =
                     tokio::task::spawn_local(guest_loop::drive(event_loop, selector_fd, notify));
                 let http = Http::new(http_config);
@@ -255,8 +258,7 @@ async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Res
         body,
         peer,
     };
-    let started =
-        Python::attach(|py| call::start(py, &route, incoming, &state.event_loop, &state.notify));
+    let started = Python::attach(|py| call::start(py, &route, incoming, &state.guest));
     match started {
         Started::Done(r) => r,
         Started::Pending(p) => p.finish(&route.name).await,

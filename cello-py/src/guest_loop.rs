@@ -5,20 +5,80 @@
 //! when that fd is readable, when a timer the loop scheduled is due, or when a
 //! handler just gave it work (a new Task, a cancellation). No second thread, no
 //! self-pipe write per request.
+//!
+//! Timers use a `timerfd` armed at the loop's next deadline (CLOCK_MONOTONIC, the
+//! clock `loop.time()` reads) rather than `tokio::time::sleep`: tokio's timer wheel
+//! has 1 ms granularity, which turned `await asyncio.sleep(0.001)` into 2 ms and cut
+//! `/async-sleep` throughput (measured: 7.9K req/s with tokio's sleep).
 
 use crate::runtime;
 use pyo3::prelude::*;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::rc::Rc;
-use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::Notify;
 
 struct Fd(RawFd);
-impl std::os::fd::AsRawFd for Fd {
+impl AsRawFd for Fd {
     fn as_raw_fd(&self) -> RawFd {
         self.0
+    }
+}
+
+/// A non-blocking CLOCK_MONOTONIC timerfd.
+struct TimerFd(OwnedFd);
+
+impl AsRawFd for TimerFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl TimerFd {
+    fn new() -> std::io::Result<Self> {
+        // SAFETY: plain syscall; the returned fd is checked and then owned.
+        let fd = unsafe {
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor nobody else owns.
+        Ok(TimerFd(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Fires at `when` seconds of CLOCK_MONOTONIC (at once if that has passed).
+    fn arm(&self, when: f64) {
+        let when = when.max(1e-9);
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: when.trunc() as libc::time_t,
+                tv_nsec: ((when.fract() * 1e9) as libc::c_long).clamp(0, 999_999_999),
+            },
+        };
+        // SAFETY: valid fd and itimerspec; the old value is not requested.
+        unsafe {
+            libc::timerfd_settime(
+                self.0.as_raw_fd(),
+                libc::TFD_TIMER_ABSTIME,
+                &spec,
+                std::ptr::null_mut(),
+            )
+        };
+    }
+
+    fn drain(&self) {
+        let mut n = 0u64;
+        // SAFETY: reads at most 8 bytes into a u64 on our own non-blocking fd.
+        unsafe { libc::read(self.0.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
     }
 }
 
@@ -32,61 +92,110 @@ fn still_readable(fd: RawFd) -> bool {
     unsafe { libc::poll(&mut p, 1, 0) > 0 }
 }
 
+/// When the loop next has work.
+#[derive(Clone, Copy, PartialEq)]
+enum Next {
+    Now,
+    At(f64),
+    Io,
+}
+
 /// Drives `event_loop` until the runtime stops. `selector_fd` is its selector's fd.
 pub async fn drive(event_loop: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) {
     // SAFETY: the selector fd stays open while the loop lives, and the loop outlives
     // this driver: `Engine.serve` aborts the driver before it returns, and the loop is
     // closed by Python only after that.
-    let registered =
-        unsafe { AsyncFd::register_with_interest(Fd(selector_fd), Interest::READABLE) };
-    let afd = match registered {
-        Ok(a) => a,
-        Err(e) => {
-            let e = e.to_string();
-            Python::attach(|py| {
-                runtime::log_error(py, &format!("cannot watch the asyncio selector: {e}"))
-            });
+    let selector = unsafe { AsyncFd::register_with_interest(Fd(selector_fd), Interest::READABLE) };
+    let timer = TimerFd::new().and_then(|t| {
+        // SAFETY: the AsyncFd owns the timerfd for its whole life.
+        unsafe { AsyncFd::register_with_interest(t, Interest::READABLE) }
+            .map_err(|e| e.to_string())
+            .map_err(std::io::Error::other)
+    });
+    let (selector, timer) = match (selector, timer) {
+        (Ok(s), Ok(t)) => (s, t),
+        (s, t) => {
+            let msg = format!(
+                "cannot drive the asyncio loop: selector {:?}, timer {:?}",
+                s.err().map(|e| e.to_string()),
+                t.err().map(|e| e.to_string())
+            );
+            Python::attach(|py| runtime::log_error(py, &msg));
             return;
         }
     };
-    let mut next: Option<f64> = Some(0.0);
+    let mut next = Next::Now;
+    let mut armed = f64::NAN;
     loop {
         match next {
-            Some(s) if s <= 0.0 => tokio::task::yield_now().await,
-            Some(s) => {
-                // Round up so the loop finds its timer due when it runs.
-                let d = Duration::from_secs_f64(s) + Duration::from_micros(50);
+            Next::Now => tokio::task::yield_now().await,
+            Next::At(when) => {
+                if when != armed {
+                    timer.get_ref().arm(when);
+                    armed = when;
+                }
                 tokio::select! {
                     biased;
-                    r = afd.readable() => if let Ok(mut g) = r { g.clear_ready() },
+                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready() },
+                    r = timer.readable() => if let Ok(mut g) = r {
+                        g.get_inner().drain();
+                        g.clear_ready();
+                        armed = f64::NAN;
+                    },
                     _ = notify.notified() => {},
-                    _ = tokio::time::sleep(d) => {},
                 }
             }
-            None => {
+            Next::Io => {
                 tokio::select! {
                     biased;
-                    r = afd.readable() => if let Ok(mut g) = r { g.clear_ready() },
+                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready() },
                     _ = notify.notified() => {},
                 }
             }
         }
         let after = Python::attach(|py| {
-            let rt = runtime::get(py).ok()?;
+            let Ok(rt) = runtime::get(py) else {
+                return Next::Io;
+            };
             match rt.run_once.bind(py).call1((event_loop.bind(py),)) {
-                Ok(v) => v.extract::<Option<f64>>().ok().flatten(),
+                Ok(v) => match v.extract::<Option<f64>>() {
+                    Ok(None) => Next::Io,
+                    Ok(Some(t)) if t <= 0.0 => Next::Now,
+                    Ok(Some(t)) => Next::At(t),
+                    Err(_) => Next::Now,
+                },
                 Err(e) => {
                     e.print(py);
-                    Some(0.001)
+                    Next::Now
                 }
             }
         });
         // tokio watches the selector edge-triggered: if events are still queued after
         // this turn, take another turn instead of waiting for an edge that won't come.
         next = if still_readable(selector_fd) {
-            Some(0.0)
+            Next::Now
         } else {
             after
         };
+    }
+}
+
+/// What request handling needs of the guest loop.
+pub struct GuestLoop {
+    /// The asyncio loop.
+    pub event_loop: Py<PyAny>,
+    /// Its `_ready` deque, to see without a Python call whether it has work.
+    pub ready: Py<PyAny>,
+    /// Wakes the driver.
+    pub notify: Rc<Notify>,
+}
+
+impl GuestLoop {
+    /// Wakes the driver if the loop has ready callbacks (e.g. a handler that never
+    /// suspended started a background task).
+    pub fn wake_if_ready(&self, py: Python<'_>) {
+        if self.ready.bind(py).len().map_or(true, |n| n > 0) {
+            self.notify.notify_one();
+        }
     }
 }

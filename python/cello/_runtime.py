@@ -60,8 +60,9 @@ def _noop() -> None:
 
 def run_once(loop: asyncio.AbstractEventLoop) -> float | None:
     """One turn of the loop that never blocks: a ready no-op makes the selector
-    poll with timeout 0. Returns seconds until the loop next has timed work, 0 if it
-    has ready callbacks, None if it only waits for I/O."""
+    poll with timeout 0. Returns 0 if the loop has ready callbacks, else the
+    ``loop.time()`` (CLOCK_MONOTONIC) of its next timer, or None if it only waits
+    for I/O."""
     ready = loop._ready  # type: ignore[attr-defined]
     ready.append(asyncio.Handle(_noop, (), loop))
     loop._run_once()  # type: ignore[attr-defined]
@@ -69,7 +70,7 @@ def run_once(loop: asyncio.AbstractEventLoop) -> float | None:
         return 0.0
     scheduled = loop._scheduled  # type: ignore[attr-defined]
     if scheduled:
-        return max(0.0, scheduled[0]._when - loop.time())
+        return scheduled[0]._when
     return None
 
 
