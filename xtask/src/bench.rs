@@ -147,7 +147,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Whether `name` can run: the Cello servers need their build.
 fn available(name: &str, prepared: &setup::Prepared) -> Result<(), String> {
     match name {
-        "cello-python" => prepared.wheel.as_ref().map(|_| ()).map_err(Clone::clone),
+        "cello-python" => prepared.cello_python.clone(),
         "cello-rust" => prepared.rust.as_ref().map(|_| ()).map_err(Clone::clone),
         _ => Ok(()),
     }
@@ -165,7 +165,6 @@ fn extras(
 ) {
     let layout = &prepared.layout;
     let root = sh::root();
-    let cello_ok = prepared.wheel.is_ok() && opts.wants("cello-python");
     let target = opts.extras_on.as_str();
     let mut section = |title: &str, r: Result<String, String>| {
         let body = r.unwrap_or_else(|e| format!("Not measured: {e}"));
@@ -202,12 +201,7 @@ fn extras(
         }
     }
     if opts.instr {
-        let r = if cello_ok {
-            instructions(prepared)
-        } else {
-            Err("Cello (Python) is not available".into())
-        };
-        section("Instructions per request", r);
+        section("Instructions per request", instructions(opts, prepared));
     }
     if opts.json_micro {
         let out = sh::output(
@@ -222,36 +216,44 @@ fn extras(
     }
     if opts.py313 {
         let r = match &prepared.wheel {
-            Ok(w) => shared_tools::py313(w, &layout.apps().join("cello_app.py")),
+            Ok(w) => shared_tools::py313(
+                w,
+                &layout.apps().join("cello_app.py"),
+                opts.dur,
+                opts.rounds,
+            ),
             Err(e) => Err(e.clone()),
         };
         section("CPython 3.13 peers (../shared/tools/py313-peers.sh)", r);
     }
 }
 
-fn instructions(prepared: &setup::Prepared) -> Result<String, String> {
+/// Callgrind counts for Cello (Python) `/json` and `/async-json`, and the Rust
+/// reference's `/json` as the floor, for those that are built and wanted.
+fn instructions(opts: &Options, prepared: &setup::Prepared) -> Result<String, String> {
     let layout = &prepared.layout;
     let py = layout.python().display().to_string();
     let python_app = |port: u16| vec![py.clone(), "cello_app.py".to_string(), port.to_string()];
-    let mut counts = vec![
-        shared_tools::Count {
-            server: "cello-python",
-            path: "/json",
-            argv: Box::new(python_app),
-        },
-        shared_tools::Count {
-            server: "cello-python",
-            path: "/async-json",
-            argv: Box::new(python_app),
-        },
-    ];
-    if let Ok(bin) = &prepared.rust {
+    let mut counts = Vec::new();
+    if prepared.cello_python.is_ok() && opts.wants("cello-python") {
+        for path in ["/json", "/async-json"] {
+            counts.push(shared_tools::Count {
+                server: "cello-python",
+                path,
+                argv: Box::new(python_app),
+            });
+        }
+    }
+    if let (Ok(bin), true) = (&prepared.rust, opts.wants("cello-rust")) {
         let bin = bin.display().to_string();
         counts.push(shared_tools::Count {
             server: "cello-rust",
             path: "/json",
             argv: Box::new(move |port| vec![bin.clone(), format!("127.0.0.1:{port}")]),
         });
+    }
+    if counts.is_empty() {
+        return Err("neither Cello server is built (see \"Servers left out\")".into());
     }
     shared_tools::instructions(layout, &counts)
 }

@@ -25,6 +25,13 @@ pub fn run(server: &Running) -> Result<String, String> {
         secs = ((left / r.rps.max(1000.0)) * 1.05).ceil().clamp(1.0, 600.0) as u64;
     }
     let after = procstat::rss_kib(&server.pids());
+    // a server that died or went wrong under the load has no RSS worth comparing
+    check::check(server.spec.port, &check::JSON).map_err(|e| {
+        format!(
+            "after {done} requests {} no longer answers as it should: {e}",
+            server.spec.name
+        )
+    })?;
     let ratio = after as f64 / warm.max(1) as f64;
     let met = if ratio <= 1.10 { "yes" } else { "no" };
     Ok(format!(

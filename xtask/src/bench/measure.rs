@@ -54,11 +54,18 @@ pub fn measure(
     let wall = started.elapsed().as_secs_f64();
     // the tree again: a server may have started a process during the run
     let pids = server.pids();
+    let rss_after_kib = procstat::rss_kib(&pids);
+    if rss_after_kib == 0 {
+        return Err(format!(
+            "{} exited during the run; see .bench/logs/{}.log",
+            server.spec.name, server.spec.name
+        ));
+    }
     let ticks = procstat::cpu_ticks(&pids).saturating_sub(ticks_before);
     Ok(Sample {
         cpu_share: ticks as f64 / procstat::ticks_per_second() as f64 / wall,
         rss_before_kib,
-        rss_after_kib: procstat::rss_kib(&pids),
+        rss_after_kib,
         wrk: run,
     })
 }

@@ -24,8 +24,10 @@ pub const PEERS: &[&str] = &[
 pub struct Prepared {
     /// Where everything is.
     pub layout: Layout,
-    /// The Cello wheel installed in the bench virtualenv, or why there is none.
+    /// The Cello wheel (installed in the bench virtualenv when built), or why there is none.
     pub wheel: Result<PathBuf, String>,
+    /// Whether the bench virtualenv can run the Cello app, or why not.
+    pub cello_python: Result<(), String>,
     /// The Cello pure-Rust reference binary, or why there is none.
     pub rust: Result<PathBuf, String>,
 }
@@ -60,46 +62,46 @@ pub fn prepare(opts: &Options) -> Result<Prepared, String> {
         python::build_wheel()
             .map_err(|e| format!("cello-python: the wheel build failed: {e}"))
             .and_then(|w| {
-                pip(
-                    &layout,
-                    &[
-                        "install",
-                        "-q",
-                        "--disable-pip-version-check",
-                        "--force-reinstall",
-                        "--no-deps",
-                    ],
-                    &[w.display().to_string()],
-                )
-                .map(|()| w)
+                let reinstall = [
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "--force-reinstall",
+                    "--no-deps",
+                ];
+                pip(&layout, &reinstall, &[w.display().to_string()]).map(|()| w)
             })
     } else {
         existing_wheel(&root)
-    }
-    .and_then(|w| {
-        // the wheel may install and still lack the API the app uses
-        let probe = Command::new(layout.python())
-            .args(["-c", "import cello; cello.App"])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if probe.status.success() {
-            Ok(w)
-        } else {
-            Err(format!(
-                "cello-python: `import cello; cello.App` fails in the bench venv: {}",
-                String::from_utf8_lossy(&probe.stderr)
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-            ))
-        }
-    });
+    };
+    // what runs is what the bench venv imports: with --no-build that may be an earlier
+    // install even when target/wheels is empty
+    let cello_python = match (&wheel, probe_cello(&layout)) {
+        (Err(e), Err(_)) => Err(e.clone()),
+        (_, probe) => probe,
+    };
     Ok(Prepared {
         layout,
         wheel,
+        cello_python,
         rust,
     })
+}
+
+/// Whether the bench venv imports a `cello` that has the API the app uses.
+fn probe_cello(layout: &Layout) -> Result<(), String> {
+    let probe = Command::new(layout.python())
+        .args(["-c", "import cello; cello.App"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if probe.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&probe.stderr);
+    let last = stderr.trim().lines().last().unwrap_or("").to_owned();
+    Err(format!(
+        "cello-python: `import cello; cello.App` fails in the bench venv: {last}"
+    ))
 }
 
 fn existing_wheel(root: &std::path::Path) -> Result<PathBuf, String> {

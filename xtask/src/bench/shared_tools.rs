@@ -67,17 +67,24 @@ pub fn instructions(layout: &Layout, counts: &[Count]) -> Result<String, String>
     Ok(md)
 }
 
-/// `py313-peers.sh setup` then `py313-peers.sh bench WHEEL APP`; its output verbatim.
-pub fn py313(wheel: &Path, app: &Path) -> Result<String, String> {
+/// `py313-peers.sh setup` then `DUR=dur ROUNDS=rounds py313-peers.sh bench WHEEL APP`;
+/// its output verbatim.
+pub fn py313(wheel: &Path, app: &Path, dur: u64, rounds: usize) -> Result<String, String> {
     let script = tool("py313-peers.sh");
     if !script.exists() {
         return Err(format!("{} is missing", script.display()));
     }
     sh::run(Command::new("bash").arg(&script).arg("setup"))?;
-    let cmd = format!("py313-peers.sh bench {} {}", wheel.display(), app.display());
+    let cmd = format!(
+        "DUR={dur} ROUNDS={rounds} py313-peers.sh bench {} {}",
+        wheel.display(),
+        app.display()
+    );
     eprintln!("+ {cmd}");
     let out = Command::new("bash")
         .arg(&script)
+        .env("DUR", dur.to_string())
+        .env("ROUNDS", rounds.to_string())
         .arg("bench")
         .arg(wheel)
         .arg(app)
@@ -88,10 +95,5 @@ pub fn py313(wheel: &Path, app: &Path) -> Result<String, String> {
     if !out.status.success() {
         return Err(format!("`{cmd}` failed ({}):\n{text}", out.status));
     }
-    Ok(format!(
-        "`{cmd}` (DUR={}, ROUNDS={}):\n\n```\n{}\n```\n",
-        std::env::var("DUR").unwrap_or_else(|_| "8".into()),
-        std::env::var("ROUNDS").unwrap_or_else(|_| "3".into()),
-        text.trim_end()
-    ))
+    Ok(format!("`{cmd}`:\n\n```\n{}\n```\n", text.trim_end()))
 }
