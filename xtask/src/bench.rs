@@ -266,11 +266,22 @@ fn progress(
     outcome: &Result<measure::Sample, String>,
 ) {
     match outcome {
-        Ok(s) => eprintln!(
-            "bench: round {} {kind}{:<16} {:<13} {:>9.0} req/s  p99 {:>6.2} ms  cpu {:>3.0}%  per core {:>9.0}",
-            round + 1, server.spec.name, endpoint, s.wrk.rps, s.wrk.p99_ms, s.cpu_share * 100.0, s.per_core()
+        Ok(s) => {
+            let p99 = if s.wrk.p99_ms.is_nan() {
+                "–".into()
+            } else {
+                format!("{:.2} ms", s.wrk.p99_ms)
+            };
+            eprintln!(
+                "bench: round {} {kind}{:<16} {:<13} {:>9.0} req/s  p99 {p99:>8}  cpu {:>3.0}%  per core {:>9.0}",
+                round + 1, server.spec.name, endpoint, s.wrk.rps, s.cpu_share * 100.0, s.per_core()
+            )
+        }
+        Err(e) => eprintln!(
+            "bench: round {} {kind}{} {endpoint}: ERROR {e}",
+            round + 1,
+            server.spec.name
         ),
-        Err(e) => eprintln!("bench: round {} {kind}{} {endpoint}: ERROR {e}", round + 1, server.spec.name),
     }
 }
 

@@ -36,12 +36,13 @@ pub fn run(server: &Running) -> Result<String, String> {
     let met = if ratio <= 1.10 { "yes" } else { "no" };
     Ok(format!(
         "{} `/json`, {} requests after a 2 s warm-up (wrk runs: {}).\n\n\
-         | RSS after warm-up | RSS after {done} requests | ratio | within 10% |\n|---:|---:|---:|---|\n\
-         | {} | {} | {ratio:.3} | {met} |\n",
+         | RSS after warm-up | RSS after {done} requests | growth | ratio | within 10% |\n|---:|---:|---:|---:|---|\n\
+         | {} | {} | {:+.1} MiB | {ratio:.3} | {met} |\n",
         server.spec.name,
         done,
         runs.join(", "),
         mib(warm as f64),
         mib(after as f64),
+        (after as f64 - warm as f64) / 1024.0,
     ))
 }

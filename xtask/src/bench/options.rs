@@ -40,7 +40,7 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
                   [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
 
-  full run (default): 3 rounds of 5 s runs (1 s warm-up in the first round), leak check,
+  full run (default): 3 rounds of 4 s runs (1 s warm-up in the first round), leak check,
   perf profile, instructions per request, JSON microbenchmark; writes benches/RESULTS.md.
   --py313 adds the CPython 3.13 peers run (../shared/tools/py313-peers.sh).
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
@@ -54,7 +54,7 @@ impl Options {
         let quick = args.iter().any(|a| a == "--quick");
         let mut o = Options {
             rounds: env_number("ROUNDS")?.unwrap_or(if quick { 1 } else { 3 }) as usize,
-            dur: env_number("DUR")?.unwrap_or(if quick { 3 } else { 5 }),
+            dur: env_number("DUR")?.unwrap_or(if quick { 3 } else { 4 }),
             warmup: 1,
             leak: !quick,
             profile: !quick,

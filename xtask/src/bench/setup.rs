@@ -43,7 +43,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, String> {
     bench_venv(&layout)?;
     let rust = if opts.build {
         sh::run(sh::cargo().args(["build", "--release", "-p", "cello-example"]))
-            .map_err(|e| format!("cello-rust: the release build failed: {e}"))
+            .map_err(|e| format!("the release build failed: {e}"))
     } else {
         Ok(())
     }
@@ -53,14 +53,14 @@ pub fn prepare(opts: &Options) -> Result<Prepared, String> {
             Ok(bin)
         } else {
             Err(format!(
-                "cello-rust: {} is missing; build it with `cargo build --release -p cello-example`",
+                "{} is missing; build it with `cargo build --release -p cello-example`",
                 bin.display()
             ))
         }
     });
     let wheel = if opts.build {
         python::build_wheel()
-            .map_err(|e| format!("cello-python: the wheel build failed: {e}"))
+            .map_err(|e| format!("the wheel build failed: {e}"))
             .and_then(|w| {
                 let reinstall = [
                     "install",
@@ -77,7 +77,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, String> {
     // what runs is what the bench venv imports: with --no-build that may be an earlier
     // install even when target/wheels is empty
     let cello_python = match (&wheel, probe_cello(&layout)) {
-        (Err(e), Err(_)) => Err(e.clone()),
+        (Err(e), Err(probe)) => Err(format!("{e}; and {probe}")),
         (_, probe) => probe,
     };
     Ok(Prepared {
@@ -100,18 +100,16 @@ fn probe_cello(layout: &Layout) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&probe.stderr);
     let last = stderr.trim().lines().last().unwrap_or("").to_owned();
     Err(format!(
-        "cello-python: `import cello; cello.App` fails in the bench venv: {last}"
+        "`import cello; cello.App` fails in the bench venv: {last}"
     ))
 }
 
 fn existing_wheel(root: &std::path::Path) -> Result<PathBuf, String> {
     std::fs::read_dir(root.join("target/wheels"))
-        .map_err(|_| {
-            "cello-python: no wheel in target/wheels (run without --no-build)".to_string()
-        })?
+        .map_err(|_| "no wheel in target/wheels (run without --no-build)".to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or_else(|| "cello-python: no wheel in target/wheels (run without --no-build)".into())
+        .ok_or_else(|| "no wheel in target/wheels (run without --no-build)".into())
 }
 
 /// `.bench/venv` with the peers; a stamp file lists what was installed, so a second run
