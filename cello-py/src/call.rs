@@ -6,13 +6,12 @@
 use crate::convert;
 use crate::guest_loop::GuestLoop;
 use crate::request::{param_to_py, PyRequest};
-use crate::runtime;
+use crate::resume::Resume;
 use cello_http::Response;
 use cello_router::ParamValue;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::rc::Rc;
-use std::sync::Mutex;
 use tokio::sync::{oneshot, Notify};
 
 /// One positional argument of a handler, decided once at registration.
@@ -73,26 +72,6 @@ impl Drop for PendingTask {
                 let _ = task.call_method0(py, pyo3::intern!(py, "cancel"));
             });
             self.notify.notify_one();
-        }
-    }
-}
-
-/// The done-callback of a Task: sends its result to the waiting request.
-#[pyclass(module = "cello._cello")]
-pub struct Completion {
-    tx: Mutex<Option<oneshot::Sender<PyResult<Py<PyAny>>>>>,
-}
-
-#[pymethods]
-impl Completion {
-    fn __call__(&self, task: &Bound<'_, PyAny>) {
-        let result = task
-            .call_method0(pyo3::intern!(task.py(), "result"))
-            .map(Bound::unbind);
-        if let Ok(mut guard) = self.tx.lock() {
-            if let Some(tx) = guard.take() {
-                let _ = tx.send(result);
-            }
         }
     }
 }
@@ -229,18 +208,13 @@ fn spawn_task(
     yielded: &Bound<'_, PyAny>,
     event_loop: &Py<PyAny>,
 ) -> PyResult<(Py<PyAny>, oneshot::Receiver<PyResult<Py<PyAny>>>)> {
-    let rt = runtime::get(py)?;
-    let awaitable = rt.resume.bind(py).call1((coro, yielded))?;
+    let (tx, rx) = oneshot::channel();
+    let resume = Bound::new(
+        py,
+        Resume::new(coro.clone().unbind(), yielded.clone().unbind(), tx),
+    )?;
     let task = event_loop
         .bind(py)
-        .call_method1(pyo3::intern!(py, "create_task"), (awaitable,))?;
-    let (tx, rx) = oneshot::channel();
-    let cb = Bound::new(
-        py,
-        Completion {
-            tx: Mutex::new(Some(tx)),
-        },
-    )?;
-    task.call_method1(pyo3::intern!(py, "add_done_callback"), (cb,))?;
+        .call_method1(pyo3::intern!(py, "create_task"), (resume,))?;
     Ok((task.unbind(), rx))
 }

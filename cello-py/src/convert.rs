@@ -185,11 +185,10 @@ pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
                 return r;
             }
         }
-        if rt
-            .log_exception
-            .call1(py, (handler, err.value(py)))
-            .is_err()
-        {
+        // `into_value` sets `__traceback__` on the value (CPython < 3.12 keeps it
+        // apart), so the log shows where the handler failed.
+        let exc = err.clone_ref(py).into_value(py);
+        if rt.log_exception.call1(py, (handler, exc)).is_err() {
             err.print(py);
         }
     } else {

@@ -161,8 +161,13 @@ impl Engine {
                 })
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
                 let state = Rc::new(State { router, guest });
+                let run_once = Python::attach(|py| -> PyResult<Py<PyAny>> {
+                    let make = &crate::runtime::get(py)?.make_run_once;
+                    Ok(make.bind(py).call1((event_loop.bind(py),))?.unbind())
+                })
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
                 let driver =
-                    tokio::task::spawn_local(guest_loop::drive(event_loop, selector_fd, notify));
+                    tokio::task::spawn_local(guest_loop::drive(run_once, selector_fd, notify));
                 let http = Http::new(http_config);
                 serve(
                     listener,

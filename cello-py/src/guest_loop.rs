@@ -101,7 +101,7 @@ enum Next {
 }
 
 /// Drives `event_loop` until the runtime stops. `selector_fd` is its selector's fd.
-pub async fn drive(event_loop: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) {
+pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) {
     // SAFETY: the selector fd stays open while the loop lives, and the loop outlives
     // this driver: `Engine.serve` aborts the driver before it returns, and the loop is
     // closed by Python only after that.
@@ -153,21 +153,16 @@ pub async fn drive(event_loop: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>
                 }
             }
         }
-        let after = Python::attach(|py| {
-            let Ok(rt) = runtime::get(py) else {
-                return Next::Io;
-            };
-            match rt.run_once.bind(py).call1((event_loop.bind(py),)) {
-                Ok(v) => match v.extract::<Option<f64>>() {
-                    Ok(None) => Next::Io,
-                    Ok(Some(t)) if t <= 0.0 => Next::Now,
-                    Ok(Some(t)) => Next::At(t),
-                    Err(_) => Next::Now,
-                },
-                Err(e) => {
-                    e.print(py);
-                    Next::Now
-                }
+        let after = Python::attach(|py| match run_once.bind(py).call0() {
+            Ok(v) => match v.extract::<Option<f64>>() {
+                Ok(None) => Next::Io,
+                Ok(Some(t)) if t <= 0.0 => Next::Now,
+                Ok(Some(t)) => Next::At(t),
+                Err(_) => Next::Now,
+            },
+            Err(e) => {
+                e.print(py);
+                Next::Now
             }
         });
         // tokio watches the selector edge-triggered: if events are still queued after

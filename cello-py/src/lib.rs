@@ -15,6 +15,7 @@ mod json_decode;
 mod json_encode;
 mod request;
 mod response;
+mod resume;
 mod runtime;
 
 use pyo3::prelude::*;

@@ -8,12 +8,10 @@ use pyo3::sync::PyOnceLock;
 pub struct Runtime {
     /// `cello.HTTPException`.
     pub http_exception: Py<PyAny>,
-    /// `resume(coro, yielded)`: an awaitable that continues a coroutine that already
-    /// yielded `yielded` once (see `call.rs`).
-    pub resume: Py<PyAny>,
-    /// `run_once(loop) -> float | None`: one non-blocking turn of the asyncio loop;
-    /// returns the seconds until it next has work (0 = now), None = only I/O.
-    pub run_once: Py<PyAny>,
+    /// `make_run_once(loop)` → `run_once() -> float | None`: one non-blocking turn of
+    /// the asyncio loop; returns 0 if it has ready work, else the CLOCK_MONOTONIC time
+    /// of its next timer, or None when it only waits for I/O.
+    pub make_run_once: Py<PyAny>,
     /// `log_exception(handler_name, exc)`: logs a handler's traceback.
     pub log_exception: Py<PyAny>,
     /// `log_message(text)`: logs an error line.
@@ -32,8 +30,7 @@ static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
 pub fn _install_runtime(
     py: Python<'_>,
     http_exception: Py<PyAny>,
-    resume: Py<PyAny>,
-    run_once: Py<PyAny>,
+    make_run_once: Py<PyAny>,
     log_exception: Py<PyAny>,
     log_message: Py<PyAny>,
     headers_cls: Py<PyAny>,
@@ -43,8 +40,7 @@ pub fn _install_runtime(
         py,
         Runtime {
             http_exception,
-            resume,
-            run_once,
+            make_run_once,
             log_exception,
             log_message,
             headers_cls,

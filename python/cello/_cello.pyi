@@ -6,8 +6,7 @@ def json_dumps(obj: Any) -> bytes: ...
 def json_loads(data: bytes | str) -> Any: ...
 def _install_runtime(
     http_exception: type,
-    resume: Callable[..., Any],
-    run_once: Callable[..., Any],
+    make_run_once: Callable[..., Any],
     log_exception: Callable[..., Any],
     log_message: Callable[..., Any],
     headers_cls: type,

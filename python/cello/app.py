@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import uuid
 from typing import Any, Awaitable, Callable, Iterable, TypeVar, Union
@@ -178,10 +179,14 @@ class App(Router):
                 # handlers would raise KeyboardInterrupt later, in a shutdown hook.
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     saved[sig] = signal.signal(sig, signal.SIG_IGN)
+            # The engine drives the loop as a guest; mark it running as
+            # `run_forever` would, so `loop.is_running()` is True in handlers.
             asyncio.events._set_running_loop(loop)
+            loop._thread_id = threading.get_ident()  # type: ignore[attr-defined]
             try:
                 engine.serve(host, port, loop, on_ready, handle_signals, **limits)
             finally:
+                loop._thread_id = None  # type: ignore[attr-defined]
                 asyncio.events._set_running_loop(None)
         finally:
             for sig, old in saved.items():

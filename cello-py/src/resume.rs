@@ -1,0 +1,138 @@
+//! `Resume`: the awaitable a suspended handler continues in, as an asyncio Task.
+//!
+//! The engine steps a handler's coroutine once, eagerly. When it suspends it has
+//! already yielded a future, so it cannot be handed to `create_task` as it is (the
+//! Task's first `send(None)` would resume it too early). `Resume` behaves like
+//! `yield from coro` starting *after* that first yield: the Task's first step gets
+//! the already-yielded future, later sends and throws go to the coroutine, so
+//! cancellation and timeouts reach the handler as usual. When the coroutine
+//! finishes, its result goes straight to the waiting request (no done-callback and no
+//! extra loop turn), then the Task finishes too.
+
+use pyo3::exceptions::PyStopIteration;
+use pyo3::prelude::*;
+use tokio::sync::oneshot;
+
+/// The result channel of a suspended handler.
+pub type ResultSender = oneshot::Sender<PyResult<Py<PyAny>>>;
+
+/// An awaitable (and coroutine-like object: `asyncio.iscoroutine` accepts it)
+/// continuing `coro` after its first yield.
+#[pyclass(module = "cello._cello", unsendable)]
+pub struct Resume {
+    coro: Py<PyAny>,
+    first: Option<Py<PyAny>>,
+    tx: Option<ResultSender>,
+}
+
+impl Resume {
+    /// Continues `coro`, which yielded `first`, and sends its outcome on `tx`.
+    pub fn new(coro: Py<PyAny>, first: Py<PyAny>, tx: ResultSender) -> Self {
+        Resume {
+            coro,
+            first: Some(first),
+            tx: Some(tx),
+        }
+    }
+
+    fn deliver(&mut self, py: Python<'_>, outcome: &PyResult<Py<PyAny>>) {
+        if let Some(tx) = self.tx.take() {
+            let copy = match outcome {
+                Ok(v) => Ok(v.clone_ref(py)),
+                Err(e) => Err(e.clone_ref(py)),
+            };
+            let _ = tx.send(copy);
+        }
+    }
+
+    /// Feeds `value` into the coroutine and maps the outcome to what a generator's
+    /// `send` returns: the next yielded value, or StopIteration/the exception.
+    fn advance(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let mut out: *mut pyo3::ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: live objects, GIL held; `out` gets a new reference on RETURN/NEXT.
+        let r = unsafe { pyo3::ffi::PyIter_Send(self.coro.as_ptr(), value.as_ptr(), &mut out) };
+        match r {
+            pyo3::ffi::PySendResult::PYGEN_NEXT => {
+                // SAFETY: new reference, see above.
+                Ok(unsafe { Bound::from_owned_ptr(py, out) }.unbind())
+            }
+            pyo3::ffi::PySendResult::PYGEN_RETURN => {
+                // SAFETY: new reference, see above.
+                let v: Py<PyAny> = unsafe { Bound::from_owned_ptr(py, out) }.unbind();
+                self.finish(py, Ok(v))
+            }
+            _ => self.finish(py, Err(PyErr::fetch(py))),
+        }
+    }
+
+    fn finish(&mut self, py: Python<'_>, outcome: PyResult<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        self.deliver(py, &outcome);
+        match outcome {
+            Ok(v) => Err(PyStopIteration::new_err((v,))),
+            // The request has the exception (and logs it); the Task ends quietly
+            // instead of warning "exception was never retrieved". Cancellation and
+            // other BaseExceptions keep propagating.
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+                Err(PyStopIteration::new_err((py.None(),)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[pymethods]
+impl Resume {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.send(py, py.None().bind(py))
+    }
+
+    fn send(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if let Some(first) = self.first.take() {
+            return Ok(first);
+        }
+        self.advance(py, value)
+    }
+
+    #[pyo3(signature = (typ, val=None, tb=None))]
+    fn throw(
+        &mut self,
+        py: Python<'_>,
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.first = None;
+        let coro = self.coro.bind(py);
+        let thrown = match (val, tb) {
+            (None, _) => coro.call_method1("throw", (typ,)),
+            (Some(v), None) => coro.call_method1("throw", (typ, v)),
+            (Some(v), Some(t)) => coro.call_method1("throw", (typ, v, t)),
+        };
+        match thrown {
+            Ok(yielded) => Ok(yielded.unbind()),
+            Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
+                let v = e
+                    .value(py)
+                    .getattr("value")
+                    .map(Bound::unbind)
+                    .unwrap_or_else(|_| py.None());
+                self.finish(py, Ok(v))
+            }
+            Err(e) => self.finish(py, Err(e)),
+        }
+    }
+
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.first = None;
+        self.coro.bind(py).call_method0("close")?;
+        Ok(())
+    }
+}
