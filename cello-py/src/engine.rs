@@ -5,8 +5,7 @@ use crate::convert;
 use crate::guest_loop::{self, GuestLoop};
 use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
 use cello_net::{
-    bind_tcp, run_local, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown,
-    TcpOptions,
+    bind_tcp, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown, TcpOptions,
 };
 use cello_router::{LookupError, Router, RouterBuilder};
 use http::StatusCode;
@@ -145,8 +144,8 @@ impl Engine {
             ..ServeConfig::default()
         };
         let shutdown = self.shutdown.clone();
-        let result = py.detach(move || {
-            run_local(async move {
+        let result = {
+            crate::gil::run_holding_gil(async move {
                 if handle_signals {
                     shutdown_on_signals(shutdown.clone())?;
                 }
@@ -190,7 +189,7 @@ impl Engine {
                 driver.abort();
                 Ok::<(), std::io::Error>(())
             })
-        });
+        };
         match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) | Err(e) => Err(PyRuntimeError::new_err(e.to_string())),

@@ -10,6 +10,7 @@
 mod call;
 mod convert;
 mod engine;
+mod gil;
 mod guest_loop;
 mod json_decode;
 mod json_encode;
