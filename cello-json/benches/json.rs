@@ -73,7 +73,9 @@ fn parse(c: &mut Criterion) {
             )
         });
         group.bench_function("serde_json::from_slice::<Value>", |b| {
-            b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).ok()))
+            b.iter(|| {
+                black_box(serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).ok())
+            })
         });
         group.finish();
     }
@@ -82,8 +84,14 @@ fn parse(c: &mut Criterion) {
 fn write_strings(c: &mut Criterion) {
     let cases = [
         ("ascii_24B", "hello, cello-json world!".to_owned()),
-        ("ascii_1KiB", "The quick brown fox jumps over the lazy dog. ".repeat(23)),
-        ("escapes_1KiB", "line \"one\"\n\tpath C:\\dir\\file\r\n".repeat(37)),
+        (
+            "ascii_1KiB",
+            "The quick brown fox jumps over the lazy dog. ".repeat(23),
+        ),
+        (
+            "escapes_1KiB",
+            "line \"one\"\n\tpath C:\\dir\\file\r\n".repeat(37),
+        ),
         ("unicode_1KiB", "日本語 Ünïcödé 😀 Съешь ещё ".repeat(23)),
     ];
     for (name, s) in cases {

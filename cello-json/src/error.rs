@@ -101,7 +101,11 @@ impl fmt::Display for JsonError {
         write!(
             f,
             "{} at byte {}: {}",
-            if self.reason == Reason::Shape { "unexpected JSON" } else { "invalid JSON" },
+            if self.reason == Reason::Shape {
+                "unexpected JSON"
+            } else {
+                "invalid JSON"
+            },
             self.position,
             self.reason.message()
         )

@@ -119,7 +119,10 @@ mod tests {
     #[test]
     fn writes_clean_strings_between_quotes() {
         assert_eq!(quoted(""), r#""""#);
-        assert_eq!(quoted("hello, world: a clean string"), r#""hello, world: a clean string""#);
+        assert_eq!(
+            quoted("hello, world: a clean string"),
+            r#""hello, world: a clean string""#
+        );
         assert_eq!(quoted("héllo 😀 日本"), "\"héllo 😀 日本\"");
     }
 

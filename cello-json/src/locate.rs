@@ -214,8 +214,7 @@ impl Locator<'_> {
                         _ => return self.fail(Reason::InvalidUtf8),
                     };
                     let end = (self.i + width).min(self.b.len());
-                    if std::str::from_utf8(&self.b[self.i..end]).is_err() || end - self.i < width
-                    {
+                    if std::str::from_utf8(&self.b[self.i..end]).is_err() || end - self.i < width {
                         return self.fail(Reason::InvalidUtf8);
                     }
                     self.i = end;

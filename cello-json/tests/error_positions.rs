@@ -53,9 +53,17 @@ fn rejects_structural_mistakes_at_the_offending_byte() {
     assert_error(b"[1 2]", 3, "expected ',' or ']' after an array element");
     assert_error(b"{\"a\" 1}", 5, "expected ':' after an object key");
     assert_error(b"{\"a\":1,}", 7, "expected a string as object key");
-    assert_error(b"{\"a\":1 \"b\":2}", 7, "expected ',' or '}' after an object member");
+    assert_error(
+        b"{\"a\":1 \"b\":2}",
+        7,
+        "expected ',' or '}' after an object member",
+    );
     assert_error(b"[1,]", 3, "unexpected character");
-    assert_error(b"{\"key\": [1, 2, 3], \"b\": nul}", 27, "unexpected character");
+    assert_error(
+        b"{\"key\": [1, 2, 3], \"b\": nul}",
+        27,
+        "unexpected character",
+    );
     assert_error(b"\x0c[1]", 0, "unexpected character");
 }
 
@@ -74,8 +82,16 @@ fn rejects_bad_numbers_at_the_offending_byte() {
 #[test]
 fn rejects_bad_strings_at_the_offending_byte() {
     assert_error(b"[\"a\\x\"]", 4, "invalid escape sequence in string");
-    assert_error(b"[\"\\u12\"]", 6, "invalid \\u escape: expected four hex digits");
-    assert_error(b"[\"a\tb\"]", 3, "unescaped control character in string (escape it as \\n, \\t or \\u00XX)");
+    assert_error(
+        b"[\"\\u12\"]",
+        6,
+        "invalid \\u escape: expected four hex digits",
+    );
+    assert_error(
+        b"[\"a\tb\"]",
+        3,
+        "unescaped control character in string (escape it as \\n, \\t or \\u00XX)",
+    );
     assert_error(b"[\"ok\", \"\xff\"]", 8, "invalid UTF-8");
     assert_error(b"[\"\xc3\"]", 2, "invalid UTF-8");
     assert_error(b"\xef\xbb\xbf[]", 0, "unexpected character");
@@ -83,10 +99,22 @@ fn rejects_bad_strings_at_the_offending_byte() {
 
 #[test]
 fn rejects_lone_surrogate_escapes_at_their_backslash() {
-    assert_error(b"[\"a\", \"\\ud800\"]", 7, "lone UTF-16 surrogate in \\u escape");
-    assert_error(b"[\"\\ud800\\u0041\"]", 2, "lone UTF-16 surrogate in \\u escape");
+    assert_error(
+        b"[\"a\", \"\\ud800\"]",
+        7,
+        "lone UTF-16 surrogate in \\u escape",
+    );
+    assert_error(
+        b"[\"\\ud800\\u0041\"]",
+        2,
+        "lone UTF-16 surrogate in \\u escape",
+    );
     assert_error(b"[\"\\udc00\"]", 2, "lone UTF-16 surrogate in \\u escape");
-    assert_error(b"\"\\ude00\\ud83d\"", 1, "lone UTF-16 surrogate in \\u escape");
+    assert_error(
+        b"\"\\ude00\\ud83d\"",
+        1,
+        "lone UTF-16 surrogate in \\u escape",
+    );
 }
 
 #[test]

@@ -27,7 +27,9 @@ fn tape_to_value(nodes: &[Node<'_>]) -> Value {
             let mut members = 0;
             let mut i = 1;
             while i <= count {
-                let Node::Str(key) = nodes[i] else { panic!("object key is not a string") };
+                let Node::Str(key) = nodes[i] else {
+                    panic!("object key is not a string")
+                };
                 let value = tape_to_value(&nodes[i + 1..]);
                 i += 1 + nodes[i + 1].span();
                 map.insert(key.to_owned(), value);
@@ -43,7 +45,10 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
             // serde_json's default float parsing may be one ulp off.
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || (x.to_bits() as i64 - y.to_bits() as i64).abs() <= 1
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -69,16 +74,40 @@ fn check(doc: &str) {
     let mut buf = doc.as_bytes().to_vec();
     let owned = parse_value(&mut buf).unwrap_or_else(|e| panic!("{doc}: {e}"));
     let owned: Value = serde_json::to_value(&owned).unwrap_or_else(|e| panic!("{doc}: {e}"));
-    assert!(same(&owned, &expected), "{}: value gave {owned}", short(doc));
+    assert!(
+        same(&owned, &expected),
+        "{}: value gave {owned}",
+        short(doc)
+    );
 }
 
 #[test]
 fn parses_scalars_like_serde_json() {
     for doc in [
-        "null", "true", "false", "0", "-0", "1", "-1", "42", " 7 ", "\t\n\r 3",
-        "9223372036854775807", "-9223372036854775808", "18446744073709551615",
-        "1.5", "-0.0", "1e308", "-1e308", "5e-324", "2.2250738585072014e-308", "1E2",
-        "1e-400", "0.1", "3.141592653589793", "123456789.123456789e-5",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "42",
+        " 7 ",
+        "\t\n\r 3",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "18446744073709551615",
+        "1.5",
+        "-0.0",
+        "1e308",
+        "-1e308",
+        "5e-324",
+        "2.2250738585072014e-308",
+        "1E2",
+        "1e-400",
+        "0.1",
+        "3.141592653589793",
+        "123456789.123456789e-5",
     ] {
         check(doc);
     }
@@ -100,7 +129,13 @@ fn keeps_integer_kinds_on_the_tape() {
     let tape = parse_tape(&mut buf).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         &tape.nodes()[1..],
-        &[Node::U64(0), Node::I64(0), Node::U64(1), Node::I64(-1), Node::F64(1.0)]
+        &[
+            Node::U64(0),
+            Node::I64(0),
+            Node::U64(1),
+            Node::I64(-1),
+            Node::F64(1.0)
+        ]
     );
 }
 
@@ -124,7 +159,12 @@ fn parses_strings_with_every_escape_and_unicode() {
 #[test]
 fn parses_containers_empty_and_nested() {
     for doc in [
-        "[]", "{}", "[[]]", "[{}]", "{\"a\":{}}", " [ 1 , [ 2 , [ 3 ] ] ] ",
+        "[]",
+        "{}",
+        "[[]]",
+        "[{}]",
+        "{\"a\":{}}",
+        " [ 1 , [ 2 , [ 3 ] ] ] ",
         r#"{"a":{"b":[1,2,{"c":3}]},"d":"e","f":[true,false,null]}"#,
         r#"{"dup": 1, "dup": 2}"#,
         r#"[{"id":1,"name":"ada","tags":["x","y"],"score":9.5,"active":true,"meta":null}]"#,
@@ -155,7 +195,11 @@ fn accepts_1024_levels_and_rejects_1025() {
     assert!(parse_tape(&mut ok.into_bytes()).is_ok());
     let deep = format!("{}{}", "[".repeat(1025), "]".repeat(1025));
     let err = parse_tape(&mut deep.into_bytes()).err();
-    assert!(err.as_ref().is_some_and(|e| e.is_too_deep() && e.position() == 1024), "{err:?}");
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.is_too_deep() && e.position() == 1024),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -184,12 +228,20 @@ fn deserializes_serde_types_with_from_slice() {
     }
     let mut buf = br#"{"id": 1, "name": "\u00e9", "tags": ["a\n"]}"#.to_vec();
     let user: User = cello_json::from_slice(&mut buf).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(user, User { id: 1, name: "é".into(), tags: vec!["a\n".into()] });
+    assert_eq!(
+        user,
+        User {
+            id: 1,
+            name: "é".into(),
+            tags: vec!["a\n".into()]
+        }
+    );
 
     let mut buf = br#"{"id": "one", "name": "x", "tags": []}"#.to_vec();
     let err = cello_json::from_slice::<User>(&mut buf).err();
     assert!(
-        err.as_ref().is_some_and(|e| e.to_string().contains("does not match the expected type")),
+        err.as_ref()
+            .is_some_and(|e| e.to_string().contains("does not match the expected type")),
         "{err:?}"
     );
 }

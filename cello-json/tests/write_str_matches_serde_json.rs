@@ -7,7 +7,11 @@ fn check(s: &str) {
     write_str(&mut buf, s);
     let written = &buf[6..];
     let expected = serde_json::to_string(s).unwrap_or_default();
-    assert_eq!(std::str::from_utf8(written).ok(), Some(expected.as_str()), "{s:?}");
+    assert_eq!(
+        std::str::from_utf8(written).ok(),
+        Some(expected.as_str()),
+        "{s:?}"
+    );
     let back: String = serde_json::from_slice(written).unwrap_or_default();
     assert_eq!(back, s);
 }
@@ -24,7 +28,14 @@ fn matches_serde_json_for_every_ascii_character_alone_and_in_text() {
 #[test]
 fn matches_serde_json_for_unicode_quotes_and_backslashes() {
     for s in [
-        "", "\"", "\\", "\"\"\\\\", "é", "日本語テキスト", "😀🎉👍🏽", "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}",
+        "",
+        "\"",
+        "\\",
+        "\"\"\\\\",
+        "é",
+        "日本語テキスト",
+        "😀🎉👍🏽",
+        "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}",
         "mixed \"quotes\" and \\ back\\slashes \n\t with émoji 😀 and \u{1} control",
         "\u{2028}\u{2029} line separators are not escaped",
     ] {

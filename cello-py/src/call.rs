@@ -14,6 +14,9 @@ use pyo3::types::PyTuple;
 use std::rc::Rc;
 use tokio::sync::{oneshot, Notify};
 
+/// Where a suspended handler's outcome arrives.
+type ResultReceiver = oneshot::Receiver<PyResult<Py<PyAny>>>;
+
 /// One positional argument of a handler, decided once at registration.
 pub enum Arg {
     /// The `Request`.
@@ -44,7 +47,7 @@ pub enum Started {
 
 /// A suspended handler. Dropping it (the client went away) cancels the Task.
 pub struct PendingTask {
-    rx: Option<oneshot::Receiver<PyResult<Py<PyAny>>>>,
+    rx: Option<ResultReceiver>,
     task: Option<Py<PyAny>>,
     notify: Rc<Notify>,
 }
@@ -207,7 +210,7 @@ fn spawn_task(
     coro: &Bound<'_, PyAny>,
     yielded: &Bound<'_, PyAny>,
     event_loop: &Py<PyAny>,
-) -> PyResult<(Py<PyAny>, oneshot::Receiver<PyResult<Py<PyAny>>>)> {
+) -> PyResult<(Py<PyAny>, ResultReceiver)> {
     let (tx, rx) = oneshot::channel();
     let resume = Bound::new(
         py,
