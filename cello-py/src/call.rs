@@ -104,25 +104,37 @@ pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) ->
     if !route.is_async {
         return Started::Done(convert::to_response(&result, &route.name));
     }
-    match step(py, &result) {
-        Step::Returned(v) => {
-            // A coroutine that never suspended may still have scheduled callbacks
-            // (e.g. a fire-and-forget task).
+    // The coroutine runs inside a real asyncio Task from its first step, started
+    // eagerly (Python 3.12's eager_start; on 3.11 the Task's first step is taken
+    // at once): current_task(), asyncio.timeout() and contextvars work before the
+    // first await too. `Resume` hands the outcome back the moment the coroutine
+    // finishes, so one that never suspends is answered right here.
+    let (tx, mut rx) = oneshot::channel();
+    let started = Bound::new(py, Resume::new(result.unbind(), None, tx))
+        .and_then(|resume| guest.start_task.bind(py).call1((resume,)));
+    let task = match started {
+        Ok(t) => t,
+        Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
+    };
+    match rx.try_recv() {
+        Ok(Ok(v)) => {
+            // It may have scheduled callbacks (e.g. a fire-and-forget task).
             guest.wake_if_ready(py);
-            Started::Done(convert::to_response(&v, &route.name))
+            Started::Done(convert::to_response(v.bind(py), &route.name))
         }
-        Step::Raised(e) => Started::Done(convert::from_exception(py, e, &route.name)),
-        Step::Yielded(fut) => match spawn_task(py, &result, &fut, &guest.event_loop) {
-            Ok((task, rx)) => {
-                guest.notify.notify_one();
-                Started::Pending(PendingTask {
-                    rx: Some(rx),
-                    task: Some(task),
-                    notify: guest.notify.clone(),
-                })
-            }
-            Err(e) => Started::Done(convert::from_exception(py, e, &route.name)),
-        },
+        Ok(Err(e)) => {
+            guest.wake_if_ready(py);
+            Started::Done(convert::from_exception(py, e, &route.name))
+        }
+        Err(oneshot::error::TryRecvError::Empty) => {
+            guest.notify.notify_one();
+            Started::Pending(PendingTask {
+                rx: Some(rx),
+                task: Some(task.unbind()),
+                notify: guest.notify.clone(),
+            })
+        }
+        Err(oneshot::error::TryRecvError::Closed) => Started::Done(convert::internal_error()),
     }
 }
 
@@ -178,46 +190,4 @@ fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bo
         }
     }
     PyTuple::new(py, items)
-}
-
-enum Step<'py> {
-    Returned(Bound<'py, PyAny>),
-    Yielded(Bound<'py, PyAny>),
-    Raised(PyErr),
-}
-
-/// `coro.send(None)` through `PyIter_Send`: no StopIteration object on return.
-fn step<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> Step<'py> {
-    let mut out: *mut pyo3::ffi::PyObject = std::ptr::null_mut();
-    // SAFETY: `coro` is a live object and the GIL is held; `out` receives a new
-    // reference on RETURN and NEXT, which is handed to `Bound::from_owned_ptr` once.
-    let r = unsafe { pyo3::ffi::PyIter_Send(coro.as_ptr(), pyo3::ffi::Py_None(), &mut out) };
-    match r {
-        pyo3::ffi::PySendResult::PYGEN_RETURN => {
-            // SAFETY: new reference, see above.
-            Step::Returned(unsafe { Bound::from_owned_ptr(py, out) })
-        }
-        pyo3::ffi::PySendResult::PYGEN_NEXT => {
-            // SAFETY: new reference, see above.
-            Step::Yielded(unsafe { Bound::from_owned_ptr(py, out) })
-        }
-        _ => Step::Raised(PyErr::fetch(py)),
-    }
-}
-
-fn spawn_task(
-    py: Python<'_>,
-    coro: &Bound<'_, PyAny>,
-    yielded: &Bound<'_, PyAny>,
-    event_loop: &Py<PyAny>,
-) -> PyResult<(Py<PyAny>, ResultReceiver)> {
-    let (tx, rx) = oneshot::channel();
-    let resume = Bound::new(
-        py,
-        Resume::new(coro.clone().unbind(), yielded.clone().unbind(), tx),
-    )?;
-    let task = event_loop
-        .bind(py)
-        .call_method1(pyo3::intern!(py, "create_task"), (resume,))?;
-    Ok((task.unbind(), rx))
 }

@@ -154,7 +154,11 @@ impl Engine {
                 let guest = Python::attach(|py| -> PyResult<GuestLoop> {
                     Ok(GuestLoop {
                         ready: event_loop.bind(py).getattr("_ready")?.unbind(),
-                        event_loop: event_loop.clone_ref(py),
+                        start_task: crate::runtime::get(py)?
+                            .make_task_starter
+                            .bind(py)
+                            .call1((event_loop.bind(py),))?
+                            .unbind(),
                         notify: notify.clone(),
                     })
                 })

@@ -177,12 +177,12 @@ pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) 
 
 /// What request handling needs of the guest loop.
 pub struct GuestLoop {
-    /// The asyncio loop.
-    pub event_loop: Py<PyAny>,
     /// Its `_ready` deque, to see without a Python call whether it has work.
     pub ready: Py<PyAny>,
     /// Wakes the driver.
     pub notify: Rc<Notify>,
+    /// `start_task(awaitable) -> Task`: a Task whose first step has already run.
+    pub start_task: Py<PyAny>,
 }
 
 impl GuestLoop {

@@ -1,13 +1,11 @@
-//! `Resume`: the awaitable a suspended handler continues in, as an asyncio Task.
+//! `Resume`: the coroutine-like object an async handler runs in, inside its Task.
 //!
-//! The engine steps a handler's coroutine once, eagerly. When it suspends it has
-//! already yielded a future, so it cannot be handed to `create_task` as it is (the
-//! Task's first `send(None)` would resume it too early). `Resume` behaves like
-//! `yield from coro` starting *after* that first yield: the Task's first step gets
-//! the already-yielded future, later sends and throws go to the coroutine, so
+//! It behaves like `yield from coro` (optionally starting after a value the
+//! coroutine already yielded): sends and throws go to the coroutine, so
 //! cancellation and timeouts reach the handler as usual. When the coroutine
-//! finishes, its result goes straight to the waiting request (no done-callback and no
-//! extra loop turn), then the Task finishes too.
+//! finishes, its outcome goes straight to the waiting request through a oneshot
+//! channel (no done-callback, no extra loop turn), then the Task finishes too. A
+//! handler that never suspends is thus answered during the Task's eager first step.
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -26,11 +24,12 @@ pub struct Resume {
 }
 
 impl Resume {
-    /// Continues `coro`, which yielded `first`, and sends its outcome on `tx`.
-    pub fn new(coro: Py<PyAny>, first: Py<PyAny>, tx: ResultSender) -> Self {
+    /// Runs `coro` (which already yielded `first`, if given) and sends its outcome
+    /// on `tx`.
+    pub fn new(coro: Py<PyAny>, first: Option<Py<PyAny>>, tx: ResultSender) -> Self {
         Resume {
             coro,
-            first: Some(first),
+            first,
             tx: Some(tx),
         }
     }

@@ -7,6 +7,7 @@ def json_loads(data: bytes | str) -> Any: ...
 def _install_runtime(
     http_exception: type,
     make_run_once: Callable[..., Any],
+    make_task_starter: Callable[..., Any],
     log_exception: Callable[..., Any],
     log_message: Callable[..., Any],
     headers_cls: type,

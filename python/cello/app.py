@@ -161,7 +161,7 @@ class App(Router):
         engine = self._engine()
         if engine_out is not None:
             engine_out.append(engine)
-        loop = asyncio.SelectorEventLoop()
+        loop = _runtime.new_loop()
         asyncio.set_event_loop(loop)
         saved: dict[int, Any] = {}
         try:

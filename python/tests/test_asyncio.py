@@ -17,12 +17,6 @@ def test_asyncio_timeout_after_the_first_await(client):
     assert client.get("/asyncio/timeout-after-await").json()["timed_out"] is True
 
 
-@pytest.mark.xfail(
-    reason="bug: the engine steps a coroutine eagerly outside any Task, so before its first "
-    "suspension asyncio.timeout() raises 'Timeout should be used inside a task' "
-    "(and asyncio.wait_for too on Python >= 3.12, which uses asyncio.timeout)",
-    strict=True,
-)
 def test_asyncio_timeout_before_the_first_await(client):
     assert client.get("/asyncio/timeout-first").json()["timed_out"] is True
 
@@ -36,11 +30,6 @@ def test_the_loop_is_running_in_a_sync_handler(client):
     assert client.get("/loop-running").json() == {"running": True}
 
 
-@pytest.mark.xfail(
-    reason="bug: the engine steps a coroutine eagerly outside any Task, so "
-    "asyncio.current_task() is None before the handler's first suspension",
-    strict=True,
-)
 def test_current_task_before_the_first_await(client):
     assert client.get("/asyncio/current-task-first").json() == {"has_task": True, "same_task": True}
 
