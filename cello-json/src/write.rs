@@ -23,13 +23,57 @@ pub fn write_bool(buf: &mut Vec<u8>, value: bool) {
 /// ```
 #[inline]
 pub fn write_i64(buf: &mut Vec<u8>, value: i64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    if value < 0 {
+        buf.push(b'-');
+    }
+    write_digits(buf, value.unsigned_abs());
 }
 
 /// Appends an unsigned integer in decimal (itoa).
 #[inline]
 pub fn write_u64(buf: &mut Vec<u8>, value: u64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    write_digits(buf, value);
+}
+
+/// Decimal digits written backwards straight into spare capacity: no temporary
+/// buffer and no `memcpy` call (itoa's buffer plus `extend_from_slice` was one).
+#[inline]
+fn write_digits(buf: &mut Vec<u8>, mut v: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    let len = {
+        let mut n = 1;
+        let mut t = v;
+        while t >= 10 {
+            t /= 10;
+            n += 1;
+        }
+        n
+    };
+    buf.reserve(len);
+    let base = buf.len();
+    // SAFETY: `len` bytes were reserved past `base` and every one of them is written
+    // below (from the end backwards) before `set_len`.
+    unsafe {
+        let mut end = buf.as_mut_ptr().add(base + len);
+        while v >= 100 {
+            let pair = (v % 100) as usize * 2;
+            v /= 100;
+            end = end.sub(2);
+            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(pair), end, 2);
+        }
+        if v >= 10 {
+            end = end.sub(2);
+            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(v as usize * 2), end, 2);
+        } else {
+            end = end.sub(1);
+            *end = b'0' + v as u8;
+        }
+        buf.set_len(base + len);
+    }
 }
 
 /// Appends the shortest decimal that reads back as the same `f64` (ryu):
@@ -51,7 +95,14 @@ pub fn write_f64(buf: &mut Vec<u8>, value: f64) -> Result<(), NonFiniteFloat> {
     if !value.is_finite() {
         return Err(NonFiniteFloat(value));
     }
-    buf.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
+    buf.reserve(24);
+    let base = buf.len();
+    // SAFETY: ryu's raw formatter writes at most 24 bytes for a finite f64 and
+    // returns how many; 24 are reserved past `base`.
+    unsafe {
+        let n = ryu::raw::format64(value, buf.as_mut_ptr().add(base));
+        buf.set_len(base + n);
+    }
     Ok(())
 }
 
