@@ -4,6 +4,7 @@
 use crate::body::Body;
 use crate::config::HttpConfig;
 use crate::response::{close, plain};
+use crate::smuggling::RawWindow;
 use crate::{Request, Response};
 use futures_util::FutureExt;
 use http::header::{CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
@@ -21,6 +22,7 @@ pub(crate) struct ConnState {
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
     pub(crate) server: HeaderValue,
+    pub(crate) window: Rc<RawWindow>,
 }
 
 impl ConnState {
@@ -29,6 +31,7 @@ impl ConnState {
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
             server: config.server_header.clone(),
+            window: Rc::default(),
         }
     }
 }
@@ -62,7 +65,7 @@ where
         let guard = InFlight(state.clone());
         let (parts, incoming) = req.into_parts();
 
-        if let Some(early) = reject_early(&parts, state.max_body_bytes) {
+        if let Some(early) = reject_early(&parts, &state) {
             return Box::pin(async move {
                 let _guard = guard;
                 let mut res = early;
@@ -100,15 +103,19 @@ where
 
 /// Answers that need no handler: a request smuggling shape (Content-Length with
 /// Transfer-Encoding) and a declared body over the limit.
-fn reject_early(parts: &http::request::Parts, max_body: u64) -> Option<Response> {
+fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
     let headers = &parts.headers;
-    let cl = headers.get(CONTENT_LENGTH)?;
-    if headers.contains_key(TRANSFER_ENCODING) {
+    // hyper drops Content-Length when Transfer-Encoding is present (see smuggling.rs).
+    if headers.contains_key(TRANSFER_ENCODING)
+        && (headers.contains_key(CONTENT_LENGTH) || state.window.has_length_and_chunked())
+    {
         return Some(close(plain(
             StatusCode::BAD_REQUEST,
             "Content-Length and Transfer-Encoding together are not allowed",
         )));
     }
+    let max_body = state.max_body_bytes;
+    let cl = headers.get(CONTENT_LENGTH)?;
     let declared: u64 = cl.to_str().ok()?.trim().parse().ok()?;
     if declared > max_body {
         let msg = crate::error::Error::body_too_large(max_body).to_string();

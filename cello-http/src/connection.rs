@@ -3,6 +3,7 @@
 
 use crate::adapter::{Adapter, ConnState};
 use crate::config::HttpConfig;
+use crate::smuggling::RawWindow;
 use crate::{Request, Response};
 use cello_net::Shutdown;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -80,6 +81,7 @@ impl Http {
         let io = TokioIo::new(CountingIo {
             inner: stream,
             activity: activity.clone(),
+            window: state.window.clone(),
         });
         let adapter = Adapter {
             inner: service,
@@ -133,11 +135,12 @@ where
     }
 }
 
-/// Counts I/O operations that moved bytes, for the idle timer: one add per syscall,
-/// no clock read.
+/// Counts I/O operations that moved bytes, for the idle timer (one add per syscall,
+/// no clock read), and keeps the recent bytes read for the smuggling check.
 struct CountingIo<I> {
     inner: I,
     activity: Rc<Cell<u64>>,
+    window: Rc<RawWindow>,
 }
 
 impl<I> CountingIo<I> {
@@ -157,6 +160,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         if buf.filled().len() != before {
             this.bump();
+            this.window.record(&buf.filled()[before..]);
         }
         res
     }

@@ -10,7 +10,8 @@
 //! - a `Date` header (hyper's, cached and refreshed once a second) and a `Server`
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
-//! - `Content-Length` together with `Transfer-Encoding` is refused with 400.
+//! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
+//!   connection closed.
 //!
 //! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
 //! and [`IntoResponse`]. Services are plain tower services over these types, and need
@@ -35,6 +36,7 @@ mod connection;
 mod error;
 pub mod response;
 mod server;
+mod smuggling;
 
 pub use body::Body;
 pub use config::HttpConfig;
