@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import os
@@ -27,10 +28,10 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 class _RouteSpec:
-    __slots__ = ("method", "path", "handler")
+    __slots__ = ("method", "path", "handler", "blocking")
 
-    def __init__(self, method: str, path: str, handler: Callable[..., Any]) -> None:
-        self.method, self.path, self.handler = method, path, handler
+    def __init__(self, method: str, path: str, handler: Callable[..., Any], blocking: bool = False) -> None:
+        self.method, self.path, self.handler, self.blocking = method, path, handler, blocking
 
 
 class Router:
@@ -43,8 +44,13 @@ class Router:
         self.prefix = prefix
         self._routes: list[_RouteSpec] = []
 
-    def route(self, path: str, methods: Iterable[str] = ("GET",)) -> Callable[[F], F]:
-        """Registers the decorated handler for ``path`` and each of ``methods``."""
+    def route(self, path: str, methods: Iterable[str] = ("GET",), *, blocking: bool = False) -> Callable[[F], F]:
+        """Registers the decorated handler for ``path`` and each of ``methods``.
+
+        ``blocking=True`` is for a sync handler that blocks (a blocking database
+        driver, ``time.sleep``): it runs on the event loop's thread pool so it does
+        not stall the other connections. By default handlers run inline, which is
+        fastest for handlers that do not block."""
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
         methods = [m.upper() for m in methods]
@@ -52,44 +58,48 @@ class Router:
         def decorate(handler: F) -> F:
             if not callable(handler):
                 raise TypeError(f"route handler must be callable, not {type(handler).__name__}")
+            if blocking and inspect.iscoroutinefunction(handler):
+                raise TypeError(f"blocking=True is for sync handlers; {handler.__qualname__} is async def")
             for m in methods:
-                self._routes.append(_RouteSpec(m, path, handler))
+                self._routes.append(_RouteSpec(m, path, handler, blocking))
             return handler
 
         return decorate
 
-    def get(self, path: str) -> Callable[[F], F]:
+    def get(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``GET`` handler (``HEAD`` is answered from it too)."""
-        return self.route(path, ["GET"])
+        return self.route(path, ["GET"], blocking=blocking)
 
-    def post(self, path: str) -> Callable[[F], F]:
+    def post(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``POST`` handler."""
-        return self.route(path, ["POST"])
+        return self.route(path, ["POST"], blocking=blocking)
 
-    def put(self, path: str) -> Callable[[F], F]:
+    def put(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``PUT`` handler."""
-        return self.route(path, ["PUT"])
+        return self.route(path, ["PUT"], blocking=blocking)
 
-    def patch(self, path: str) -> Callable[[F], F]:
+    def patch(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``PATCH`` handler."""
-        return self.route(path, ["PATCH"])
+        return self.route(path, ["PATCH"], blocking=blocking)
 
-    def delete(self, path: str) -> Callable[[F], F]:
+    def delete(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``DELETE`` handler."""
-        return self.route(path, ["DELETE"])
+        return self.route(path, ["DELETE"], blocking=blocking)
 
-    def head(self, path: str) -> Callable[[F], F]:
+    def head(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers a ``HEAD`` handler."""
-        return self.route(path, ["HEAD"])
+        return self.route(path, ["HEAD"], blocking=blocking)
 
-    def options(self, path: str) -> Callable[[F], F]:
+    def options(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
         """Registers an ``OPTIONS`` handler."""
-        return self.route(path, ["OPTIONS"])
+        return self.route(path, ["OPTIONS"], blocking=blocking)
 
     def include_router(self, router: "Router", prefix: str = "") -> None:
         """Adds ``router``'s routes under ``prefix`` + its own prefix."""
         for spec in router._routes:
-            self._routes.append(_RouteSpec(spec.method, prefix + router.prefix + spec.path, spec.handler))
+            self._routes.append(
+                _RouteSpec(spec.method, prefix + router.prefix + spec.path, spec.handler, spec.blocking)
+            )
 
 
 class App(Router):
@@ -124,8 +134,9 @@ class App(Router):
         for spec in self._routes:
             pattern, args = _compile(spec.path, spec.handler)
             name = getattr(spec.handler, "__qualname__", repr(spec.handler))
-            is_async = inspect.iscoroutinefunction(spec.handler)
-            engine.add_route(spec.method, pattern, spec.handler, name, is_async, args)
+            handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
+            is_async = inspect.iscoroutinefunction(handler)
+            engine.add_route(spec.method, pattern, handler, name, is_async, args)
         return engine
 
     # -- running -----------------------------------------------------------------
@@ -198,6 +209,18 @@ class App(Router):
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+
+
+def _in_thread_pool(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A blocking sync handler as a coroutine function that runs it on the loop's
+    default thread pool (made per worker, after fork)."""
+
+    async def run_blocking(*args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(handler, *args))
+
+    run_blocking.__qualname__ = getattr(handler, "__qualname__", "handler")
+    return run_blocking
 
 
 def _run_hook(loop: asyncio.AbstractEventLoop, hook: Hook) -> None:
