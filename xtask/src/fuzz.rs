@@ -27,8 +27,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         sh::run(
             Command::new("cargo")
                 .current_dir(sh::root().join("fuzz"))
-                .args(["+nightly", "fuzz", "run", target, "--", "-max_total_time"])
-                .arg(&seconds),
+                .args(["+nightly", "fuzz", "run", target, "--"])
+                .arg(format!("-max_total_time={seconds}")),
         )?;
         println!("fuzz target `{target}`: {seconds} s without a crash");
     }
