@@ -199,6 +199,8 @@ class App(Router):
             finally:
                 loop._thread_id = None  # type: ignore[attr-defined]
                 asyncio.events._set_running_loop(None)
+            if announce:
+                logger.info("cello worker %d stopped serving; running shutdown hooks", os.getpid())
         finally:
             for sig, old in saved.items():
                 signal.signal(sig, old)
