@@ -23,6 +23,10 @@ pub(crate) struct ConnState {
     pub(crate) max_body_bytes: u64,
     pub(crate) server: HeaderValue,
     pub(crate) window: Rc<RawWindow>,
+    /// I/O operations that moved bytes (the idle timer compares it tick to tick).
+    pub(crate) activity: Cell<u64>,
+    /// When the head of the next request started to arrive (cleared once it is parsed).
+    pub(crate) head_since: Cell<Option<std::time::Instant>>,
 }
 
 impl ConnState {
@@ -32,6 +36,8 @@ impl ConnState {
             max_body_bytes: config.max_body_bytes,
             server: config.server_header.clone(),
             window: Rc::default(),
+            activity: Cell::new(0),
+            head_since: Cell::new(None),
         }
     }
 }
@@ -61,6 +67,7 @@ where
 
     fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
         let state = self.state.clone();
+        state.head_since.set(None);
         state.in_flight.set(state.in_flight.get() + 1);
         let guard = InFlight(state.clone());
         let (parts, incoming) = req.into_parts();

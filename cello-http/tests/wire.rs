@@ -227,6 +227,42 @@ fn cuts_off_a_client_that_sends_headers_too_slowly() {
 }
 
 #[test]
+fn cuts_off_a_client_that_trickles_header_bytes_past_the_timeout() {
+    let srv = start(HttpConfig {
+        header_read_timeout: Duration::from_millis(400),
+        ..HttpConfig::default()
+    });
+    let mut s = connect(srv.addr);
+    let t = Instant::now();
+    // One byte every 50 ms keeps the connection busy, but the head never completes.
+    let mut closed = false;
+    for b in
+        b"GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            .iter()
+    {
+        if s.write_all(&[*b]).is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        if t.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+    }
+    let rest = if closed {
+        String::new()
+    } else {
+        read_to_close(&mut s)
+    };
+    assert!(!rest.contains("200 OK"), "{rest}");
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
 fn closes_an_idle_keep_alive_connection_after_the_timeout() {
     let srv = start(HttpConfig {
         keep_alive_timeout: Duration::from_millis(400),
