@@ -103,15 +103,18 @@ impl Http {
             .max(1);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let (mut seen, mut quiet, mut closing) = (0u64, 0u32, false);
+        // Made once: a fresh wait future per wake would re-register with the token.
+        let mut stop = pin!(shutdown.wait());
         loop {
             tokio::select! {
+                biased;
                 res = conn.as_mut() => {
                     if let Err(e) = res {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                     return;
                 }
-                _ = shutdown.wait(), if !closing => {
+                _ = stop.as_mut(), if !closing => {
                     closing = true;
                     conn.as_mut().graceful_shutdown();
                 }
