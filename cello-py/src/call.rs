@@ -110,7 +110,7 @@ pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) ->
     // first await too. `Resume` hands the outcome back the moment the coroutine
     // finishes, so one that never suspends is answered right here.
     let (tx, mut rx) = oneshot::channel();
-    let started = Bound::new(py, Resume::new(result.unbind(), None, tx))
+    let started = Bound::new(py, Resume::new(result.unbind(), tx))
         .and_then(|resume| guest.start_task.bind(py).call1((resume,)));
     let task = match started {
         Ok(t) => t,
@@ -139,55 +139,38 @@ pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) ->
 }
 
 fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bound<'py, PyTuple>> {
-    let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(route.args.len());
-    let mut request = Some(req);
+    // Path parameters are converted first: the Request object takes them over.
+    let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
     for arg in &route.args {
-        match arg {
-            Arg::Param(name) => {
-                let v = request
-                    .as_ref()
-                    .and_then(|r| r.params.iter().find(|(k, _)| k == name))
-                    .map(|(_, v)| param_to_py(py, v))
-                    .transpose()?;
-                items.push(v.unwrap_or_else(|| py.None().into_bound(py)));
-            }
-            Arg::Request => {
-                if let Some(r) = request.take() {
-                    // Params are read before the request is moved: they are listed first
-                    // only if declared first, so look them up from the object below.
-                    let obj = Bound::new(
-                        py,
-                        PyRequest {
-                            method: r.parts.method,
-                            uri: r.parts.uri,
-                            headers: r.parts.headers,
-                            params: r.params,
-                            body: r.body,
-                            peer: r.peer,
-                        },
-                    )?;
-                    items.push(obj.into_any());
-                }
-            }
-        }
+        items.push(match arg {
+            Arg::Param(name) => Some(match req.params.iter().find(|(k, _)| k == name) {
+                Some((_, v)) => param_to_py(py, v)?,
+                None => py.None().into_bound(py),
+            }),
+            Arg::Request => None,
+        });
     }
-    // A param declared after the request: fill it from the Request object.
-    if request.is_none() {
-        for (i, arg) in route.args.iter().enumerate() {
-            if let Arg::Param(name) = arg {
-                if items[i].is_none() {
-                    if let Some(req_obj) = items
-                        .iter()
-                        .find_map(|o| o.cast::<PyRequest>().ok().cloned())
-                    {
-                        let r = req_obj.get();
-                        if let Some((_, v)) = r.params.iter().find(|(k, _)| k == name) {
-                            items[i] = param_to_py(py, v)?;
-                        }
-                    }
-                }
-            }
-        }
+    let mut request: Option<Bound<'py, PyAny>> = None;
+    if items.iter().any(Option::is_none) {
+        let r = req;
+        let obj = Bound::new(
+            py,
+            PyRequest {
+                method: r.parts.method,
+                uri: r.parts.uri,
+                headers: r.parts.headers,
+                params: r.params,
+                body: r.body,
+                peer: r.peer,
+            },
+        )?;
+        request = Some(obj.into_any());
     }
-    PyTuple::new(py, items)
+    PyTuple::new(
+        py,
+        items.into_iter().map(|item| {
+            item.or_else(|| request.clone())
+                .unwrap_or_else(|| py.None().into_bound(py))
+        }),
+    )
 }

@@ -184,7 +184,7 @@ impl Engine {
                             PeerAddr::Unix(_) => None,
                         };
                         async move {
-                            let svc = tower_service_fn(state, peer);
+                            let svc = PyService { state, peer };
                             http.serve_connection(stream, svc, shutdown).await
                         }
                     },
@@ -210,14 +210,11 @@ fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
 
+/// The per-connection service: the worker's state and the client's address.
 #[derive(Clone)]
 struct PyService {
     state: Rc<State>,
     peer: Option<SocketAddr>,
-}
-
-fn tower_service_fn(state: Rc<State>, peer: Option<SocketAddr>) -> PyService {
-    PyService { state, peer }
 }
 
 impl tower_service::Service<Request> for PyService {

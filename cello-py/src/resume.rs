@@ -1,7 +1,6 @@
 //! `Resume`: the coroutine-like object an async handler runs in, inside its Task.
 //!
-//! It behaves like `yield from coro` (optionally starting after a value the
-//! coroutine already yielded): sends and throws go to the coroutine, so
+//! It behaves like `yield from coro`: sends and throws go to the coroutine, so
 //! cancellation and timeouts reach the handler as usual. When the coroutine
 //! finishes, its outcome goes straight to the waiting request through a oneshot
 //! channel (no done-callback, no extra loop turn), then the Task finishes too. A
@@ -15,23 +14,17 @@ use tokio::sync::oneshot;
 pub type ResultSender = oneshot::Sender<PyResult<Py<PyAny>>>;
 
 /// An awaitable (and coroutine-like object: `asyncio.iscoroutine` accepts it)
-/// continuing `coro` after its first yield.
+/// running `coro` inside its Task.
 #[pyclass(module = "cello._cello", unsendable)]
 pub struct Resume {
     coro: Py<PyAny>,
-    first: Option<Py<PyAny>>,
     tx: Option<ResultSender>,
 }
 
 impl Resume {
-    /// Runs `coro` (which already yielded `first`, if given) and sends its outcome
-    /// on `tx`.
-    pub fn new(coro: Py<PyAny>, first: Option<Py<PyAny>>, tx: ResultSender) -> Self {
-        Resume {
-            coro,
-            first,
-            tx: Some(tx),
-        }
+    /// Runs `coro` and sends its outcome on `tx`.
+    pub fn new(coro: Py<PyAny>, tx: ResultSender) -> Self {
+        Resume { coro, tx: Some(tx) }
     }
 
     fn deliver(&mut self, py: Python<'_>, outcome: &PyResult<Py<PyAny>>) {
@@ -94,9 +87,6 @@ impl Resume {
     }
 
     fn send(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        if let Some(first) = self.first.take() {
-            return Ok(first);
-        }
         self.advance(py, value)
     }
 
@@ -108,7 +98,6 @@ impl Resume {
         val: Option<&Bound<'_, PyAny>>,
         tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        self.first = None;
         let coro = self.coro.bind(py);
         let thrown = match (val, tb) {
             (None, _) => coro.call_method1("throw", (typ,)),
@@ -130,7 +119,6 @@ impl Resume {
     }
 
     fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        self.first = None;
         self.coro.bind(py).call_method0("close")?;
         Ok(())
     }
