@@ -1,9 +1,11 @@
 //! Writing a Rust string as a JSON string literal.
 //!
-//! Most strings in API responses need no escaping at all, so the loop looks at
-//! eight bytes at a time (SWAR) for `"`, `\` or a control character and copies
-//! clean runs with one `extend_from_slice`; only the rare byte that needs an
-//! escape goes through the lookup table. Non-ASCII text is copied as UTF-8.
+//! Most strings in API responses need no escaping at all, so the string is
+//! copied into the buffer a block at a time while it is scanned for `"`, `\` or a
+//! control character (see `scan.rs`); only a string that has one goes on to the
+//! escaping loop. Non-ASCII text is copied as UTF-8.
+
+use crate::scan::{copy_until_escape, BLOCK};
 
 /// `ESCAPE[b]` is 0 when byte `b` is written as is, `b'u'` for `\u00XX`, or the
 /// letter that follows the backslash (`"`, `\`, `b`, `f`, `n`, `r`, `t`).
@@ -25,42 +27,31 @@ static ESCAPE: [u8; 256] = {
 };
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// A word whose lowest set high bit marks the first byte of `w` (little-endian)
-/// that needs escaping; zero when none does. Bits above the first hit may be
-/// false positives, which is fine: only the first one is used.
+/// Writes the escape for `byte` at `dst` and returns its length (2 or 6).
+///
+/// # Safety
+/// `dst..dst + 6` must be writable.
 #[inline(always)]
-fn needs_escape(w: u64) -> u64 {
-    let is_quote = w ^ (ONES * u64::from(b'"'));
-    let is_backslash = w ^ (ONES * u64::from(b'\\'));
-    // A byte below 0x20, or a zero byte after the XORs; `!w` drops bytes >= 0x80.
-    let control = w.wrapping_sub(ONES * 0x20);
-    let quote = is_quote.wrapping_sub(ONES) & !is_quote;
-    let backslash = is_backslash.wrapping_sub(ONES) & !is_backslash;
-    (control & !w | quote | backslash) & HIGHS
-}
-
-#[inline(always)]
-fn word_at(bytes: &[u8], i: usize) -> Option<u64> {
-    let chunk: [u8; 8] = bytes.get(i..i + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(chunk))
-}
-
-#[cold]
-fn push_escape(buf: &mut Vec<u8>, byte: u8, letter: u8) {
-    if letter == b'u' {
-        buf.extend_from_slice(&[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX[usize::from(byte >> 4)],
-            HEX[usize::from(byte & 0xf)],
-        ]);
-    } else {
-        buf.extend_from_slice(&[b'\\', letter]);
+unsafe fn write_escape(dst: *mut u8, byte: u8) -> usize {
+    let letter = ESCAPE[usize::from(byte)];
+    // SAFETY: the caller guarantees 6 writable bytes; the stores are unaligned.
+    unsafe {
+        if letter == b'u' {
+            let hex = |nibble: u8| HEX[usize::from(nibble & 0xf)];
+            dst.cast::<[u8; 6]>().write_unaligned([
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                hex(byte >> 4),
+                hex(byte),
+            ]);
+            6
+        } else {
+            dst.cast::<[u8; 2]>().write_unaligned([b'\\', letter]);
+            2
+        }
     }
 }
 
@@ -75,81 +66,69 @@ fn push_escape(buf: &mut Vec<u8>, byte: u8, letter: u8) {
 /// cello_json::write_str(&mut buf, "say \"hé\"\n");
 /// assert_eq!(String::from_utf8(buf).unwrap(), r#""say \"hé\"\n""#);
 /// ```
+#[inline]
 pub fn write_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let n = bytes.len();
-    // Clean strings (the common case) are copied eight bytes at a time straight into
+    // Clean strings (the common case) are copied a block at a time straight into
     // spare capacity while they are scanned, so a short key costs no `memcpy` call
     // (measured: `memcpy` calls were 11% of encoding a list of records).
-    buf.reserve(n + 2 + 8);
+    buf.reserve(n + 2 + BLOCK);
     let base = buf.len();
-    // SAFETY: `reserve` made room for `n + 10` bytes past `base`: the opening quote,
-    // at most `n` copied bytes plus up to 7 bytes of slack written by the last
-    // 8-byte store, and the closing quote. Only the bytes up to `dst` are counted by
-    // `set_len`, and all of them were written.
+    // SAFETY: `reserve` made room for `n + 2 + BLOCK` bytes past `base`: the opening
+    // quote, the string with the `BLOCK` bytes of slack `copy_until_escape` may
+    // write, and the closing quote. `set_len` counts only bytes written.
     unsafe {
         let start = buf.as_mut_ptr().add(base);
-        let mut dst = start;
-        *dst = b'"';
-        dst = dst.add(1);
-        let mut i = 0;
-        while i + 8 <= n {
-            let w = std::ptr::read_unaligned(bytes.as_ptr().add(i).cast::<u64>());
-            let hits = needs_escape(w);
-            std::ptr::write_unaligned(dst.cast::<u64>(), w);
-            if hits != 0 {
-                let k = (hits.trailing_zeros() / 8) as usize;
-                buf.set_len(base + 1 + i + k);
-                return write_escaped_from(buf, bytes, i + k);
+        *start = b'"';
+        match copy_until_escape(bytes, start.add(1)) {
+            None => {
+                *start.add(1 + n) = b'"';
+                buf.set_len(base + n + 2);
             }
-            dst = dst.add(8);
-            i += 8;
-        }
-        while i < n {
-            let b = *bytes.get_unchecked(i);
-            if ESCAPE[usize::from(b)] != 0 {
-                buf.set_len(base + 1 + i);
-                return write_escaped_from(buf, bytes, i);
+            Some(at) => {
+                buf.set_len(base + 1 + at);
+                write_escaped_from(buf, bytes, at);
             }
-            *dst = b;
-            dst = dst.add(1);
-            i += 1;
         }
-        *dst = b'"';
-        buf.set_len(base + n + 2);
     }
 }
 
 /// The rest of `bytes` from `i` (where the first byte needing an escape is),
-/// escaping as needed, then the closing quote.
-#[cold]
+/// escaping as needed, then the closing quote. Between escapes it copies and
+/// scans like `write_str`, so a long string with a few escapes stays fast.
+#[inline(never)]
 fn write_escaped_from(buf: &mut Vec<u8>, bytes: &[u8], mut i: usize) {
-    let mut start = i;
-    loop {
-        while let Some(w) = word_at(bytes, i) {
-            let hits = needs_escape(w);
-            if hits != 0 {
-                i += (hits.trailing_zeros() / 8) as usize;
-                break;
+    // `bytes[i]`, when there is one, always needs an escape.
+    while let Some(&byte) = bytes.get(i) {
+        let rest = bytes.get(i + 1..).unwrap_or_default();
+        buf.reserve(6 + rest.len() + BLOCK + 1);
+        // SAFETY: room was reserved for the escape (at most 6 bytes), the rest of
+        // the string plus the `BLOCK` bytes of slack `copy_until_escape` may write,
+        // and the closing quote; `set_len` counts only bytes written.
+        unsafe {
+            let p = buf.as_mut_ptr();
+            let len = buf.len() + write_escape(p.add(buf.len()), byte);
+            match copy_until_escape(rest, p.add(len)) {
+                None => {
+                    *p.add(len + rest.len()) = b'"';
+                    buf.set_len(len + rest.len() + 1);
+                    return;
+                }
+                Some(k) => {
+                    buf.set_len(len + k);
+                    i += 1 + k;
+                }
             }
-            i += 8;
         }
-        let Some(&byte) = bytes.get(i) else { break };
-        let letter = ESCAPE[usize::from(byte)];
-        if letter != 0 {
-            buf.extend_from_slice(&bytes[start..i]);
-            push_escape(buf, byte, letter);
-            start = i + 1;
-        }
-        i += 1;
     }
-    buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::needs_escape;
 
     fn quoted(s: &str) -> String {
         let mut buf = Vec::new();
@@ -174,29 +153,70 @@ mod tests {
         assert_eq!(quoted("\u{0}\u{1f}\u{7f}"), "\"\\u0000\\u001f\u{7f}\"");
     }
 
+    /// serde_json's quoting, the reference `write_str` must match byte for byte.
+    fn serde(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+
     #[test]
-    fn finds_escapes_at_every_offset_of_a_word() {
-        for len in 0..24 {
+    fn finds_escapes_at_every_offset_of_a_block_and_its_tail() {
+        // Lengths past two 16-byte blocks cover the short path, the block loop and
+        // the overlapping last block; one or two specials at every position.
+        let clean: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN"
+            .chars()
+            .collect();
+        for len in 0..clean.len() {
             for at in 0..len {
-                for special in ['"', '\\', '\n', '\u{1}'] {
-                    let mut s: Vec<char> = "abcdefghijklmnopqrstuvwx".chars().take(len).collect();
+                for special in ['"', '\\', '\n', '\u{1}', '\u{1f}'] {
+                    let mut s = clean[..len].to_vec();
                     s[at] = special;
-                    let s: String = s.into_iter().collect();
-                    let mut expected = String::from("\"");
-                    for c in s.chars() {
-                        match c {
-                            '"' => expected.push_str("\\\""),
-                            '\\' => expected.push_str("\\\\"),
-                            '\n' => expected.push_str("\\n"),
-                            '\u{1}' => expected.push_str("\\u0001"),
-                            c => expected.push(c),
-                        }
-                    }
-                    expected.push('"');
-                    assert_eq!(quoted(&s), expected, "len {len} at {at}");
+                    let one: String = s.iter().collect();
+                    assert_eq!(quoted(&one), serde(&one), "len {len} at {at}");
+                    s[len - 1 - at / 2] = '\t';
+                    let two: String = s.iter().collect();
+                    assert_eq!(quoted(&two), serde(&two), "len {len} at {at} and tab");
                 }
             }
         }
+    }
+
+    #[test]
+    fn copies_clean_strings_of_every_length() {
+        let text = "0123456789abcdefghijklmnopqrstuvwxyz!#$%&'()*+,-./:;<=>?@[]^_`{|}~ ";
+        for len in 0..text.len() {
+            assert_eq!(quoted(&text[..len]), serde(&text[..len]), "len {len}");
+        }
+    }
+
+    #[test]
+    fn copies_non_ascii_across_block_edges() {
+        // Multi-byte characters straddling every 8- and 16-byte boundary, with and
+        // without an escape after them; bytes >= 0x80 never count as control bytes.
+        for pad in 0..20 {
+            for c in ['é', '—', '日', '😀', '\u{7f}', '\u{80}', '\u{2028}'] {
+                let s = format!("{}{c}{c}{}", "x".repeat(pad), "y".repeat(pad % 7));
+                assert_eq!(quoted(&s), serde(&s), "pad {pad} char {c:?}");
+                let s = format!("{s}\"{}", "日本".repeat(pad));
+                assert_eq!(quoted(&s), serde(&s), "pad {pad} char {c:?} then quote");
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_runs_of_escapes_and_long_gaps_between_them() {
+        for gap in [0, 1, 7, 15, 16, 17, 31, 32, 33, 100] {
+            let piece = format!("{}\n\u{1}\"", "é".repeat(gap));
+            let s = piece.repeat(5);
+            assert_eq!(quoted(&s), serde(&s), "gap {gap}");
+        }
+    }
+
+    #[test]
+    fn appends_after_existing_content() {
+        let mut buf = b"[1,".to_vec();
+        write_str(&mut buf, "a\"b");
+        write_str(&mut buf, "0123456789abcdefghij");
+        assert_eq!(buf, br#"[1,"a\"b""0123456789abcdefghij""#);
     }
 
     #[test]

@@ -68,6 +68,7 @@ mod error;
 mod escape;
 mod locate;
 mod parse;
+mod scan;
 mod tape;
 mod write;
 
