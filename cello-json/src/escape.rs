@@ -212,6 +212,26 @@ mod tests {
     }
 
     #[test]
+    fn finds_escapes_at_every_offset_of_long_strings() {
+        // Long enough for the 64-byte AVX2 loop, its SSE2 tail and the last block.
+        let clean: String = "ab日cdé—fgh".chars().cycle().take(90).collect();
+        for len in [128, 150, 191, 192, 200, 257] {
+            let base: String = clean.repeat(4).chars().take(len).collect();
+            for at in 0..base.len() {
+                if !base.is_char_boundary(at) {
+                    continue;
+                }
+                for special in ["\"", "\\", "\u{1f}"] {
+                    let mut s = base.clone();
+                    s.insert_str(at, special);
+                    assert_eq!(quoted(&s), serde(&s), "len {len} at {at}");
+                }
+            }
+            assert_eq!(quoted(&base), serde(&base), "len {len} clean");
+        }
+    }
+
+    #[test]
     fn appends_after_existing_content() {
         let mut buf = b"[1,".to_vec();
         write_str(&mut buf, "a\"b");

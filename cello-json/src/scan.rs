@@ -171,6 +171,50 @@ unsafe fn scan_copy2(src: *const u8, dst: *mut u8) -> Option<usize> {
     }
 }
 
+/// Strings at least this long try AVX2 first (when the CPU has it): below it the
+/// feature check and the 64-byte loop's setup are not worth it.
+#[cfg(target_arch = "x86_64")]
+const AVX2_MIN: usize = 128;
+
+/// Copies 64-byte chunks of `src[..n]` to `dst` while they need no escape.
+/// Returns `Ok(done)`, how many bytes were copied (all of them clean, fewer than
+/// 64 left), or `Err(at)`, the index of the first byte that needs escaping.
+///
+/// # Safety
+/// The CPU must have AVX2, `src..src + n` must be readable and `dst..dst + n`
+/// writable, not overlapping.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn copy_clean_avx2(src: *const u8, dst: *mut u8, n: usize) -> Result<usize, usize> {
+    use core::arch::x86_64::*;
+    let quote = _mm256_set1_epi8(b'"' as i8);
+    let backslash = _mm256_set1_epi8(b'\\' as i8);
+    let limit = _mm256_set1_epi8(0x1f);
+    let hits = |x: __m256i| {
+        let control = _mm256_cmpeq_epi8(_mm256_max_epu8(x, limit), limit);
+        let special = _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, backslash));
+        _mm256_movemask_epi8(_mm256_or_si256(special, control)) as u32
+    };
+    let mut i = 0;
+    while i + 64 <= n {
+        // SAFETY: `i + 64 <= n`, so both 32-byte loads and stores are in bounds;
+        // they are unaligned.
+        let (x, y) = unsafe {
+            let x = _mm256_loadu_si256(src.add(i).cast());
+            let y = _mm256_loadu_si256(src.add(i + 32).cast());
+            _mm256_storeu_si256(dst.add(i).cast(), x);
+            _mm256_storeu_si256(dst.add(i + 32).cast(), y);
+            (x, y)
+        };
+        let mask = u64::from(hits(x)) | u64::from(hits(y)) << 32;
+        if mask != 0 {
+            return Err(i + mask.trailing_zeros() as usize);
+        }
+        i += 64;
+    }
+    Ok(i)
+}
+
 /// Copies `src` to `dst` up to the first byte that needs escaping and returns
 /// that byte's index, or copies all of it and returns `None`.
 ///
@@ -187,12 +231,22 @@ pub(crate) unsafe fn copy_until_escape(src: &[u8], dst: *mut u8) -> Option<usize
     // ends at `n` and overlaps bytes already found clean (so its first hit, if
     // any, is a new one), or the short path when `n < BLOCK`. Writes mirror the
     // reads, except the short path's single word, which the caller's `BLOCK`
-    // bytes of slack cover.
+    // bytes of slack cover. The AVX2 loop runs only when the CPU has AVX2 and
+    // stays within `0..n` itself.
     unsafe {
         if n < BLOCK {
             return scan_copy_short(p, dst, n);
         }
         let mut i = 0;
+        #[cfg(target_arch = "x86_64")]
+        if n >= AVX2_MIN && std::is_x86_feature_detected!("avx2") {
+            // Measured on the unicode sample (long clean non-ASCII strings): the
+            // 64-byte AVX2 loop against the 32-byte SSE2 one, write_str XX% -> YY%.
+            match copy_clean_avx2(p, dst, n) {
+                Ok(done) => i = done,
+                Err(at) => return Some(at),
+            }
+        }
         while i + 2 * BLOCK <= n {
             if let Some(k) = scan_copy2(p.add(i), dst.add(i)) {
                 return Some(i + k);
