@@ -137,3 +137,72 @@ def test_deep_nesting_does_not_crash():
         json_dumps(nested)
     except (ValueError, RecursionError):
         pass
+
+
+def stdlib_bytes(value):
+    """What cello writes for strings, ints, containers: compact stdlib output."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("length", [0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 200])
+def test_strings_with_an_escape_at_each_position_match_stdlib_bytes(length):
+    # Short words, 16-byte SSE2 blocks, the overlapping last block and the 64-byte
+    # AVX2 loop all see an escape at every offset, next to multi-byte characters.
+    base = ("aé日😀" * 100)[:length]
+    for at in range(len(base) + 1):
+        for special in ['"', "\\", "\n", "\x1f", "\u2028"]:
+            s = base[:at] + special + base[at:]
+            assert json_dumps(s) == stdlib_bytes(s), (length, at, special)
+            assert json_dumps({s: s}) == stdlib_bytes({s: s})
+
+
+def test_keys_repeated_across_records_are_written_right():
+    # Keys shared by many dicts are cached by object within one call: long keys
+    # (not cached), keys needing escapes, non-ASCII keys, more distinct keys than
+    # the cache has slots, and non-str keys mixed in.
+    keys = ["id", "k" * 29, "k" * 30, 'q"uote', "ключ", "😀"] + [f"key{i}" for i in range(600)]
+    records = [{k: i for k in keys[: 6 + i % 600]} for i in range(50)]
+    records.append({1: "int key", None: "none key", "id": 0})
+    assert json.loads(json_dumps(records)) == json.loads(json.dumps(records))
+    assert json_dumps(records[:50]) == stdlib_bytes(records[:50])
+
+
+def test_keys_freed_by_python_code_during_encoding_are_not_reused():
+    # `isoformat` runs Python code mid-encoding: it frees the keys of an
+    # already written dict and puts new keys (which may reuse those addresses)
+    # in a dict written later. The later dict must show its own keys.
+    def fresh(text):
+        return "".join(list(text))  # a new, non-interned str object
+
+    first = {fresh(f"old{i}"): i for i in range(40)}
+    later: dict = {}
+
+    class Mutator:
+        def isoformat(self):
+            first.clear()
+            for i in range(40):
+                later[fresh(f"new{i}")] = i
+            return "mutated"
+
+    rows = [first, {"m": Mutator()}, later]
+    out = json.loads(json_dumps(rows))
+    assert out[1] == {"m": "mutated"}
+    assert out[2] == {f"new{i}": i for i in range(40)}
+
+
+def test_encoding_reentered_from_python_code_during_encoding():
+    class Nested:
+        def isoformat(self):
+            return json_dumps([{"inner": [1, 2]}, {"inner": 3}]).decode()
+
+    rows = [{"a": 1, "b": Nested()}, {"a": 2, "b": Nested()}]
+    out = json.loads(json_dumps(rows))
+    assert out[1]["b"] == '[{"inner":[1,2]},{"inner":3}]'
+    assert [r["a"] for r in out] == [1, 2]
+
+
+def test_large_documents_after_small_ones_and_back():
+    # The buffer is sized from the previous document: both directions work.
+    small, large = {"a": 1}, {"data": ["x" * 1000] * 2000}
+    for value in [small, large, small, large]:
+        assert json_dumps(value) == stdlib_bytes(value)
