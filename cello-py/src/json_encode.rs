@@ -145,7 +145,9 @@ impl KeyCache {
         if slot.key != key || slot.generation != self.generation || self.paused != 0 {
             return false;
         }
-        let Some(entry) = self.text.get(slot.offset as usize..slot.offset as usize + KEY_ROOM)
+        let Some(entry) = self
+            .text
+            .get(slot.offset as usize..slot.offset as usize + KEY_ROOM)
         else {
             return false;
         };
