@@ -4,15 +4,14 @@
 //! result comes back through a oneshot channel, all on the same thread.
 
 use crate::convert;
-use crate::guest_loop::GuestLoop;
 use crate::request::{param_to_py, PyRequest};
 use crate::resume::Resume;
+use crate::scheduler::Scheduler;
 use cello_http::Response;
 use cello_router::ParamValue;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use std::rc::Rc;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 
 /// Where a suspended handler's outcome arrives.
 type ResultReceiver = oneshot::Receiver<PyResult<Py<PyAny>>>;
@@ -49,7 +48,6 @@ pub enum Started {
 pub struct PendingTask {
     rx: Option<ResultReceiver>,
     task: Option<Py<PyAny>>,
-    notify: Rc<Notify>,
 }
 
 impl PendingTask {
@@ -72,9 +70,9 @@ impl Drop for PendingTask {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             Python::attach(|py| {
+                // Scheduling the cancellation wakes the loop's driver.
                 let _ = task.call_method0(py, pyo3::intern!(py, "cancel"));
             });
-            self.notify.notify_one();
         }
     }
 }
@@ -92,7 +90,7 @@ pub struct Incoming {
 }
 
 /// Calls `route` for `req` and takes the first step.
-pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) -> Started {
+pub fn start(py: Python<'_>, route: &Route, req: Incoming, scheduler: &Scheduler) -> Started {
     let args = match build_args(py, route, req) {
         Ok(a) => a,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
@@ -111,29 +109,20 @@ pub fn start(py: Python<'_>, route: &Route, req: Incoming, guest: &GuestLoop) ->
     // finishes, so one that never suspends is answered right here.
     let (tx, mut rx) = oneshot::channel();
     let started = Bound::new(py, Resume::new(result.unbind(), tx))
-        .and_then(|resume| guest.start_task.bind(py).call1((resume,)));
+        .and_then(|resume| scheduler.start_task(resume.as_any()));
     let task = match started {
         Ok(t) => t,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
     };
     match rx.try_recv() {
-        Ok(Ok(v)) => {
-            // It may have scheduled callbacks (e.g. a fire-and-forget task).
-            guest.wake_if_ready(py);
-            Started::Done(convert::to_response(v.bind(py), &route.name))
-        }
-        Ok(Err(e)) => {
-            guest.wake_if_ready(py);
-            Started::Done(convert::from_exception(py, e, &route.name))
-        }
-        Err(oneshot::error::TryRecvError::Empty) => {
-            guest.notify.notify_one();
-            Started::Pending(PendingTask {
-                rx: Some(rx),
-                task: Some(task.unbind()),
-                notify: guest.notify.clone(),
-            })
-        }
+        // Whatever the step scheduled (a timer, a fire-and-forget task) has woken
+        // the loop's driver already.
+        Ok(Ok(v)) => Started::Done(convert::to_response(v.bind(py), &route.name)),
+        Ok(Err(e)) => Started::Done(convert::from_exception(py, e, &route.name)),
+        Err(oneshot::error::TryRecvError::Empty) => Started::Pending(PendingTask {
+            rx: Some(rx),
+            task: Some(task.unbind()),
+        }),
         Err(oneshot::error::TryRecvError::Closed) => Started::Done(convert::internal_error()),
     }
 }

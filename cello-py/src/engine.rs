@@ -2,7 +2,8 @@
 
 use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
-use crate::guest_loop::{self, GuestLoop};
+use crate::guest_loop;
+use crate::scheduler::Scheduler;
 use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
 use cello_net::{
     bind_tcp, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown, TcpOptions,
@@ -17,7 +18,6 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// The routes of an app and the server that runs them, for one worker.
 ///
@@ -32,7 +32,7 @@ pub struct Engine {
 
 struct State {
     router: Arc<Router<Arc<Route>>>,
-    guest: GuestLoop,
+    scheduler: Py<Scheduler>,
 }
 
 #[pymethods]
@@ -123,6 +123,15 @@ impl Engine {
         let bound = std_listener
             .local_addr()
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let scheduler: Py<Scheduler> = event_loop
+            .bind(py)
+            .getattr("_cello_scheduler")
+            .and_then(|s| Ok(s.cast_into::<Scheduler>()?.unbind()))
+            .map_err(|_| {
+                PyRuntimeError::new_err(
+                    "the event loop has no cello scheduler; make it with cello._runtime.new_loop()",
+                )
+            })?;
         let selector_fd: i32 = event_loop
             .bind(py)
             .getattr("_selector")?
@@ -150,27 +159,11 @@ impl Engine {
                     shutdown_on_signals(shutdown.clone())?;
                 }
                 let listener = Listener::from_std_tcp(std_listener)?;
-                let notify = Rc::new(Notify::new());
-                let guest = Python::attach(|py| -> PyResult<GuestLoop> {
-                    Ok(GuestLoop {
-                        ready: event_loop.bind(py).getattr("_ready")?.unbind(),
-                        start_task: crate::runtime::get(py)?
-                            .make_task_starter
-                            .bind(py)
-                            .call1((event_loop.bind(py),))?
-                            .unbind(),
-                        notify: notify.clone(),
-                    })
-                })
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-                let state = Rc::new(State { router, guest });
-                let run_once = Python::attach(|py| -> PyResult<Py<PyAny>> {
-                    let make = &crate::runtime::get(py)?.make_run_once;
-                    Ok(make.bind(py).call1((event_loop.bind(py),))?.unbind())
-                })
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-                let driver =
-                    tokio::task::spawn_local(guest_loop::drive(run_once, selector_fd, notify));
+                let state = Rc::new(State {
+                    router,
+                    scheduler: Python::attach(|py| scheduler.clone_ref(py)),
+                });
+                let driver = tokio::task::spawn_local(guest_loop::drive(scheduler, selector_fd));
                 let http = Http::new(http_config);
                 serve(
                     listener,
@@ -263,7 +256,8 @@ async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Res
         body,
         peer,
     };
-    let started = Python::attach(|py| call::start(py, &route, incoming, &state.guest));
+    let started =
+        Python::attach(|py| call::start(py, &route, incoming, &state.scheduler.bind(py).borrow()));
     match started {
         Started::Done(r) => r,
         Started::Pending(p) => p.finish(&route.name).await,

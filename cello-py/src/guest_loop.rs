@@ -1,10 +1,10 @@
 //! The asyncio loop as a guest of the tokio runtime, on the same thread.
 //!
 //! The loop is a stdlib selector loop. Its epoll fd is registered with tokio; the
-//! driver runs one non-blocking iteration of the loop (`cello._runtime.run_once`)
-//! when that fd is readable, when a timer the loop scheduled is due, or when a
-//! handler just gave it work (a new Task, a cancellation). No second thread, no
-//! self-pipe write per request.
+//! driver runs one non-blocking turn of the loop (`Scheduler::turn`, in Rust) when
+//! that fd is readable, when a timer the loop scheduled is due, or when a handler
+//! just gave it work (a new Task, a cancellation). No second thread, no self-pipe
+//! write per request.
 //!
 //! Timers use a `timerfd` armed at the loop's next deadline (CLOCK_MONOTONIC, the
 //! clock `loop.time()` reads) rather than `tokio::time::sleep`: tokio's timer wheel
@@ -12,12 +12,11 @@
 //! `/async-sleep` throughput (measured: 7.9K req/s with tokio's sleep).
 
 use crate::runtime;
+use crate::scheduler::{Next, Scheduler};
 use pyo3::prelude::*;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::rc::Rc;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
-use tokio::sync::Notify;
 
 struct Fd(RawFd);
 impl AsRawFd for Fd {
@@ -82,26 +81,10 @@ impl TimerFd {
     }
 }
 
-fn still_readable(fd: RawFd) -> bool {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd, zero timeout.
-    unsafe { libc::poll(&mut p, 1, 0) > 0 }
-}
-
-/// When the loop next has work.
-#[derive(Clone, Copy, PartialEq)]
-enum Next {
-    Now,
-    At(f64),
-    Io,
-}
-
-/// Drives `event_loop` until the runtime stops. `selector_fd` is its selector's fd.
-pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) {
+/// Drives the loop of `scheduler` until the runtime stops. `selector_fd` is the fd of
+/// the loop's selector.
+pub async fn drive(scheduler: Py<Scheduler>, selector_fd: RawFd) {
+    let notify = Python::attach(|py| scheduler.bind(py).borrow().notify());
     // SAFETY: the selector fd stays open while the loop lives, and the loop outlives
     // this driver: `Engine.serve` aborts the driver before it returns, and the loop is
     // closed by Python only after that.
@@ -126,9 +109,19 @@ pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) 
     };
     let mut next = Next::Now;
     let mut armed = f64::NAN;
+    // The selector is polled (a Python call and a syscall) only when tokio saw its
+    // fd become readable, or when the last poll gave events: tokio watches the fd
+    // edge-triggered, so events left queued after a turn bring no new edge.
+    let mut poll_io = true;
     loop {
         match next {
-            Next::Now => tokio::task::yield_now().await,
+            Next::Now => {
+                tokio::select! {
+                    biased;
+                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready(); poll_io = true },
+                    _ = tokio::task::yield_now() => {},
+                }
+            }
             Next::At(when) => {
                 if when != armed {
                     timer.get_ref().arm(when);
@@ -136,7 +129,7 @@ pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) 
                 }
                 tokio::select! {
                     biased;
-                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready() },
+                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready(); poll_io = true },
                     r = timer.readable() => if let Ok(mut g) = r {
                         g.get_inner().drain();
                         g.clear_ready();
@@ -148,49 +141,23 @@ pub async fn drive(run_once: Py<PyAny>, selector_fd: RawFd, notify: Rc<Notify>) 
             Next::Io => {
                 tokio::select! {
                     biased;
-                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready() },
+                    r = selector.readable() => if let Ok(mut g) = r { g.clear_ready(); poll_io = true },
                     _ = notify.notified() => {},
                 }
             }
         }
-        let after = Python::attach(|py| match run_once.bind(py).call0() {
-            Ok(v) => match v.extract::<Option<f64>>() {
-                Ok(None) => Next::Io,
-                Ok(Some(t)) if t <= 0.0 => Next::Now,
-                Ok(Some(t)) => Next::At(t),
-                Err(_) => Next::Now,
-            },
-            Err(e) => {
-                e.print(py);
+        next = Python::attach(|py| {
+            let scheduler = scheduler.bind(py).borrow();
+            let io = poll_io.then_some(Some(0.0));
+            match scheduler.turn(py, io) {
+                Ok(had_events) => poll_io = had_events,
+                Err(e) => e.print(py),
+            }
+            if poll_io {
                 Next::Now
+            } else {
+                scheduler.next(py)
             }
         });
-        // tokio watches the selector edge-triggered: if events are still queued after
-        // this turn, take another turn instead of waiting for an edge that won't come.
-        next = if still_readable(selector_fd) {
-            Next::Now
-        } else {
-            after
-        };
-    }
-}
-
-/// What request handling needs of the guest loop.
-pub struct GuestLoop {
-    /// Its `_ready` deque, to see without a Python call whether it has work.
-    pub ready: Py<PyAny>,
-    /// Wakes the driver.
-    pub notify: Rc<Notify>,
-    /// `start_task(awaitable) -> Task`: a Task whose first step has already run.
-    pub start_task: Py<PyAny>,
-}
-
-impl GuestLoop {
-    /// Wakes the driver if the loop has ready callbacks (e.g. a handler that never
-    /// suspended started a background task).
-    pub fn wake_if_ready(&self, py: Python<'_>) {
-        if self.ready.bind(py).len().map_or(true, |n| n > 0) {
-            self.notify.notify_one();
-        }
     }
 }

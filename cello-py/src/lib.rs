@@ -18,6 +18,7 @@ mod request;
 mod response;
 mod resume;
 mod runtime;
+mod scheduler;
 
 use pyo3::prelude::*;
 
@@ -59,4 +60,6 @@ mod _cello {
     use super::response::PyResponse;
     #[pymodule_export]
     use super::runtime::_install_runtime;
+    #[pymodule_export]
+    use super::scheduler::{install_scheduler, Handle, Scheduler};
 }

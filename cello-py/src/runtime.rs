@@ -8,13 +8,6 @@ use pyo3::sync::PyOnceLock;
 pub struct Runtime {
     /// `cello.HTTPException`.
     pub http_exception: Py<PyAny>,
-    /// `make_run_once(loop)` → `run_once() -> float | None`: one non-blocking turn of
-    /// the asyncio loop; returns 0 if it has ready work, else the CLOCK_MONOTONIC time
-    /// of its next timer, or None when it only waits for I/O.
-    pub make_run_once: Py<PyAny>,
-    /// `make_task_starter(loop)` → `start_task(awaitable) -> Task`: creates a Task
-    /// and runs its first step at once (eager start).
-    pub make_task_starter: Py<PyAny>,
     /// `log_exception(handler_name, exc)`: logs a handler's traceback.
     pub log_exception: Py<PyAny>,
     /// `log_message(text)`: logs an error line.
@@ -33,8 +26,6 @@ static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
 pub fn _install_runtime(
     py: Python<'_>,
     http_exception: Py<PyAny>,
-    make_run_once: Py<PyAny>,
-    make_task_starter: Py<PyAny>,
     log_exception: Py<PyAny>,
     log_message: Py<PyAny>,
     headers_cls: Py<PyAny>,
@@ -44,8 +35,6 @@ pub fn _install_runtime(
         py,
         Runtime {
             http_exception,
-            make_run_once,
-            make_task_starter,
             log_exception,
             log_message,
             headers_cls,

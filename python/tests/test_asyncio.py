@@ -138,3 +138,41 @@ def test_client_going_away_mid_request_does_not_break_the_server(main_server):
     with pytest.raises(httpx.TimeoutException):
         httpx.get(main_server.base_url + "/asyncio/wait-for", timeout=0.005)
     assert httpx.get(main_server.base_url + "/async-suspend").status_code == 200
+
+
+# The loop's call_soon / call_later / call_at are Rust (cello._cello.Scheduler):
+# they must behave as the stdlib's do.
+
+
+def test_call_soon_runs_callbacks_in_order_with_their_args_and_skips_cancelled_ones(client):
+    assert client.get("/loop/call-soon-order").json() == {"seen": ["a", "bc"], "cancelled": True}
+
+
+def test_call_later_and_call_at_fire_in_time_order_and_a_cancelled_timer_never_fires(client):
+    body = client.get("/loop/timers").json()
+    assert body["seen"] == ["at", "later"]
+    assert body["waited"] >= 0.010
+    assert body["when_is_float"] is True
+
+
+def test_a_callback_runs_in_the_context_it_was_given_or_a_copy_of_the_callers(client):
+    assert client.get("/loop/callback-context").json() == {"given": "in-ctx", "copied": "caller"}
+
+
+def test_an_exception_in_a_callback_goes_to_the_loops_exception_handler(client):
+    body = client.get("/loop/callback-error").json()
+    assert body == {"message": ["Exception", "in", "callback"], "exception": "ZeroDivisionError", "has_handle": True}
+    assert client.get("/loop/call-soon-order").status_code == 200
+
+
+def test_call_soon_threadsafe_from_another_thread_wakes_the_loop(client):
+    assert client.get("/loop/threadsafe").json() == {"result": "from-thread"}
+
+
+def test_a_suspended_handler_task_is_listed_by_all_tasks(client):
+    assert client.get("/loop/all-tasks").json() == {"listed": True}
+
+
+def test_cancelled_timers_are_swept_out_of_the_heap(client):
+    body = client.get("/loop/cancelled-timers-are-swept").json()
+    assert body["after"] <= body["before"] + 100

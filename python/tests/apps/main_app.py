@@ -5,7 +5,9 @@ Run as ``python main_app.py PORT``; tests also import ``app`` for ``TestClient``
 
 import asyncio
 import contextvars
+import operator
 import sys
+import threading
 import uuid
 
 from cello import App, HTTPException, Request, Response, Router
@@ -432,6 +434,101 @@ def background(req: Request):
 
 
 _keep: set = set()
+
+
+# -- the loop's own methods (call_soon, call_later, call_at: Rust) -----------------
+
+
+@app.get("/loop/call-soon-order")
+async def loop_call_soon_order(req: Request):
+    loop = asyncio.get_running_loop()
+    seen: list = []
+    done = loop.create_future()
+    loop.call_soon(seen.append, "a")
+    loop.call_soon(lambda x, y: seen.append(x + y), "b", "c")
+    handle = loop.call_soon(seen.append, "never")
+    handle.cancel()
+    loop.call_soon(done.set_result, None)
+    await done
+    return {"seen": seen, "cancelled": handle.cancelled()}
+
+
+@app.get("/loop/timers")
+async def loop_timers(req: Request):
+    loop = asyncio.get_running_loop()
+    seen: list = []
+    done = loop.create_future()
+    start = loop.time()
+    loop.call_later(0.004, seen.append, "later")
+    loop.call_at(start + 0.002, seen.append, "at")
+    cancelled = loop.call_later(0.001, seen.append, "cancelled")
+    cancelled.cancel()
+    loop.call_later(0.010, done.set_result, None)
+    await done
+    return {"seen": seen, "waited": loop.time() - start, "when_is_float": isinstance(cancelled.when(), float)}
+
+
+loop_var = contextvars.ContextVar("loop_var", default="unset")
+
+
+@app.get("/loop/callback-context")
+async def loop_callback_context(req: Request):
+    loop = asyncio.get_running_loop()
+    ctx = contextvars.copy_context()
+    ctx.run(loop_var.set, "in-ctx")
+    loop_var.set("caller")
+    seen: dict = {}
+    done = loop.create_future()
+    loop.call_soon(lambda: seen.setdefault("given", loop_var.get()), context=ctx)
+    loop.call_soon(lambda: seen.setdefault("copied", loop_var.get()))
+    loop.call_soon(done.set_result, None)
+    await done
+    return seen
+
+
+@app.get("/loop/callback-error")
+async def loop_callback_error(req: Request):
+    loop = asyncio.get_running_loop()
+    caught: list = []
+    old = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: caught.append(context))
+    try:
+        done = loop.create_future()
+        loop.call_soon(operator.truediv, 1, 0)
+        loop.call_soon(done.set_result, None)
+        await done
+    finally:
+        loop.set_exception_handler(old)
+    return {
+        "message": caught[0]["message"].split(" ")[:3],
+        "exception": type(caught[0]["exception"]).__name__,
+        "has_handle": caught[0]["handle"] is not None,
+    }
+
+
+@app.get("/loop/threadsafe")
+async def loop_threadsafe(req: Request):
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    threading.Thread(target=lambda: loop.call_soon_threadsafe(done.set_result, "from-thread")).start()
+    return {"result": await asyncio.wait_for(done, 5)}
+
+
+@app.get("/loop/all-tasks")
+async def loop_all_tasks(req: Request):
+    await asyncio.sleep(0)
+    return {"listed": asyncio.current_task() in asyncio.all_tasks()}
+
+
+@app.get("/loop/cancelled-timers-are-swept")
+async def loop_cancelled_timers(req: Request):
+    loop = asyncio.get_running_loop()
+    scheduler = loop._cello_scheduler  # type: ignore[attr-defined]
+    before = scheduler.pending_timers()
+    for h in [loop.call_later(3600, print) for _ in range(1000)]:
+        h.cancel()
+    await asyncio.sleep(0.001)
+    return {"before": before, "after": scheduler.pending_timers()}
 
 # -- a router with a prefix -------------------------------------------------------
 
