@@ -30,6 +30,8 @@ pub struct Route {
     pub handler: Py<PyAny>,
     /// Its qualified name, for logs.
     pub name: String,
+    /// The same, as the name of its asyncio Tasks.
+    pub task_name: Py<PyAny>,
     /// `async def`.
     pub is_async: bool,
     /// What to pass it, in order.
@@ -109,7 +111,7 @@ pub fn start(py: Python<'_>, route: &Route, req: Incoming, scheduler: &Scheduler
     // finishes, so one that never suspends is answered right here.
     let (tx, mut rx) = oneshot::channel();
     let started = Bound::new(py, Resume::new(result.unbind(), tx))
-        .and_then(|resume| scheduler.start_task(resume.as_any()));
+        .and_then(|resume| scheduler.start_task(resume.as_any(), route.task_name.bind(py)));
     let task = match started {
         Ok(t) => t,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),

@@ -48,8 +48,10 @@ impl Engine {
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
     /// parameter. Conflicting routes raise `ValueError` naming both.
+    #[allow(clippy::too_many_arguments)]
     fn add_route(
         &self,
+        py: Python<'_>,
         method: &str,
         pattern: &str,
         handler: Py<PyAny>,
@@ -61,6 +63,7 @@ impl Engine {
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
         let route = Route {
             handler,
+            task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
             name,
             is_async,
             args: args

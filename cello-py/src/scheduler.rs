@@ -5,7 +5,7 @@
 //! them from Python (`_run_once`, `Handle._run`). A handler that awaits
 //! `asyncio.sleep(0.001)` goes through that about five times per request. `Scheduler`
 //! takes those methods over on the loop *instance* (`call_soon`, `call_later`,
-//! `call_at`, `_run_once`), so they are Rust calls with no Python frame, and the
+//! `call_at`, `_run_once`, `create_future`), so they are Rust calls with no Python frame, and the
 //! guest-loop driver runs a whole turn (due timers, ready callbacks) in Rust.
 //!
 //! Everything else stays the stdlib selector loop's: I/O callbacks (`add_reader`,
@@ -150,6 +150,7 @@ pub struct Scheduler {
     copy_context: Py<PyAny>,
     task_type: Py<PyAny>,
     task_kwargs: Py<PyDict>,
+    future_type: Py<PyAny>,
     /// Python < 3.12 has no `eager_start`: the Task's first `call_soon` runs at once.
     eager_by_hand: bool,
     eager_next: Cell<bool>,
@@ -158,7 +159,8 @@ pub struct Scheduler {
     notify: Rc<Notify>,
 }
 
-/// Takes over `call_soon`, `call_later`, `call_at` and `_run_once` of `event_loop`
+/// Takes over `call_soon`, `call_later`, `call_at`, `create_future` and
+/// `_run_once` of `event_loop`
 /// (a stdlib selector loop) and returns the scheduler, also kept as
 /// `event_loop._cello_scheduler`.
 #[pyfunction]
@@ -187,6 +189,7 @@ pub fn install_scheduler<'py>(event_loop: &Bound<'py, PyAny>) -> PyResult<Bound<
             copy_context: contextvars.getattr("copy_context")?.unbind(),
             task_type: asyncio.getattr("Task")?.unbind(),
             task_kwargs: task_kwargs.unbind(),
+            future_type: asyncio.getattr("Future")?.unbind(),
             eager_by_hand,
             eager_next: Cell::new(false),
             in_turn: Cell::new(false),
@@ -194,7 +197,13 @@ pub fn install_scheduler<'py>(event_loop: &Bound<'py, PyAny>) -> PyResult<Bound<
             notify: Rc::new(Notify::new()),
         },
     )?;
-    for name in ["call_soon", "call_later", "call_at", "_run_once"] {
+    for name in [
+        "call_soon",
+        "call_later",
+        "call_at",
+        "create_future",
+        "_run_once",
+    ] {
         event_loop.setattr(name, scheduler.getattr(name)?)?;
     }
     event_loop.setattr("_cello_scheduler", &scheduler)?;
@@ -226,17 +235,25 @@ impl Scheduler {
         self.notify.clone()
     }
 
-    /// An asyncio Task for `coro` whose first step has already run (3.12's
-    /// `eager_start`; on 3.11 the step the Task schedules runs at once).
-    pub fn start_task<'py>(&self, coro: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// An asyncio Task named `name` for `coro`, whose first step has already run
+    /// (3.12's `eager_start`; on 3.11 the step the Task schedules runs at once).
+    ///
+    /// The name is the handler's: 3.11 formats a `Task-N` name for every unnamed
+    /// Task (`PyUnicode_FromFormat`, about 1,450 instructions per request).
+    pub fn start_task<'py>(
+        &self,
+        coro: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = coro.py();
         let args = PyTuple::new(py, [coro])?;
-        let kwargs = self.task_kwargs.bind(py);
+        let kwargs = self.task_kwargs.bind(py).copy()?;
+        kwargs.set_item(pyo3::intern!(py, "name"), name)?;
         if !self.eager_by_hand {
-            return self.task_type.bind(py).call(args, Some(kwargs));
+            return self.task_type.bind(py).call(args, Some(&kwargs));
         }
         self.eager_next.set(true);
-        let task = self.task_type.bind(py).call(args, Some(kwargs));
+        let task = self.task_type.bind(py).call(args, Some(&kwargs));
         self.eager_next.set(false);
         task
     }
@@ -485,6 +502,13 @@ impl Scheduler {
         });
         self.wake();
         Ok(handle)
+    }
+
+    /// `loop.create_future()`.
+    fn create_future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(pyo3::intern!(py, "loop"), &self.event_loop)?;
+        self.future_type.bind(py).call((), Some(&kwargs))
     }
 
     /// `loop._run_once()`, for `run_forever`/`run_until_complete` (startup and

@@ -176,3 +176,7 @@ def test_a_suspended_handler_task_is_listed_by_all_tasks(client):
 def test_cancelled_timers_are_swept_out_of_the_heap(client):
     body = client.get("/loop/cancelled-timers-are-swept").json()
     assert body["after"] <= body["before"] + 100
+
+
+def test_a_handler_task_is_named_after_the_handler_and_create_future_works(client):
+    assert client.get("/loop/task-name").json() == {"name": "loop_task_name", "future": "done", "debug": False}

@@ -514,6 +514,14 @@ async def loop_threadsafe(req: Request):
     return {"result": await asyncio.wait_for(done, 5)}
 
 
+@app.get("/loop/task-name")
+async def loop_task_name(req: Request):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    loop.call_soon(future.set_result, "done")
+    return {"name": asyncio.current_task().get_name(), "future": await future, "debug": loop.get_debug()}
+
+
 @app.get("/loop/all-tasks")
 async def loop_all_tasks(req: Request):
     await asyncio.sleep(0)
