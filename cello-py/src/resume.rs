@@ -37,16 +37,20 @@ impl Resume {
         }
     }
 
-    /// Feeds `value` into the coroutine and maps the outcome to what a generator's
-    /// `send` returns: the next yielded value, or StopIteration/the exception.
-    fn advance(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// Feeds `value` into the coroutine: `Some(yielded)` while it runs, `None` once it
+    /// has finished and its outcome has gone to the request. Only BaseExceptions
+    /// other than Exception (cancellation, KeyboardInterrupt...) come back as errors,
+    /// to keep propagating through the Task; an Exception goes to the request (which
+    /// logs it) and the Task ends quietly instead of warning "exception was never
+    /// retrieved".
+    fn advance(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
         let mut out: *mut pyo3::ffi::PyObject = std::ptr::null_mut();
         // SAFETY: live objects, GIL held; `out` gets a new reference on RETURN/NEXT.
         let r = unsafe { pyo3::ffi::PyIter_Send(self.coro.as_ptr(), value.as_ptr(), &mut out) };
         match r {
             pyo3::ffi::PySendResult::PYGEN_NEXT => {
                 // SAFETY: new reference, see above.
-                Ok(unsafe { Bound::from_owned_ptr(py, out) }.unbind())
+                Ok(Some(unsafe { Bound::from_owned_ptr(py, out) }.unbind()))
             }
             pyo3::ffi::PySendResult::PYGEN_RETURN => {
                 // SAFETY: new reference, see above.
@@ -57,18 +61,26 @@ impl Resume {
         }
     }
 
-    fn finish(&mut self, py: Python<'_>, outcome: PyResult<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    fn finish(
+        &mut self,
+        py: Python<'_>,
+        outcome: PyResult<Py<PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         self.deliver(py, &outcome);
         match outcome {
-            Ok(v) => Err(PyStopIteration::new_err((v,))),
-            // The request has the exception (and logs it); the Task ends quietly
-            // instead of warning "exception was never retrieved". Cancellation and
-            // other BaseExceptions keep propagating.
-            Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
-                Err(PyStopIteration::new_err((py.None(),)))
-            }
-            Err(e) => Err(e),
+            Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => Err(e),
+            _ => Ok(None),
         }
+    }
+}
+
+/// What a generator's `send`/`throw` give for `advance`'s outcome: the yielded
+/// value, or StopIteration once finished.
+fn as_send_result(step: PyResult<Option<Py<PyAny>>>) -> PyResult<Py<PyAny>> {
+    match step {
+        Ok(Some(yielded)) => Ok(yielded),
+        Ok(None) => Err(PyStopIteration::new_err(())),
+        Err(e) => Err(e),
     }
 }
 
@@ -82,12 +94,18 @@ impl Resume {
         slf
     }
 
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.send(py, py.None().bind(py))
+    /// `None` ends the iteration without raising StopIteration (a NULL return with
+    /// no exception set): the Task of Python 3.12+ steps its coroutine with
+    /// `PyIter_Send`, which takes this path, so a handler that never suspends costs
+    /// no exception object.
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.advance(py, py.None().bind(py))
     }
 
+    /// Python 3.11's Task steps a non-coroutine with `send`, which must raise
+    /// StopIteration to finish.
     fn send(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.advance(py, value)
+        as_send_result(self.advance(py, value))
     }
 
     #[pyo3(signature = (typ, val=None, tb=None))]
@@ -104,8 +122,8 @@ impl Resume {
             (Some(v), None) => coro.call_method1("throw", (typ, v)),
             (Some(v), Some(t)) => coro.call_method1("throw", (typ, v, t)),
         };
-        match thrown {
-            Ok(yielded) => Ok(yielded.unbind()),
+        let step = match thrown {
+            Ok(yielded) => Ok(Some(yielded.unbind())),
             Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
                 let v = e
                     .value(py)
@@ -115,7 +133,8 @@ impl Resume {
                 self.finish(py, Ok(v))
             }
             Err(e) => self.finish(py, Err(e)),
-        }
+        };
+        as_send_result(step)
     }
 
     fn close(&mut self, py: Python<'_>) -> PyResult<()> {
