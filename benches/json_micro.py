@@ -1,6 +1,6 @@
 """JSON microbenchmark: cello.json_dumps / cello.json_loads against orjson and the stdlib
 json on representative Python objects. Prints a Markdown table (time per call, best of
-REPEAT runs of timeit) and whether encoding is at least as fast as orjson on every sample.
+REPEAT rounds; each round times one batch of each library in turn, so drift in the machine's speed hits all three alike) and whether encoding is at least as fast as orjson on every sample.
 
 Run: .bench/venv/bin/python benches/json_micro.py [--repeat N]
 """
@@ -85,18 +85,27 @@ SAMPLES = [
 ]
 
 
-def best_us(fn, repeat):
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+def best_us(fns, repeat):
+    """µs per call of each function in ``fns`` (None stays None): the best batch of
+    ``repeat`` rounds, each round timing one batch of every function in turn. The
+    machine's speed drifts (up to 2x on this kind of VM), so the libraries are
+    interleaved rather than timed one after another."""
+    timers = [timeit.Timer(f) for f in fns if f is not None]
+    numbers = [max(1, t.autorange()[0] // 2) for t in timers]  # batches of ~0.1 s
+    best = [float("inf")] * len(timers)
+    for _ in range(repeat):
+        for i, (t, number) in enumerate(zip(timers, numbers)):
+            best[i] = min(best[i], t.timeit(number) / number * 1e6)
+    it = iter(best)
+    return [None if f is None else next(it) for f in fns]
 
 
 def main():
-    repeat = 5
+    repeat = 9
     if "--repeat" in sys.argv:
         repeat = int(sys.argv[sys.argv.index("--repeat") + 1])
     print(f"Python {sys.version.split()[0]}, orjson {orjson.__version__}; "
-          f"µs per call, best of {repeat} timeit runs. stdlib encodes with json.dumps(obj).encode().\n")
+          f"µs per call, best of {repeat} rounds that time cello, orjson and json in turn. stdlib encodes with json.dumps(obj).encode().\n")
     if CELLO is None:
         print(f"cello: not available ({CELLO_MISSING}); its columns are empty.\n")
     print("| sample | bytes | op | cello | orjson | json | cello ÷ orjson time (< 1: faster) |")
@@ -127,8 +136,7 @@ def main():
                 problems.append(f"{name}: {type(e).__name__}: {e}")
                 rows = {op: (None, o, j) for op, (_, o, j) in rows.items()}
         for op, (c, o, j) in rows.items():
-            tc = best_us(c, repeat) if c else None
-            to, tj = best_us(o, repeat), best_us(j, repeat)
+            tc, to, tj = best_us([c, o, j], repeat)
             ratio = f"{tc / to:.2f}" if tc else "–"
             if op == "encode" and (tc is None or tc > to):
                 encode_met = False
