@@ -5,8 +5,13 @@
 //! them from Python (`_run_once`, `Handle._run`). A handler that awaits
 //! `asyncio.sleep(0.001)` goes through that about five times per request. `Scheduler`
 //! takes those methods over on the loop *instance* (`call_soon`, `call_later`,
-//! `call_at`, `_run_once`, `create_future`), so they are Rust calls with no Python frame, and the
-//! guest-loop driver runs a whole turn (due timers, ready callbacks) in Rust.
+//! `call_at`, `_run_once`, `create_future`), so they are Rust calls with no Python
+//! frame, and the guest-loop driver runs a whole turn (due timers, ready callbacks)
+//! in Rust.
+//!
+//! Measured (CPython 3.11, `instr-per-request.sh` at concurrency 1): `/async-sleep`
+//! 111,517 → 51,310 instructions per request; under `wrk -c64` 30K → 41K req/s in
+//! back-to-back runs, and 1.57× Granian RSGI per core in `cargo xtask bench`.
 //!
 //! Everything else stays the stdlib selector loop's: I/O callbacks (`add_reader`,
 //! transports) and `call_soon_threadsafe` still go through its own `_ready` deque,
