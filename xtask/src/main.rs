@@ -5,6 +5,7 @@
 
 mod bench;
 mod fuzz;
+mod py313;
 mod python;
 mod sh;
 mod test;
@@ -15,7 +16,8 @@ const HELP: &str = "\
 cargo xtask <verb> [args]
 
 verbs:
-  test      run every test: Rust (workspace) then Python (pytest, through the real engine)
+  test      run every test: Rust (workspace) then Python (pytest, through the real engine);
+            --py313 also runs the Python tests on CPython 3.13 (a Debian 13 root)
   build     build the Rust workspace in release and the Python package into .venv
   demo      build everything and serve examples/hello.py on 127.0.0.1:8000
   fuzz      run each cargo-fuzz target for a bounded time (FUZZ_SECONDS, default 60)

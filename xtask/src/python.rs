@@ -84,13 +84,14 @@ pub fn demo() -> Result<(), String> {
     )
 }
 
-/// Runs pytest on `python/tests` with the installed wheel.
-pub fn pytest(extra: &[String]) -> Result<(), String> {
-    build_wheel()?;
+/// Runs pytest on `python/tests` with the installed wheel; returns the wheel.
+pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
+    let wheel = build_wheel()?;
     sh::run(
         Command::new(venv_python())
             .current_dir(sh::root())
             .args(["-m", "pytest", "python/tests", "-q", "-ra"])
             .args(extra),
-    )
+    )?;
+    Ok(wheel)
 }

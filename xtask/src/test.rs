@@ -1,15 +1,17 @@
 //! `cargo xtask test`: every test of the project, Rust first, then Python.
 
-use crate::{python, sh};
+use crate::{py313, python, sh};
 
 /// Runs the Rust tests of the workspace (doctests included), then the Python tests.
-/// `--rust` or `--python` runs only one half; other arguments go to pytest.
+/// `--rust` or `--python` runs only one half; `--py313` runs the Python tests on
+/// CPython 3.13 too (see `py313.rs`); other arguments go to pytest.
 pub fn run(args: &[String]) -> Result<(), String> {
     let rust_only = args.iter().any(|a| a == "--rust");
     let python_only = args.iter().any(|a| a == "--python");
+    let on_py313 = args.iter().any(|a| a == "--py313");
     let extra: Vec<String> = args
         .iter()
-        .filter(|a| *a != "--rust" && *a != "--python")
+        .filter(|a| !matches!(a.as_str(), "--rust" | "--python" | "--py313"))
         .cloned()
         .collect();
     if !python_only {
@@ -17,7 +19,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         sh::run(sh::cargo().args(["test", "--workspace", "--exclude", "cello-py"]))?;
     }
     if !rust_only {
-        python::pytest(&extra)?;
+        let wheel = python::pytest(&extra)?;
+        if on_py313 {
+            py313::pytest(&wheel, &extra)?;
+        }
     }
     Ok(())
 }
