@@ -175,28 +175,35 @@ impl Report {
             ),
             ("/json p99 ≤ 1 ms (c64)", json_p99, 1.0, false),
         ];
-        md.push_str("| target | measured | met |\n|---|---:|---|\n");
-        for (what, got, goal, at_least) in rows {
-            let (shown, met) = match got {
-                Some(v) if !v.is_nan() => {
-                    let ok = if at_least { v >= goal } else { v <= goal };
-                    let unit = if at_least { "×" } else { " ms" };
-                    let gap = if ok {
-                        String::new()
-                    } else {
-                        format!(" (off by {:.0}%)", ((v / goal) - 1.0).abs() * 100.0)
-                    };
-                    (
-                        format!("{v:.2}{unit}"),
-                        format!("{}{gap}", if ok { "yes" } else { "no" }),
-                    )
-                }
-                _ => ("–".into(), "not measured".into()),
-            };
-            let _ = writeln!(md, "| {what} | {shown} | {met} |");
-        }
+        md.push_str(&target_table(&rows));
         md.push_str("\nThe cello-framework targets are judged from the CPython 3.13 run (`--py313`) and instructions per request; the leak and JSON targets in their sections below.\n\n");
     }
+}
+
+/// A target table: each row is what, the measured value, the goal, and whether the
+/// value must be at least (a ratio, `×`) or at most (milliseconds) the goal.
+pub fn target_table(rows: &[(&str, Option<f64>, f64, bool)]) -> String {
+    let mut md = String::from("| target | measured | met |\n|---|---:|---|\n");
+    for &(what, got, goal, at_least) in rows {
+        let (shown, met) = match got {
+            Some(v) if !v.is_nan() => {
+                let ok = if at_least { v >= goal } else { v <= goal };
+                let unit = if at_least { "×" } else { " ms" };
+                let gap = if ok {
+                    String::new()
+                } else {
+                    format!(" (off by {:.0}%)", ((v / goal) - 1.0).abs() * 100.0)
+                };
+                (
+                    format!("{v:.2}{unit}"),
+                    format!("{}{gap}", if ok { "yes" } else { "no" }),
+                )
+            }
+            _ => ("–".into(), "not measured".into()),
+        };
+        let _ = writeln!(md, "| {what} | {shown} | {met} |");
+    }
+    md
 }
 
 fn list(md: &mut String, title: &str, items: &[(String, String)]) {

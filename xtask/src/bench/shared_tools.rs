@@ -95,5 +95,109 @@ pub fn py313(wheel: &Path, app: &Path, dur: u64, rounds: usize) -> Result<String
     if !out.status.success() {
         return Err(format!("`{cmd}` failed ({}):\n{text}", out.status));
     }
-    Ok(format!("`{cmd}`:\n\n```\n{}\n```\n", text.trim_end()))
+    Ok(format!(
+        "`{cmd}`:\n\n```\n{}\n```\n\nTargets on CPython 3.13, per server-core, from the medians above:\n\n{}",
+        text.trim_end(),
+        py313_targets(&text)
+    ))
+}
+
+/// DESIGN.md's targets judged from `py313-peers.sh bench` output, whose median lines
+/// read `SERVER ENDPOINT rps=.. p99=..ms cpu%=.. per_core=.. (median of N)`.
+fn py313_targets(text: &str) -> String {
+    let field = |server: &str, endpoint: &str, key: &str| -> Option<f64> {
+        text.lines()
+            .filter(|l| l.ends_with(')') && l.contains("(median of"))
+            .find(|l| {
+                let mut words = l.split_whitespace();
+                words.next() == Some(server) && words.next() == Some(endpoint)
+            })?
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(key))?
+            .trim_end_matches("ms")
+            .parse()
+            .ok()
+    };
+    let per_core = |server: &str, endpoint: &str| field(server, endpoint, "per_core=");
+    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+    let rows = [
+        (
+            "/json ≥ 1.1× cello-framework",
+            ratio(
+                per_core("cello", "json"),
+                per_core("cello-framework", "json"),
+            ),
+            1.1,
+            true,
+        ),
+        (
+            "/async-json ≥ 0.9× /json",
+            ratio(per_core("cello", "async-json"), per_core("cello", "json")),
+            0.9,
+            true,
+        ),
+        (
+            "/async-sleep ≥ 1.5× Granian RSGI",
+            ratio(
+                per_core("cello", "async-sleep"),
+                per_core("granian-rsgi", "async-sleep"),
+            ),
+            1.5,
+            true,
+        ),
+        (
+            "/async-sleep ≥ 1.3× cello-framework",
+            ratio(
+                per_core("cello", "async-sleep"),
+                per_core("cello-framework", "async-sleep"),
+            ),
+            1.3,
+            true,
+        ),
+        (
+            "/json p99 ≤ 1 ms (c64)",
+            field("cello", "json", "p99="),
+            1.0,
+            false,
+        ),
+    ];
+    super::report::target_table(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::py313_targets;
+
+    #[test]
+    fn py313_targets_are_judged_from_the_median_lines() {
+        let out = "\
+round1 cello json 1 1ms 99 1
+cello json rps=77639 p99=1.87ms cpu%=99 per_core=78226 (median of 3)
+cello-framework json rps=65123 p99=1.47ms cpu%=99 per_core=66608 (median of 3)
+cello async-json rps=73156 p99=1.24ms cpu%=100 per_core=73524 (median of 3)
+cello async-sleep rps=40873 p99=2.02ms cpu%=100 per_core=41078 (median of 3)
+cello-framework async-sleep rps=16181 p99=5.77ms cpu%=86 per_core=18925 (median of 3)
+";
+        let table = py313_targets(out);
+        assert!(
+            table.contains("| /json ≥ 1.1× cello-framework | 1.17× | yes |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| /async-json ≥ 0.9× /json | 0.94× | yes |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| /async-sleep ≥ 1.5× Granian RSGI | – | not measured |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| /async-sleep ≥ 1.3× cello-framework | 2.17× | yes |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| /json p99 ≤ 1 ms (c64) | 1.87 ms | no (off by 87%) |"),
+            "{table}"
+        );
+    }
 }
