@@ -113,10 +113,11 @@ fn py313_targets(text: &str) -> String {
                 words.next() == Some(server) && words.next() == Some(endpoint)
             })?
             .split_whitespace()
-            .find_map(|w| w.strip_prefix(key))?
-            .trim_end_matches("ms")
-            .parse()
-            .ok()
+            .find_map(|w| w.strip_prefix(key))
+            .and_then(|v| {
+                // wrk durations (p99) carry a unit; per_core is a plain number
+                v.parse().ok().or_else(|| super::wrk::millis(v))
+            })
     };
     let per_core = |server: &str, endpoint: &str| field(server, endpoint, "per_core=");
     let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
@@ -197,6 +198,16 @@ cello-framework async-sleep rps=16181 p99=5.77ms cpu%=86 per_core=18925 (median 
         );
         assert!(
             table.contains("| /json p99 ≤ 1 ms (c64) | 1.87 ms | no (off by 87%) |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn wrk_durations_are_read_in_milliseconds() {
+        let out = "cello json rps=99621 p99=791.00us cpu%=100 per_core=100122 (median of 3)\n";
+        let table = py313_targets(out);
+        assert!(
+            table.contains("| /json p99 ≤ 1 ms (c64) | 0.79 ms | yes |"),
             "{table}"
         );
     }

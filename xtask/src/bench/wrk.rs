@@ -91,7 +91,7 @@ pub fn parse(text: &str) -> Result<WrkRun, String> {
 }
 
 /// `812.00us`, `1.23ms`, `2.01s`, `1.50m` → milliseconds.
-fn millis(v: &str) -> Option<f64> {
+pub fn millis(v: &str) -> Option<f64> {
     let split = v.find(|c: char| c.is_ascii_alphabetic())?;
     let (num, unit) = v.split_at(split);
     let n: f64 = num.parse().ok()?;
