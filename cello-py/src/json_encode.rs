@@ -294,7 +294,8 @@ unsafe fn fast_value(
                 .map_err(|e| PyValueError::new_err(format!("cannot encode as JSON: {e}")))?;
         } else {
             let obj = Bound::from_borrowed_ptr(py, obj);
-            keys.without_keys(|keys| write_value(&obj, buf, keys, depth))?;
+            // Everything the branches above did not take: subclasses, tuples, dates...
+            keys.without_keys(|keys| write_other(&obj, buf, keys, depth))?;
         }
     }
     Ok(())
@@ -309,52 +310,6 @@ fn child(
 ) -> PyResult<()> {
     // SAFETY: `obj` is a live `Bound` (GIL held, reference owned for the call).
     unsafe { fast_value(obj.py(), obj.as_ptr(), buf, keys, depth) }
-}
-
-fn write_value(
-    obj: &Bound<'_, PyAny>,
-    buf: &mut Vec<u8>,
-    keys: &mut KeyCache,
-    depth: usize,
-) -> PyResult<()> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(
-            "cannot encode as JSON: nesting deeper than 255 levels (is there a cycle?)",
-        ));
-    }
-    if obj.is_exact_instance_of::<PyString>() {
-        // SAFETY: the exact type was checked on the line above.
-        let s = unsafe { obj.cast_unchecked::<PyString>() };
-        cello_json::write_str(buf, s.to_str()?);
-    } else if obj.is_exact_instance_of::<PyDict>() {
-        // SAFETY: exact type checked.
-        write_dict(unsafe { obj.cast_unchecked::<PyDict>() }, buf, keys, depth)?;
-    } else if obj.is_exact_instance_of::<PyList>() {
-        // SAFETY: exact type checked.
-        let list = unsafe { obj.cast_unchecked::<PyList>() };
-        buf.push(b'[');
-        for (i, item) in list.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            child(&item, buf, keys, depth + 1)?;
-        }
-        buf.push(b']');
-    } else if obj.is_exact_instance_of::<PyInt>() {
-        write_int(obj, buf)?;
-    } else if obj.is_none() {
-        cello_json::write_null(buf);
-    } else if obj.is_exact_instance_of::<PyBool>() {
-        cello_json::write_bool(buf, obj.is_truthy()?);
-    } else if obj.is_exact_instance_of::<PyFloat>() {
-        // SAFETY: exact type checked.
-        let v = unsafe { obj.cast_unchecked::<PyFloat>() }.value();
-        cello_json::write_f64(buf, v)
-            .map_err(|e| PyValueError::new_err(format!("cannot encode as JSON: {e}")))?;
-    } else {
-        write_other(obj, buf, keys, depth)?;
-    }
-    Ok(())
 }
 
 fn write_int(obj: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> PyResult<()> {
