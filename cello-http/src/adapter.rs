@@ -2,12 +2,13 @@
 //! limits that need no handler, panics turned into 500s, the `Server` header.
 
 use crate::body::Body;
+use crate::body_timeout::BodyTimeouts;
 use crate::config::HttpConfig;
 use crate::response::{close, plain};
 use crate::smuggling::RawWindow;
 use crate::{Request, Response};
 use futures_util::FutureExt;
-use http::header::{CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
 use http::{HeaderValue, StatusCode};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -21,6 +22,13 @@ use tower_service::Service;
 pub(crate) struct ConnState {
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
+    pub(crate) body_timeouts: BodyTimeouts,
+    /// The accept loop's view of this connection: idle marks, the stop signal.
+    pub(crate) net: cello_net::Connection,
+    /// Shutting down: HTTP/1 responses from now on carry `Connection: close`.
+    pub(crate) closing: Cell<bool>,
+    /// Since when a write has been waiting for the client to read (no progress).
+    pub(crate) write_blocked_since: Cell<Option<std::time::Instant>>,
     pub(crate) server: HeaderValue,
     pub(crate) window: Rc<RawWindow>,
     /// I/O operations that moved bytes (the idle timer compares it tick to tick).
@@ -30,10 +38,18 @@ pub(crate) struct ConnState {
 }
 
 impl ConnState {
-    pub(crate) fn new(config: &HttpConfig) -> Self {
+    pub(crate) fn new(config: &HttpConfig, net: cello_net::Connection) -> Self {
         ConnState {
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
+            body_timeouts: BodyTimeouts {
+                between_reads: config.body_read_timeout,
+                whole_request: config.request_read_timeout,
+                min_rate: config.min_body_rate,
+            },
+            net,
+            closing: Cell::new(false),
+            write_blocked_since: Cell::new(None),
             server: config.server_header.clone(),
             window: Rc::default(),
             activity: Cell::new(0),
@@ -51,9 +67,12 @@ pub(crate) struct Adapter<S> {
 struct InFlight(Rc<ConnState>);
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0
-            .in_flight
-            .set(self.0.in_flight.get().saturating_sub(1));
+        let state = &self.0;
+        let left = state.in_flight.get().saturating_sub(1);
+        state.in_flight.set(left);
+        if left == 0 && state.head_since.get().is_none() {
+            state.net.set_idle();
+        }
     }
 }
 
@@ -67,8 +86,9 @@ where
 
     fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
         let state = self.state.clone();
-        state.head_since.set(None);
+        let started = state.head_since.take();
         state.in_flight.set(state.in_flight.get() + 1);
+        state.net.set_busy();
         let guard = InFlight(state.clone());
         let (parts, incoming) = req.into_parts();
 
@@ -81,7 +101,9 @@ where
             });
         }
 
-        let req = Request::from_parts(parts, Body::incoming(incoming, state.max_body_bytes));
+        let h1 = parts.version < http::Version::HTTP_2;
+        let body = Body::incoming(incoming, state.max_body_bytes, state.body_timeouts, started);
+        let req = Request::from_parts(parts, body);
         let mut svc = self.inner.clone();
         Box::pin(async move {
             let _guard = guard;
@@ -103,6 +125,10 @@ where
                 }
             };
             res.headers_mut().insert(SERVER, state.server.clone());
+            if h1 && state.closing.get() {
+                res.headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
             Ok(res)
         })
     }

@@ -1,12 +1,13 @@
 //! The body type every Cello crate speaks, for requests and responses alike.
 
+use crate::body_timeout::{BodyClock, BodyTimeouts};
 use crate::error::Error;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::BodyExt;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// A request or response body.
 ///
@@ -14,7 +15,8 @@ use std::task::{ready, Context, Poll};
 /// allocation beyond its bytes. A request body streams from the connection and
 /// counts what it has read against the body limit *as it streams*: a client that
 /// sends more than `max_body_size` gets an error from the body the moment it crosses
-/// the limit, before anything is buffered past it.
+/// the limit, before anything is buffered past it. It also keeps time: a client that
+/// stops sending (or trickles) gets a timeout error, [`Error::is_timeout`] (→ 408).
 pub struct Body(Kind);
 
 enum Kind {
@@ -24,6 +26,8 @@ enum Kind {
         inner: hyper::body::Incoming,
         remaining: u64,
         limit: u64,
+        /// `None` for a request without a body.
+        clock: Option<Box<BodyClock>>,
     },
     Boxed(UnsyncBoxBody<Bytes, Error>),
 }
@@ -53,12 +57,21 @@ impl Body {
         Body(Kind::Boxed(body.map_err(Error::body).boxed_unsync()))
     }
 
-    /// A request body read from the connection, cut off after `limit` bytes.
-    pub(crate) fn incoming(inner: hyper::body::Incoming, limit: u64) -> Self {
+    /// A request body read from the connection, cut off after `limit` bytes and timed
+    /// by `timeouts` from `started` (when the request's first byte arrived, if known).
+    pub(crate) fn incoming(
+        inner: hyper::body::Incoming,
+        limit: u64,
+        timeouts: BodyTimeouts,
+        started: Option<std::time::Instant>,
+    ) -> Self {
+        use http_body::Body as _;
+        let clock = (!inner.is_end_stream()).then(|| Box::new(BodyClock::new(timeouts, started)));
         Body(Kind::Incoming {
             inner,
             remaining: limit,
             limit,
+            clock,
         })
     }
 
@@ -132,11 +145,20 @@ impl http_body::Body for Body {
                 inner,
                 remaining,
                 limit,
+                clock,
             } => {
-                let frame = match ready!(Pin::new(inner).poll_frame(cx)) {
-                    None => return Poll::Ready(None),
-                    Some(Err(e)) => return Poll::Ready(Some(Err(Error::body(e)))),
-                    Some(Ok(frame)) => frame,
+                let frame = match Pin::new(inner).poll_frame(cx) {
+                    Poll::Pending => {
+                        if let Some(clock) = clock {
+                            if let Err(e) = clock.on_pending(cx) {
+                                return Poll::Ready(Some(Err(e)));
+                            }
+                        }
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Error::body(e)))),
+                    Poll::Ready(Some(Ok(frame))) => frame,
                 };
                 if let Some(data) = frame.data_ref() {
                     let n = data.len() as u64;
@@ -145,6 +167,9 @@ impl http_body::Body for Body {
                         return Poll::Ready(Some(Err(Error::body_too_large(*limit))));
                     }
                     *remaining -= n;
+                    if let Some(Err(e)) = clock.as_mut().map(|c| c.on_data(n)) {
+                        return Poll::Ready(Some(Err(e)));
+                    }
                 }
                 Poll::Ready(Some(Ok(frame)))
             }

@@ -21,6 +21,21 @@ pub struct HttpConfig {
     /// An idle keep-alive connection (no request in flight, no bytes moving) is closed
     /// after this time. Default 5 s.
     pub keep_alive_timeout: Duration,
+    /// Most time between two reads of a request body that bring data, once the handler
+    /// waits for it. Past it the body read fails with a timeout: 408 and the connection
+    /// closes. Default 10 s.
+    pub body_read_timeout: Duration,
+    /// The whole request, head and body, must arrive within this time of its first
+    /// byte, or the body read fails with a timeout (408, connection closed). Raise it
+    /// with `max_body_bytes` for large uploads over slow links. Default 60 s.
+    pub request_read_timeout: Duration,
+    /// Least average rate of a request body, in bytes a second, judged once it has been
+    /// arriving for `body_read_timeout`; slower → 408. 0 turns it off (the default:
+    /// `request_read_timeout` already bounds a trickle).
+    pub min_body_rate: u64,
+    /// A response write that makes no progress for this long (a client that stopped
+    /// reading) closes the connection. Default 30 s.
+    pub write_timeout: Duration,
     /// Accept HTTP/2 with prior knowledge (h2c) next to HTTP/1.1. Default on.
     pub http2: bool,
     /// The `Server` header on every response. Default `cello`.
@@ -39,6 +54,10 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(5),
+            body_read_timeout: Duration::from_secs(10),
+            request_read_timeout: Duration::from_secs(60),
+            min_body_rate: 0,
+            write_timeout: Duration::from_secs(30),
             http2: true,
             server_header: HeaderValue::from_static("cello"),
             pipeline_flush: false,

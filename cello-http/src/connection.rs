@@ -4,7 +4,7 @@
 use crate::adapter::{Adapter, ConnState};
 use crate::config::HttpConfig;
 use crate::{Request, Response};
-use cello_net::Shutdown;
+use cello_net::Connection;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::convert::Infallible;
@@ -69,16 +69,21 @@ impl Http {
         &self.config
     }
 
-    /// Serves requests on `stream` (a [`cello_net::Stream`], or any byte stream) with `service` until the client leaves, the
-    /// connection idles past the keep-alive timeout, or `shutdown` fires (then the
-    /// request in flight finishes first). Must run on a `LocalSet`: `service` need
-    /// not be `Send`.
-    pub async fn serve_connection<I, S>(&self, stream: I, service: S, shutdown: Shutdown)
+    /// Serves requests on `stream` (a [`cello_net::Stream`], or any byte stream) with
+    /// `service` until the client leaves, the connection idles past the keep-alive
+    /// timeout, a timeout runs out, or `conn`'s stop signal fires (a
+    /// [`cello_net::Connection`] from the accept loop, or a plain
+    /// [`cello_net::Shutdown`]). On stop, the request in flight finishes, and so does
+    /// one whose first bytes have already arrived, answered with `Connection: close`.
+    /// Must run on a `LocalSet`: `service` need not be `Send`.
+    pub async fn serve_connection<I, S>(&self, stream: I, service: S, conn: impl Into<Connection>)
     where
         I: AsyncRead + AsyncWrite + Unpin + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
-        let state = Rc::new(ConnState::new(&self.config));
+        let net: Connection = conn.into();
+        let shutdown = net.shutdown().clone();
+        let state = Rc::new(ConnState::new(&self.config, net));
         let io = TokioIo::new(CountingIo {
             inner: stream,
             state: state.clone(),
@@ -97,12 +102,16 @@ impl Http {
         );
         let period = (keep_alive / 2)
             .min(header / 4)
+            .min(self.config.write_timeout / 4)
             .max(Duration::from_millis(1));
         let idle_ticks = u32::try_from(keep_alive.as_nanos() / period.as_nanos())
             .unwrap_or(u32::MAX)
             .max(1);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let (mut seen, mut quiet, mut closing) = (0u64, 0u32, false);
+        // Set on stop: decide how to close after one more turn of the reactor.
+        let mut settle = None;
+        let write_timeout = self.config.write_timeout;
         // Made once: a fresh wait future per wake would re-register with the token.
         let mut stop = pin!(shutdown.wait());
         loop {
@@ -116,11 +125,26 @@ impl Http {
                 }
                 _ = stop.as_mut(), if !closing => {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    state.closing.set(true);
+                    // Bytes a client sent just before the stop may be in the socket with
+                    // the reactor not yet told: one turn lets hyper read them first.
+                    settle = Some(Box::pin(tokio::task::yield_now()));
+                }
+                _ = async { if let Some(s) = settle.as_mut() { s.await } }, if settle.is_some() => {
+                    settle = None;
+                    // hyper closes a connection with a partly read head as idle; that
+                    // request is answered instead, with `Connection: close`.
+                    if !(state.in_flight.get() == 0 && state.head_since.get().is_some()) {
+                        conn.as_mut().graceful_shutdown();
+                    }
                 }
                 _ = tick.tick() => {
                     if state.head_since.get().is_some_and(|t| t.elapsed() >= header) {
                         tracing::debug!("request head not complete within the header timeout; closing");
+                        return;
+                    }
+                    if state.write_blocked_since.get().is_some_and(|t| t.elapsed() >= write_timeout) {
+                        tracing::debug!("client stopped reading the response; closing after the write timeout");
                         return;
                     }
                     if closing {
@@ -169,6 +193,22 @@ impl<I> CountingIo<I> {
             .activity
             .set(self.state.activity.get().wrapping_add(1));
     }
+
+    /// After a write: progress clears the write timer; a write that must wait starts it.
+    fn wrote(&self, res: &Poll<io::Result<usize>>) {
+        match res {
+            Poll::Ready(Ok(n)) if *n > 0 => {
+                self.bump();
+                if self.state.write_blocked_since.get().is_some() {
+                    self.state.write_blocked_since.set(None);
+                }
+            }
+            Poll::Pending if self.state.write_blocked_since.get().is_none() => {
+                self.state.write_blocked_since.set(Some(Instant::now()));
+            }
+            _ => {}
+        }
+    }
 }
 
 impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
@@ -187,6 +227,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
             // Bytes with no request in flight: a request head is arriving.
             if state.in_flight.get() == 0 && state.head_since.get().is_none() {
                 state.head_since.set(Some(Instant::now()));
+                state.net.set_busy();
             }
         }
         res
@@ -201,9 +242,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for CountingIo<I> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.bump();
-        }
+        this.wrote(&res);
         res
     }
 
@@ -214,9 +253,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for CountingIo<I> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.bump();
-        }
+        this.wrote(&res);
         res
     }
 

@@ -15,8 +15,12 @@ pub struct Error {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    BodyTooLarge { limit: u64 },
+    BodyTooLarge {
+        limit: u64,
+    },
     Body,
+    /// A request body that stopped arriving or arrived too slowly.
+    BodyTimeout,
     Timeout,
     Closed,
 }
@@ -33,6 +37,15 @@ impl Error {
         Error {
             kind: Kind::Body,
             source: Some(source.into()),
+        }
+    }
+
+    /// A request body that stopped arriving, or arrived too slowly (→ 408); `why` says
+    /// which limit ran out and how to raise it.
+    pub(crate) fn body_timeout(why: String) -> Self {
+        Error {
+            kind: Kind::BodyTimeout,
+            source: Some(why.into()),
         }
     }
 
@@ -62,9 +75,15 @@ impl Error {
         matches!(self.kind, Kind::Body)
     }
 
-    /// A time limit ran out.
+    /// A time limit ran out (reading the body, or one a middleware set).
     pub fn is_timeout(&self) -> bool {
-        matches!(self.kind, Kind::Timeout)
+        matches!(self.kind, Kind::Timeout | Kind::BodyTimeout)
+    }
+
+    /// The request body stopped arriving, or arrived under the minimum rate: the
+    /// connection's framing is unknown past this point, so it must close.
+    pub fn is_body_timeout(&self) -> bool {
+        matches!(self.kind, Kind::BodyTimeout)
     }
 
     /// The peer went away.
@@ -77,7 +96,7 @@ impl Error {
         match self.kind {
             Kind::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Body => StatusCode::BAD_REQUEST,
-            Kind::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Kind::Timeout | Kind::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Kind::Closed => StatusCode::BAD_REQUEST,
         }
     }
@@ -107,6 +126,10 @@ impl fmt::Display for Error {
                 None => f.write_str("error reading the request body"),
             },
             Kind::Timeout => f.write_str("timed out"),
+            Kind::BodyTimeout => match &self.source {
+                Some(s) => write!(f, "request timeout: {s}"),
+                None => f.write_str("request timeout"),
+            },
             Kind::Closed => f.write_str("connection closed before the message was complete"),
         }
     }

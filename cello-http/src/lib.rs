@@ -5,8 +5,11 @@
 //! crate adds what a server owes its users on top:
 //!
 //! - limits with defaults ([`HttpConfig`]): header section size and count (431), body
-//!   size checked while the body streams in (413), a header-read timeout and a
-//!   keep-alive idle timeout;
+//!   size checked while the body streams in (413), a header-read timeout, body-read
+//!   timeouts (time between reads, the whole request, an optional minimum rate: 408),
+//!   a write timeout for clients that stop reading, and a keep-alive idle timeout;
+//! - graceful shutdown that answers every request whose first byte has arrived, with
+//!   `Connection: close`;
 //! - a `Date` header (hyper's, cached and refreshed once a second) and a `Server`
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
@@ -31,6 +34,7 @@
 
 mod adapter;
 pub mod body;
+mod body_timeout;
 mod config;
 mod connection;
 mod error;

@@ -79,7 +79,7 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let res = plain(self.status(), self.to_string());
-        if self.is_body_too_large() || self.is_body() {
+        if self.is_body_too_large() || self.is_body() || self.is_body_timeout() {
             close(res)
         } else {
             res

@@ -43,3 +43,43 @@ fn serves_h2c_with_prior_knowledge() {
 fn start_srv() -> support::TestServer {
     support::start(HttpConfig::default())
 }
+
+#[test]
+fn a_stalled_h2_request_body_gets_408() {
+    let srv = support::start(HttpConfig {
+        body_read_timeout: std::time::Duration::from_millis(300),
+        ..HttpConfig::default()
+    });
+    let addr = srv.addr;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, body) = rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut send, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(tcp),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        // HEADERS that promise 100 bytes, then no DATA at all.
+        let never = http_body_util::StreamBody::new(futures_util::stream::pending::<
+            Result<hyper::body::Frame<Bytes>, std::convert::Infallible>,
+        >());
+        let req = http::Request::post(format!("http://{addr}/echo"))
+            .header("content-length", "100")
+            .body(never)
+            .unwrap();
+        let res = send.send_request(req).await.unwrap();
+        let status = res.status();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        (status, body)
+    });
+    assert_eq!(status, 408);
+    assert!(
+        String::from_utf8_lossy(&body).contains("body_timeout"),
+        "{body:?}"
+    );
+}

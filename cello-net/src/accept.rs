@@ -1,9 +1,11 @@
 //! The accept loop: connection limit, error back-off, graceful shutdown.
 
+use crate::connection::{Connection, Registry};
 use crate::listener::Listener;
 use crate::shutdown::Shutdown;
 use crate::stream::{PeerAddr, Stream};
 use std::future::Future;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -12,8 +14,9 @@ use tokio::task::JoinSet;
 /// How the accept loop behaves.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// Connections served at once by this loop; past it, new connections wait in the
-    /// kernel's backlog (default 10,000).
+    /// Connections served at once by this loop (default 10,000). A client arriving at
+    /// the cap gets the place of the longest-idle connection, which is closed; when
+    /// none is idle, new clients wait until a connection closes or turns idle.
     pub max_connections: usize,
     /// After shutdown fires, how long in-flight connections may take to finish before
     /// they are closed (default 30 s).
@@ -35,32 +38,31 @@ impl Default for ServeConfig {
 
 /// Accepts connections until `shutdown` fires and runs `on_conn` for each on a local
 /// task. Then stops accepting, waits up to `config.shutdown_timeout` for the
-/// connections to finish (each gets `shutdown` to notice), and returns; connections
-/// still open then are aborted (their tasks dropped, which closes them) before it
-/// returns, even if the surrounding `LocalSet` keeps running.
+/// connections to finish (each gets a [`Connection`] whose stop signal fires), and
+/// returns; connections still open then are aborted (their tasks dropped, which closes
+/// them) before it returns, even if the surrounding `LocalSet` keeps running.
+///
+/// When a client arrives at `config.max_connections`, the loop closes the connection
+/// that has been idle longest (as its protocol marks it through
+/// [`Connection::set_idle`]) to make room for it; when none is idle, that client waits
+/// (accepted, not yet served) and the ones after it wait in the kernel's backlog, until
+/// a connection closes or turns idle.
 ///
 /// Accept errors never end the loop: they are logged and followed by a short pause.
 /// Must run inside a [`tokio::task::LocalSet`].
 pub async fn serve<F, Fut>(listener: Listener, config: ServeConfig, shutdown: Shutdown, on_conn: F)
 where
-    F: Fn(Stream, PeerAddr, Shutdown) -> Fut + 'static,
+    F: Fn(Stream, PeerAddr, Connection) -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
     let limit = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let registry = Rc::new(Registry::default());
     let mut tasks = JoinSet::new();
-    loop {
+    'accept: loop {
         // Reap finished connections so the set holds only live ones.
         while let Some(done) = tasks.try_join_next() {
             log_panic(done);
         }
-        let permit = tokio::select! {
-            biased;
-            _ = shutdown.wait() => break,
-            p = limit.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
         let accepted = tokio::select! {
             biased;
             _ = shutdown.wait() => break,
@@ -68,14 +70,39 @@ where
         };
         match accepted {
             Ok((stream, peer)) => {
-                let fut = on_conn(stream, peer, shutdown.clone());
+                let permit = match limit.clone().try_acquire_owned() {
+                    Ok(p) => p,
+                    // At the cap, with a client waiting: reclaim the longest-idle
+                    // connection (one at a time), or wait for one to close or turn idle.
+                    Err(_) => {
+                        let mut reclaimed = false;
+                        loop {
+                            if !reclaimed {
+                                reclaimed = registry.reclaim_oldest_idle();
+                            }
+                            registry.set_waiting(true);
+                            let got = tokio::select! {
+                                biased;
+                                _ = shutdown.wait() => break 'accept,
+                                p = limit.clone().acquire_owned() => p.ok(),
+                                _ = registry.idle_turned() => None,
+                            };
+                            registry.set_waiting(false);
+                            if let Some(p) = got {
+                                break p;
+                            }
+                        }
+                    }
+                };
+                let (conn, registered) = registry.add(&shutdown);
+                let fut = on_conn(stream, peer, conn);
                 tasks.spawn_local(async move {
                     fut.await;
+                    drop(registered);
                     drop(permit);
                 });
             }
             Err(e) => {
-                drop(permit);
                 tracing::warn!(error = %e, "accept failed; backing off");
                 tokio::time::sleep(config.accept_error_backoff).await;
             }

@@ -33,11 +33,13 @@
 //! ```
 
 mod accept;
+mod connection;
 mod listener;
 mod shutdown;
 mod stream;
 
 pub use accept::{serve, ServeConfig};
+pub use connection::Connection;
 pub use listener::{bind_tcp, bind_unix, Listener, TcpOptions};
 pub use shutdown::{shutdown_on_signals, Shutdown};
 pub use stream::{PeerAddr, Stream};

@@ -18,6 +18,12 @@ impl Shutdown {
         self.0.cancel();
     }
 
+    /// A signal that fires when this one does, and can also be fired alone (one
+    /// connection's stop signal, a child of the server's).
+    pub fn child(&self) -> Shutdown {
+        Shutdown(self.0.child_token())
+    }
+
     /// Whether the signal has fired.
     pub fn is_triggered(&self) -> bool {
         self.0.is_cancelled()

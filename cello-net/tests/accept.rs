@@ -168,7 +168,7 @@ fn graceful_shutdown_waits_for_a_connection_that_finishes_in_time() {
             shutdown.clone(),
             |mut s, _, shutdown| async move {
                 let _ = s.write_all(b"hello ").await;
-                shutdown.wait().await;
+                shutdown.shutdown().wait().await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let _ = s.write_all(b"bye").await;
             },

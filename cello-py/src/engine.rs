@@ -85,8 +85,9 @@ impl Engine {
 
     /// Serves on `host:port` until stopped. `event_loop` is the asyncio selector loop
     /// handlers run on (this thread's). `ready(port)` is called once listening (port 0
-    /// picks a free port). Limits: bytes and seconds.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=1048576, max_header_size=16384, header_timeout=10.0, keep_alive_timeout=5.0, max_connections=10000, shutdown_timeout=30.0))]
+    /// picks a free port). Limits, in bytes and seconds; one left out (None) keeps the
+    /// engine's default (`cello_http::HttpConfig`, `cello_net::ServeConfig`).
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -96,12 +97,16 @@ impl Engine {
         event_loop: Py<PyAny>,
         ready: Option<Py<PyAny>>,
         handle_signals: bool,
-        max_body_size: u64,
-        max_header_size: usize,
-        header_timeout: f64,
-        keep_alive_timeout: f64,
-        max_connections: usize,
-        shutdown_timeout: f64,
+        max_body_size: Option<u64>,
+        max_header_size: Option<usize>,
+        header_timeout: Option<f64>,
+        keep_alive_timeout: Option<f64>,
+        body_timeout: Option<f64>,
+        request_read_timeout: Option<f64>,
+        min_body_rate: Option<u64>,
+        write_timeout: Option<f64>,
+        max_connections: Option<usize>,
+        shutdown_timeout: Option<f64>,
     ) -> PyResult<()> {
         let builder = self
             .builder
@@ -143,18 +148,30 @@ impl Engine {
         if let Some(ready) = ready {
             ready.call1(py, (bound.port(),))?;
         }
-        let http_config = HttpConfig {
-            max_body_bytes: max_body_size,
-            max_header_bytes: max_header_size,
-            header_read_timeout: secs(header_timeout),
-            keep_alive_timeout: secs(keep_alive_timeout),
-            ..HttpConfig::default()
-        };
-        let serve_config = ServeConfig {
-            max_connections,
-            shutdown_timeout: secs(shutdown_timeout),
-            ..ServeConfig::default()
-        };
+        let mut http_config = HttpConfig::default();
+        set(&mut http_config.max_body_bytes, max_body_size);
+        set(&mut http_config.max_header_bytes, max_header_size);
+        set(
+            &mut http_config.header_read_timeout,
+            header_timeout.map(secs),
+        );
+        set(
+            &mut http_config.keep_alive_timeout,
+            keep_alive_timeout.map(secs),
+        );
+        set(&mut http_config.body_read_timeout, body_timeout.map(secs));
+        set(
+            &mut http_config.request_read_timeout,
+            request_read_timeout.map(secs),
+        );
+        set(&mut http_config.min_body_rate, min_body_rate);
+        set(&mut http_config.write_timeout, write_timeout.map(secs));
+        let mut serve_config = ServeConfig::default();
+        set(&mut serve_config.max_connections, max_connections);
+        set(
+            &mut serve_config.shutdown_timeout,
+            shutdown_timeout.map(secs),
+        );
         let shutdown = self.shutdown.clone();
         let result = {
             crate::gil::run_holding_gil(async move {
@@ -199,6 +216,13 @@ impl Engine {
     /// Stops a running `serve` gracefully (callable from any thread).
     fn stop(&self) {
         self.shutdown.trigger();
+    }
+}
+
+/// Overrides a default with what the user set.
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
     }
 }
 

@@ -146,9 +146,16 @@ class App(Router):
 
         ``workers`` > 1 forks that many worker processes, each with its own listener
         on the same port (SO_REUSEPORT) and its own Python thread; a worker that
-        dies is restarted. ``limits``: ``max_body_size``, ``max_header_size``,
-        ``header_timeout``, ``keep_alive_timeout``, ``max_connections``,
-        ``shutdown_timeout``.
+        dies is restarted. ``limits`` (bytes, seconds; each left out keeps the
+        engine's default): ``max_body_size`` (1 MiB, 413 past it), ``max_header_size``
+        (16 KiB, 431), ``header_timeout`` (10 s to send the request head),
+        ``keep_alive_timeout`` (5 s idle), ``body_timeout`` (10 s at most between two
+        reads of a request body, then 408), ``request_read_timeout`` (60 s for the
+        whole request, head and body, then 408), ``min_body_rate`` (bytes a second a
+        body must average; 0, the default, is off), ``write_timeout`` (30 s: a client
+        that stops reading the response is disconnected), ``max_connections``
+        (10,000 per worker; at the cap the longest-idle keep-alive connection is
+        closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
         """
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

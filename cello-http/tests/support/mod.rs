@@ -26,7 +26,8 @@ impl Drop for TestServer {
     }
 }
 
-/// The test app: `/hello`, `/echo` (reads the body), `/panic`, `/slow` (200 ms).
+/// The test app: `/hello`, `/echo` (reads the body), `/panic`, `/slow` (200 ms),
+/// `/big` (32 MiB, more than the kernel buffers on both ends), `/block` (blocks the worker thread for 200 ms).
 pub async fn app(req: Request) -> Result<Response, Infallible> {
     Ok(match req.uri().path() {
         "/hello" => "Hello, World!".into_response(),
@@ -35,6 +36,11 @@ pub async fn app(req: Request) -> Result<Response, Infallible> {
             Err(e) => e.into_response(),
         },
         "/panic" => panic!("boom"),
+        "/big" => Response::new(Body::full(vec![b'x'; 32 << 20])),
+        "/block" => {
+            std::thread::sleep(Duration::from_millis(200));
+            "blocked".into_response()
+        }
         "/slow" => {
             tokio::time::sleep(Duration::from_millis(200)).await;
             "slow done".into_response()
