@@ -109,8 +109,6 @@ impl Http {
             .max(1);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let (mut seen, mut quiet, mut closing) = (0u64, 0u32, false);
-        // Set on stop: decide how to close after one more turn of the reactor.
-        let mut settle = None;
         let write_timeout = self.config.write_timeout;
         // Made once: a fresh wait future per wake would re-register with the token.
         let mut stop = pin!(shutdown.wait());
@@ -127,11 +125,16 @@ impl Http {
                     closing = true;
                     state.closing.set(true);
                     // Bytes a client sent just before the stop may be in the socket with
-                    // the reactor not yet told: one turn lets hyper read them first.
-                    settle = Some(Box::pin(tokio::task::yield_now()));
-                }
-                _ = async { if let Some(s) = settle.as_mut() { s.await } }, if settle.is_some() => {
-                    settle = None;
+                    // the reactor not yet told: one turn of it, then one poll lets hyper
+                    // read them first.
+                    tokio::task::yield_now().await;
+                    let polled = std::future::poll_fn(|cx| Poll::Ready(conn.as_mut().poll(cx))).await;
+                    if let Poll::Ready(res) = polled {
+                        if let Err(e) = res {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                        return;
+                    }
                     // hyper closes a connection with a partly read head as idle; that
                     // request is answered instead, with `Connection: close`.
                     if !(state.in_flight.get() == 0 && state.head_since.get().is_some()) {
