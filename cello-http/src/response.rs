@@ -42,6 +42,12 @@ pub trait IntoResponse {
     fn into_response(self) -> Response;
 }
 
+impl IntoResponse for std::convert::Infallible {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
         self

@@ -1,0 +1,65 @@
+//! [`serve`]: run an [`App`] on a TCP address, one current-thread runtime and one
+//! listener per worker thread (cello-http's [`Server`]).
+
+use crate::App;
+use cello_http::{HttpConfig, Server};
+use cello_net::{ServeConfig, Shutdown, TcpOptions};
+use std::io;
+use std::net::SocketAddr;
+
+/// Serves `app` on `addr` when [`Serve::run`] is called; set workers, limits and
+/// timeouts on the way. Defaults are cello-http's and cello-net's, in one place each.
+pub fn serve<S: Clone + Send + Sync + 'static>(addr: SocketAddr, app: App<S>) -> Serve<S> {
+    Serve {
+        server: Server::bind(addr),
+        app,
+    }
+}
+
+/// A server about to run; see [`serve`].
+#[derive(Debug)]
+pub struct Serve<S> {
+    server: Server,
+    app: App<S>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Serve<S> {
+    /// Worker threads, each with its own runtime and listener (default 1).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.server = self.server.workers(n);
+        self
+    }
+
+    /// Protocol limits and timeouts.
+    pub fn http_config(mut self, config: HttpConfig) -> Self {
+        self.server = self.server.http_config(config);
+        self
+    }
+
+    /// The connection cap and the shutdown deadline.
+    pub fn serve_config(mut self, config: ServeConfig) -> Self {
+        self.server = self.server.serve_config(config);
+        self
+    }
+
+    /// Listener socket options.
+    pub fn tcp_options(mut self, options: TcpOptions) -> Self {
+        self.server = self.server.tcp_options(options);
+        self
+    }
+
+    /// A handle that stops the server gracefully (SIGINT and SIGTERM do too).
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.server.shutdown_handle()
+    }
+
+    /// Freezes the routes, binds, and serves until shutdown. A route that did not fit
+    /// the table is an `InvalidInput` error naming it, before anything is bound.
+    pub fn run(self) -> io::Result<()> {
+        let make = self
+            .app
+            .into_service()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        self.server.run(move || make.service())
+    }
+}
