@@ -1,9 +1,9 @@
 //! `cello-hello`: the pure-Rust Cello example app, and the Rust reference in benchmarks.
 //!
-//! It composes the crates with no Python in sight: [`cello_http::Server`] (one
-//! current-thread runtime and one `SO_REUSEPORT` listener per worker, on cello-net),
-//! a frozen [`cello_router::Router`] of [`routes::Route`]s, the request-id layer from
-//! cello-middleware, and JSON written with cello-json's writer functions.
+//! It is an app on the `cello` crate with no Python in sight: [`cello::App`] routes to
+//! async handlers, behind the request-id layer from cello-middleware, served by
+//! [`cello::serve`] (one current-thread runtime and one listener per worker), with
+//! JSON written by cello-json's writer functions.
 //!
 //! ```text
 //! cello-hello [ADDRESS] [WORKERS]      # defaults: 127.0.0.1:8080 and 1
@@ -21,10 +21,8 @@
 mod handlers;
 mod routes;
 
-use cello_middleware::request_id::RequestIdLayer;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use tower_layer::Layer;
 
 const USAGE: &str = "usage: cello-hello [ADDRESS] [WORKERS]  (defaults: 127.0.0.1:8080 1)";
 
@@ -36,10 +34,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let app = routes::App::new();
-    let server = cello_http::Server::bind(addr).workers(workers);
     eprintln!("cello-hello: serving on http://{addr} with {workers} worker(s)");
-    match server.run(move || RequestIdLayer::new().layer(app)) {
+    match cello::serve(addr, routes::app()).workers(workers).run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cello-hello: {e}");
