@@ -108,9 +108,13 @@ where
     }
 }
 
-/// Answers that need no handler: a request smuggling shape (Content-Length with
-/// Transfer-Encoding) and a declared body over the limit.
+/// Answers that need no handler: a missing, repeated or invalid Host (host.rs), a
+/// request smuggling shape (Content-Length with Transfer-Encoding) and a declared body
+/// over the limit.
 fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
+    if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
+        return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));
+    }
     let headers = &parts.headers;
     // hyper drops Content-Length when Transfer-Encoding is present (see smuggling.rs).
     if headers.contains_key(TRANSFER_ENCODING)

@@ -11,7 +11,9 @@
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
 //! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
-//!   connection closed.
+//!   connection closed;
+//! - a missing (on HTTP/1.1), repeated or invalid `Host` is refused with 400 and the
+//!   connection closed ([`host`]), which also gives a request's authority.
 //!
 //! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
 //! and [`IntoResponse`]. Services are plain tower services over these types, and need
@@ -34,6 +36,7 @@ pub mod body;
 mod config;
 mod connection;
 mod error;
+pub mod host;
 pub mod response;
 mod server;
 mod smuggling;

@@ -26,9 +26,14 @@ impl Drop for TestServer {
     }
 }
 
-/// The test app: `/hello`, `/echo` (reads the body), `/panic`, `/slow` (200 ms).
+/// The test app: `/hello`, `/echo` (reads the body), `/panic`, `/slow` (200 ms),
+/// `/authority` (the request's, or `-`).
 pub async fn app(req: Request) -> Result<Response, Infallible> {
     Ok(match req.uri().path() {
+        "/authority" => cello_http::host::authority(req.uri(), req.headers())
+            .unwrap_or("-")
+            .to_string()
+            .into_response(),
         "/hello" => "Hello, World!".into_response(),
         "/echo" => match req.into_body().to_bytes().await {
             Ok(b) => Response::new(Body::full(b)),
