@@ -1,5 +1,6 @@
 //! The bridge from hyper's service to a tower service over Cello's types: request
-//! limits that need no handler, panics turned into 500s, the `Server` header.
+//! limits that need no handler, panics and unsendable statuses turned into 500s, the
+//! `Server` header.
 
 use crate::body::Body;
 use crate::config::HttpConfig;
@@ -102,6 +103,7 @@ where
                     plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
                 }
             };
+            crate::status::conform(&mut res);
             res.headers_mut().insert(SERVER, state.server.clone());
             Ok(res)
         })

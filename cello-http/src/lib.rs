@@ -13,7 +13,10 @@
 //! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
 //!   connection closed;
 //! - a missing (on HTTP/1.1), repeated or invalid `Host` is refused with 400 and the
-//!   connection closed ([`host`]), which also gives a request's authority.
+//!   connection closed ([`host`]), which also gives a request's authority;
+//! - a status no final response may have (1xx, past 599) becomes a logged 500; 204,
+//!   205 and 304 never carry content; a code without a registered reason gets an
+//!   empty reason phrase ([`status`]).
 //!
 //! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
 //! and [`IntoResponse`]. Services are plain tower services over these types, and need
@@ -40,6 +43,7 @@ pub mod host;
 pub mod response;
 mod server;
 mod smuggling;
+pub mod status;
 
 pub use body::Body;
 pub use config::HttpConfig;
