@@ -90,16 +90,21 @@ impl PyRequest {
         self.uri.query().unwrap_or("")
     }
 
-    /// The full URL: `http://host/path?query`.
+    /// The full URL, `http://host[:port]/path?query`. The host is the request's
+    /// authority (see `host`), or `localhost` when it names none.
     #[getter]
     fn url(&self) -> String {
-        let host = self
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
+        let host = self.host().unwrap_or("localhost");
         let pq = self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         format!("http://{host}{pq}")
+    }
+
+    /// The authority the request names, `host[:port]` as sent: the target's (an
+    /// absolute-form target, HTTP/2 `:authority`) first, else the `Host` header, which
+    /// the server has checked. None for an HTTP/1.0 request without `Host`.
+    #[getter]
+    fn host(&self) -> Option<&str> {
+        cello_http::host::authority(&self.uri, &self.headers)
     }
 
     /// The query parameters, percent-decoded, as a multi-dict (`get`, `getlist`).

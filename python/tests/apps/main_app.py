@@ -538,6 +538,14 @@ async def loop_cancelled_timers(req: Request):
     await asyncio.sleep(0.001)
     return {"before": before, "after": scheduler.pending_timers()}
 
+# -- host, statuses, header bytes -------------------------------------------------
+
+
+@app.get("/host")
+def host(req: Request):
+    return {"url": req.url, "host": req.host}
+
+
 # -- a router with a prefix -------------------------------------------------------
 
 api = Router(prefix="/api/v1")
