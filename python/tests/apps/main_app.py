@@ -546,6 +546,21 @@ def host(req: Request):
     return {"url": req.url, "host": req.host}
 
 
+@app.get("/status/tuple/{code}")
+def status_tuple(req: Request, code: int):
+    return "s", code
+
+
+@app.get("/status/response/{code}")
+def status_response(req: Request, code: int):
+    return Response("s", status=code)
+
+
+@app.get("/status/http-exception/{code}")
+def status_http_exception(req: Request, code: int):
+    raise HTTPException(code, "nope")
+
+
 # -- a router with a prefix -------------------------------------------------------
 
 api = Router(prefix="/api/v1")
