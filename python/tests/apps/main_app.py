@@ -561,6 +561,16 @@ def status_http_exception(req: Request, code: int):
     raise HTTPException(code, "nope")
 
 
+@app.get("/headers/raw")
+def headers_raw(req: Request):
+    h = req.headers
+    return {
+        "raw": [[name.hex(), value.hex()] for name, value in h.raw],
+        "str": [[name, value] for name, value in h.multi_items()],
+        "types": sorted({type(x).__name__ for pair in h.raw for x in pair}),
+    }
+
+
 # -- a router with a prefix -------------------------------------------------------
 
 api = Router(prefix="/api/v1")
