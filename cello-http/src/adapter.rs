@@ -1,5 +1,6 @@
 //! The bridge from hyper's service to a tower service over Cello's types: request
-//! limits that need no handler, panics turned into 500s, the `Server` header.
+//! limits that need no handler, panics and unsendable statuses turned into 500s, the
+//! `Server` header.
 
 use crate::body::Body;
 use crate::body_timeout::BodyTimeouts;
@@ -124,6 +125,7 @@ where
                     plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
                 }
             };
+            crate::status::conform(&mut res);
             res.headers_mut().insert(SERVER, state.server.clone());
             if h1 && state.closing.get() {
                 res.headers_mut()
@@ -134,9 +136,13 @@ where
     }
 }
 
-/// Answers that need no handler: a request smuggling shape (Content-Length with
-/// Transfer-Encoding) and a declared body over the limit.
+/// Answers that need no handler: a missing, repeated or invalid Host (host.rs), a
+/// request smuggling shape (Content-Length with Transfer-Encoding) and a declared body
+/// over the limit.
 fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
+    if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
+        return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));
+    }
     let headers = &parts.headers;
     // hyper drops Content-Length when Transfer-Encoding is present (see smuggling.rs).
     if headers.contains_key(TRANSFER_ENCODING)

@@ -14,7 +14,12 @@
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
 //! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
-//!   connection closed.
+//!   connection closed;
+//! - a missing (on HTTP/1.1), repeated or invalid `Host` is refused with 400 and the
+//!   connection closed ([`host`]), which also gives a request's authority;
+//! - a status no final response may have (1xx, past 599) becomes a logged 500; 204,
+//!   205 and 304 never carry content; a code without a registered reason gets an
+//!   empty reason phrase ([`status`]).
 //!
 //! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
 //! and [`IntoResponse`]. Services are plain tower services over these types, and need
@@ -38,9 +43,11 @@ mod body_timeout;
 mod config;
 mod connection;
 mod error;
+pub mod host;
 pub mod response;
 mod server;
 mod smuggling;
+pub mod status;
 
 pub use body::Body;
 pub use config::HttpConfig;

@@ -5,6 +5,7 @@ use crate::response::{headers_from_py, PyResponse};
 use crate::runtime;
 use bytes::Bytes;
 use cello_http::response::{json_bytes, with_type, APPLICATION_JSON, TEXT_PLAIN};
+use cello_http::status::{self, InvalidStatus};
 use cello_http::{Body, Response};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
@@ -25,12 +26,21 @@ pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
             );
             internal_error()
         }
+        Err(Problem::Status(e)) => {
+            runtime::log_error(
+                value.py(),
+                &format!("handler `{handler}` answered with an invalid status: {e}; answered 500"),
+            );
+            internal_error()
+        }
         Err(Problem::Py(e)) => from_exception(value.py(), e, handler),
     }
 }
 
 enum Problem {
     Unsupported(String),
+    /// A status no response may have (1xx, past 599).
+    Status(InvalidStatus),
     Py(PyErr),
 }
 
@@ -95,11 +105,7 @@ fn from_tuple(t: &Bound<'_, PyTuple>) -> Result<Response, Problem> {
     }
     let mut res = try_to_response(&t.get_item(0)?)?;
     let status: u16 = t.get_item(1)?.extract()?;
-    *res.status_mut() = StatusCode::from_u16(status).map_err(|_| {
-        Problem::Py(pyo3::exceptions::PyValueError::new_err(format!(
-            "invalid status code {status}"
-        )))
-    })?;
+    *res.status_mut() = status::check(status).map_err(Problem::Status)?;
     if n == 3 {
         let item = t.get_item(2)?;
         for (k, v) in headers_from_py(Some(&item))? {
@@ -140,12 +146,8 @@ fn from_response(py: Python<'_>, r: &PyResponse) -> Result<Response, Problem> {
         (Body::full(buf), Some(APPLICATION_JSON))
     };
     let mut res = Response::new(body);
-    *res.status_mut() = StatusCode::from_u16(r.status).map_err(|_| {
-        Problem::Py(pyo3::exceptions::PyValueError::new_err(format!(
-            "invalid status code {}",
-            r.status
-        )))
-    })?;
+    // Checked when it was set; checked again as the one rule for every path.
+    *res.status_mut() = status::check(r.status).map_err(Problem::Status)?;
     let ct = match &r.content_type {
         Some(ct) => HeaderValue::from_str(ct).ok(),
         None => default_type,
@@ -181,8 +183,17 @@ pub fn detail(status: StatusCode, detail: &str) -> Response {
 pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
     if let Ok(rt) = runtime::get(py) {
         if err.is_instance(py, rt.http_exception.bind(py)) {
-            if let Ok(r) = http_exception_response(err.value(py)) {
-                return r;
+            match http_exception_response(err.value(py)) {
+                Ok(r) => return r,
+                Err(Problem::Status(e)) => {
+                    runtime::log_error(
+                        py,
+                        &format!("handler `{handler}` raised HTTPException with an invalid status: {e}; answered 500"),
+                    );
+                    return internal_error();
+                }
+                // Logged below, with its traceback.
+                Err(_) => {}
             }
         }
         // `into_value` sets `__traceback__` on the value (CPython < 3.12 keeps it
@@ -197,10 +208,10 @@ pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
     internal_error()
 }
 
-fn http_exception_response(exc: &Bound<'_, PyAny>) -> PyResult<Response> {
+fn http_exception_response(exc: &Bound<'_, PyAny>) -> Result<Response, Problem> {
     let py = exc.py();
     let status: u16 = exc.getattr(pyo3::intern!(py, "status_code"))?.extract()?;
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = status::check(status).map_err(Problem::Status)?;
     let d = exc.getattr(pyo3::intern!(py, "detail"))?;
     let mut buf = Vec::with_capacity(64);
     buf.extend_from_slice(b"{\"detail\":");

@@ -59,6 +59,24 @@ fn decode_component(raw: &[u8]) -> String {
     percent_decode(&plus).decode_utf8_lossy().into_owned()
 }
 
+/// A header value as text without loss: UTF-8 when it is valid UTF-8, else latin-1
+/// (each byte one code point), as ASGI servers decode headers. The bytes stay
+/// recoverable: `.encode("latin-1")` or `.encode()`, or `headers.raw`.
+fn header_str<'py>(py: Python<'py>, value: &[u8]) -> Bound<'py, PyString> {
+    PyString::new(py, &header_text(value))
+}
+
+fn header_text(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(s) => s.into(),
+        Err(_) => value
+            .iter()
+            .map(|&b| char::from(b))
+            .collect::<String>()
+            .into(),
+    }
+}
+
 fn pairs_to_list<'py>(
     py: Python<'py>,
     pairs: Vec<(String, String)>,
@@ -90,16 +108,21 @@ impl PyRequest {
         self.uri.query().unwrap_or("")
     }
 
-    /// The full URL: `http://host/path?query`.
+    /// The full URL, `http://host[:port]/path?query`. The host is the request's
+    /// authority (see `host`), or `localhost` when it names none.
     #[getter]
     fn url(&self) -> String {
-        let host = self
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
+        let host = self.host().unwrap_or("localhost");
         let pq = self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         format!("http://{host}{pq}")
+    }
+
+    /// The authority the request names, `host[:port]` as sent: the target's (an
+    /// absolute-form target, HTTP/2 `:authority`) first, else the `Host` header, which
+    /// the server has checked. None for an HTTP/1.0 request without `Host`.
+    #[getter]
+    fn host(&self) -> Option<&str> {
+        cello_http::host::authority(&self.uri, &self.headers)
     }
 
     /// The query parameters, percent-decoded, as a multi-dict (`get`, `getlist`).
@@ -112,15 +135,18 @@ impl PyRequest {
             .call1((pairs_to_list(py, pairs)?,))
     }
 
-    /// The headers, as a case-insensitive multi-dict.
+    /// The headers, as a case-insensitive multi-dict of str; `.raw` gives the bytes
+    /// as received, `(name, value)` pairs with lowercase names.
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = PyList::empty(py);
+        let pairs = PyList::empty(py);
+        let raw = PyList::empty(py);
         for (k, v) in &self.headers {
-            let v = String::from_utf8_lossy(v.as_bytes());
-            list.append(PyTuple::new(py, [k.as_str(), &v])?)?;
+            let (name, value) = (k.as_str(), v.as_bytes());
+            pairs.append((name, header_str(py, value)))?;
+            raw.append((PyBytes::new(py, name.as_bytes()), PyBytes::new(py, value)))?;
         }
-        runtime::get(py)?.headers_cls.bind(py).call1((list,))
+        runtime::get(py)?.headers_cls.bind(py).call1((pairs, raw))
     }
 
     /// The path parameters, converted to their declared types.
@@ -138,7 +164,7 @@ impl PyRequest {
     fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for h in self.headers.get_all(http::header::COOKIE) {
-            for part in String::from_utf8_lossy(h.as_bytes()).split(';') {
+            for part in header_text(h.as_bytes()).split(';') {
                 if let Some((k, v)) = part.split_once('=') {
                     let v = v.trim().trim_matches('"');
                     d.set_item(k.trim(), v)?;
@@ -198,7 +224,15 @@ impl PyRequest {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_urlencoded;
+    use super::{header_text, parse_urlencoded};
+
+    #[test]
+    fn header_text_is_utf8_when_it_can_be_and_latin1_otherwise() {
+        assert_eq!(header_text(b"caf\xc3\xa9"), "café");
+        assert_eq!(header_text(b"caf\xe9"), "café");
+        assert_eq!(header_text(b"\x80\xff"), "\u{80}\u{ff}");
+        assert_eq!(header_text(b"plain"), "plain");
+    }
 
     #[test]
     fn urlencoded_pairs_are_percent_and_plus_decoded_in_order() {

@@ -7,14 +7,15 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 /// An HTTP response a handler returns when plain data is not enough.
 ///
 /// Header names and values are checked as the response is built: CR or LF in either
-/// raises `ValueError`, so a header can never split the response.
+/// raises `ValueError`, so a header can never split the response. So is the status:
+/// one a response cannot have (1xx, 101, past 599) raises `ValueError` naming it.
 #[pyclass(name = "Response", module = "cello._cello", subclass)]
 pub struct PyResponse {
     /// The body: None, bytes, str, or JSON-encodable data (dict, list...).
     #[pyo3(get, set)]
     pub body: Py<PyAny>,
-    /// The status code.
-    #[pyo3(get, set)]
+    /// The status code, 200 to 599 (checked when set).
+    #[pyo3(get)]
     pub status: u16,
     pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
     /// The media type; when None it follows from the body.
@@ -59,6 +60,12 @@ pub fn headers_from_py(
     Ok(out)
 }
 
+/// A status a response may have (200..=599); anything else is a `ValueError` that
+/// names it.
+pub fn check_status(status: u16) -> PyResult<http::StatusCode> {
+    cello_http::status::check(status).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
 impl PyResponse {
     fn build(
         py: Python<'_>,
@@ -67,11 +74,7 @@ impl PyResponse {
         headers: Option<&Bound<'_, PyAny>>,
         content_type: Option<String>,
     ) -> PyResult<Self> {
-        if !(100..=999).contains(&status) {
-            return Err(PyValueError::new_err(format!(
-                "invalid status code {status}"
-            )));
-        }
+        check_status(status)?;
         if let Some(ct) = &content_type {
             header_pair("content-type", ct)?;
         }
@@ -164,6 +167,13 @@ impl PyResponse {
         let mut r = Self::build(py, None, status, headers, None)?;
         r.headers.push(header_pair("location", url)?);
         Ok(r)
+    }
+
+    #[setter]
+    fn set_status(&mut self, status: u16) -> PyResult<()> {
+        check_status(status)?;
+        self.status = status;
+        Ok(())
     }
 
     /// The headers as a list of `(name, value)` pairs.

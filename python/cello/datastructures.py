@@ -65,12 +65,33 @@ class QueryParams:
 
 
 class Headers(QueryParams):
-    """Request headers: a multi-dict whose keys are case-insensitive."""
+    """Request headers: a multi-dict whose keys are case-insensitive.
 
-    __slots__ = ()
+    Values are ``str``, decoded without loss: as UTF-8 when the bytes are valid
+    UTF-8, else as latin-1 (one code point per byte, as ASGI servers decode headers),
+    so no byte becomes U+FFFD. ``raw`` gives the bytes themselves.
+    """
 
-    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+    __slots__ = ("_raw",)
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[str, str]] = (),
+        raw: Sequence[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         super().__init__([(k.lower(), v) for k, v in pairs])
+        self._raw = list(raw) if raw is not None else None
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The headers as ``(name, value)`` byte pairs, names lowercase, in the order
+        received (like ASGI's ``scope["headers"]``); several fields with one name are
+        listed together, where the first of them came. For headers built in Python,
+        each name and value is encoded as latin-1, or as UTF-8 when latin-1 cannot
+        hold it."""
+        if self._raw is None:
+            self._raw = [(_encode(k), _encode(v)) for k, v in self._pairs]
+        return list(self._raw)
 
     def _key(self, key: str) -> str:
         return key.lower()
@@ -81,3 +102,10 @@ class Headers(QueryParams):
         if not values:
             raise KeyError(key)
         return ", ".join(values) if len(values) > 1 else values[0]
+
+
+def _encode(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")

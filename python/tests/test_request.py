@@ -1,6 +1,10 @@
 """What a handler sees on the ``Request``."""
 
+import json
+
 import pytest
+
+from rawhttp import exchange
 
 
 def test_request_method_path_url_and_query_string(client):
@@ -125,3 +129,40 @@ def test_body_over_max_body_size_is_413(client):
     assert r.status_code == 413
     # A body at the limit is still accepted, and the server keeps serving.
     assert client.post("/echo", content=b"x" * MAX_BODY).json()["body_len"] == MAX_BODY
+
+
+def test_raw_header_bytes_reach_the_handler_in_order_and_the_str_view_is_lossless(main_server):
+    raw = (
+        b"GET /headers/raw HTTP/1.1\r\nHost: t\r\nX-Latin: caf\xe9\r\nX-Utf8: caf\xc3\xa9\r\n"
+        b"X-Bin: \x80\xff\r\nX-Plain: ok\r\nConnection: close\r\n\r\n"
+    )
+    response, _ = exchange(main_server.port, raw)
+    assert response.status == 200, response
+    body = json.loads(response.body)
+    sent = [
+        (b"host", b"t"),
+        (b"x-latin", b"caf\xe9"),
+        (b"x-utf8", b"caf\xc3\xa9"),
+        (b"x-bin", b"\x80\xff"),
+        (b"x-plain", b"ok"),
+        (b"connection", b"close"),
+    ]
+    assert [(bytes.fromhex(k), bytes.fromhex(v)) for k, v in body["raw"]] == sent
+    assert body["types"] == ["bytes"]
+    # The str view: UTF-8 where the bytes are UTF-8, latin-1 otherwise (no U+FFFD).
+    assert body["str"] == [
+        ["host", "t"],
+        ["x-latin", "café"],
+        ["x-utf8", "café"],
+        ["x-bin", "\x80\xff"],
+        ["x-plain", "ok"],
+        ["connection", "close"],
+    ]
+
+
+def test_headers_built_in_python_give_raw_bytes_too():
+    from cello import Headers
+
+    h = Headers([("X-A", "café"), ("X-B", "日本")])
+    assert h.raw == [(b"x-a", b"caf\xe9"), (b"x-b", "日本".encode())]
+    assert h["x-a"] == "café"

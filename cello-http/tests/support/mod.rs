@@ -27,9 +27,20 @@ impl Drop for TestServer {
 }
 
 /// The test app: `/hello`, `/echo` (reads the body), `/panic`, `/slow` (200 ms),
-/// `/big` (32 MiB, more than the kernel buffers on both ends), `/block` (blocks the worker thread for 200 ms).
+/// `/big` (32 MiB, more than the kernel buffers on both ends), `/block` (blocks the
+/// worker thread for 200 ms), `/authority` (the request's, or `-`), `/status/<code>`
+/// (body `s` with that status).
 pub async fn app(req: Request) -> Result<Response, Infallible> {
+    if let Some(code) = req.uri().path().strip_prefix("/status/") {
+        let mut res = "s".into_response();
+        *res.status_mut() = StatusCode::from_bytes(code.as_bytes()).unwrap();
+        return Ok(res);
+    }
     Ok(match req.uri().path() {
+        "/authority" => cello_http::host::authority(req.uri(), req.headers())
+            .unwrap_or("-")
+            .to_string()
+            .into_response(),
         "/hello" => "Hello, World!".into_response(),
         "/echo" => match req.into_body().to_bytes().await {
             Ok(b) => Response::new(Body::full(b)),

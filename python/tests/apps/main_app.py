@@ -538,6 +538,39 @@ async def loop_cancelled_timers(req: Request):
     await asyncio.sleep(0.001)
     return {"before": before, "after": scheduler.pending_timers()}
 
+# -- host, statuses, header bytes -------------------------------------------------
+
+
+@app.get("/host")
+def host(req: Request):
+    return {"url": req.url, "host": req.host}
+
+
+@app.get("/status/tuple/{code}")
+def status_tuple(req: Request, code: int):
+    return "s", code
+
+
+@app.get("/status/response/{code}")
+def status_response(req: Request, code: int):
+    return Response("s", status=code)
+
+
+@app.get("/status/http-exception/{code}")
+def status_http_exception(req: Request, code: int):
+    raise HTTPException(code, "nope")
+
+
+@app.get("/headers/raw")
+def headers_raw(req: Request):
+    h = req.headers
+    return {
+        "raw": [[name.hex(), value.hex()] for name, value in h.raw],
+        "str": [[name, value] for name, value in h.multi_items()],
+        "types": sorted({type(x).__name__ for pair in h.raw for x in pair}),
+    }
+
+
 # -- a router with a prefix -------------------------------------------------------
 
 api = Router(prefix="/api/v1")
