@@ -83,3 +83,48 @@ def test_each_stalled_client_is_told_408():
         # The server is still fine afterwards.
         assert client.get("/hello").text == "hello"
     assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers
+
+
+def test_an_http2_stream_whose_body_never_comes_gets_408_and_the_connection_stays_usable():
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    with TestClient(make_app(), body_timeout=0.3) as client:
+        with socket.create_connection(("127.0.0.1", client.port), timeout=10) as sock:
+            conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+            conn.initiate_connection()
+            stalled = conn.get_next_available_stream_id()
+            # HEADERS that promise 100 bytes, and no DATA at all.
+            conn.send_headers(
+                stalled,
+                [(":method", "POST"), (":scheme", "http"), (":authority", "x"), (":path", "/echo"), ("content-length", "100")],
+            )
+            sock.sendall(conn.data_to_send())
+            statuses: dict[int, int] = {}
+            bodies: dict[int, bytes] = {}
+            asked_hello = False
+            while len(statuses) < 2 or not all(s in bodies for s in statuses):
+                data = sock.recv(65536)
+                assert data, "the server closed the connection"
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ResponseReceived):
+                        statuses[event.stream_id] = int(dict(event.headers)[b":status"])
+                    elif isinstance(event, h2.events.DataReceived):
+                        bodies[event.stream_id] = bodies.get(event.stream_id, b"") + event.data
+                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    elif isinstance(event, h2.events.StreamEnded):
+                        bodies.setdefault(event.stream_id, b"")
+                if stalled in statuses and not asked_hello:
+                    # The same connection still serves a new stream.
+                    hello = conn.get_next_available_stream_id()
+                    conn.send_headers(
+                        hello,
+                        [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/hello")],
+                        end_stream=True,
+                    )
+                    asked_hello = True
+                sock.sendall(conn.data_to_send())
+    assert statuses[stalled] == 408
+    assert b"body_timeout" in bodies[stalled]
+    assert statuses[hello] == 200 and bodies[hello] == b"hello"
