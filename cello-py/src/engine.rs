@@ -47,7 +47,10 @@ impl Engine {
 
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
-    /// parameter. Conflicting routes raise `ValueError` naming both.
+    /// parameter. `param_types` types the parameters the pattern leaves untyped
+    /// (`{"id": "int"}`, read from the handler's annotations). Conflicting routes raise
+    /// `ValueError` naming both.
+    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_route(
         &self,
@@ -58,7 +61,17 @@ impl Engine {
         name: String,
         is_async: bool,
         args: Vec<Option<String>>,
+        param_types: Option<Vec<(String, String)>>,
     ) -> PyResult<()> {
+        let mut types = Vec::new();
+        for (param, ty) in param_types.iter().flatten() {
+            let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "handler {name}: unknown type `{ty}` for path parameter `{param}`"
+                ))
+            })?;
+            types.push((param.as_str(), ty));
+        }
         let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
         let route = Route {
@@ -79,7 +92,7 @@ impl Engine {
             PyRuntimeError::new_err("routes cannot be added once the app is serving")
         })?;
         builder
-            .insert(method, pattern, Arc::new(route))
+            .insert_typed(method, pattern, &types, Arc::new(route))
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 

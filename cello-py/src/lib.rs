@@ -46,6 +46,19 @@ fn json_loads<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
+/// The parameters of a route pattern, read by the router's own parser (the one parser
+/// of the grammar): `(name, declared type or None, is catch-all)` in order.
+/// A malformed pattern raises `ValueError`.
+#[pyfunction]
+fn route_params(pattern: &str) -> PyResult<Vec<(String, Option<&'static str>, bool)>> {
+    let params = cello_router::RouterBuilder::<()>::pattern_params(pattern)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    Ok(params
+        .into_iter()
+        .map(|p| (p.name, p.declared.map(|t| t.name()), p.catch_all))
+        .collect())
+}
+
 #[pymodule]
 mod _cello {
     #[pymodule_export]
@@ -58,6 +71,8 @@ mod _cello {
     use super::request::PyRequest;
     #[pymodule_export]
     use super::response::PyResponse;
+    #[pymodule_export]
+    use super::route_params;
     #[pymodule_export]
     use super::runtime::_install_runtime;
     #[pymodule_export]

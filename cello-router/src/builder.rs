@@ -7,6 +7,7 @@ use matchit::InsertError;
 
 use crate::error::RouteError;
 use crate::method_table::MethodTable;
+use crate::param::ParamType;
 use crate::pattern::{self, ParamSpec, PatternError};
 use crate::router::{Endpoint, Router};
 
@@ -59,6 +60,32 @@ impl<T> Default for RouterBuilder<T> {
     }
 }
 
+/// One parameter of a pattern, as [`RouterBuilder::pattern_params`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PatternParam {
+    /// Its name.
+    pub name: String,
+    /// The type written in the pattern (`{id:int}`), or `None` for `{id}` / `{*rest}`.
+    pub declared: Option<ParamType>,
+    /// `{*rest}`: the rest of the path.
+    pub catch_all: bool,
+}
+
+fn parse(pattern: &str, route: &dyn Fn() -> String) -> Result<pattern::ParsedPattern, RouteError> {
+    pattern::parse(pattern).map_err(|e| match e {
+        PatternError::UnknownType { name, ty } => RouteError::UnknownParamType {
+            route: route(),
+            param: name,
+            found: ty,
+        },
+        PatternError::Invalid(reason) => RouteError::InvalidPattern {
+            route: route(),
+            reason,
+        },
+    })
+}
+
 impl<T> RouterBuilder<T> {
     /// An empty table.
     pub fn new() -> Self {
@@ -74,18 +101,41 @@ impl<T> RouterBuilder<T> {
     /// Several methods may share a pattern. Fails, leaving the table unchanged, when the
     /// pattern is malformed or overlaps a route already registered.
     pub fn insert(&mut self, method: Method, pattern: &str, value: T) -> Result<(), RouteError> {
+        self.insert_typed(method, pattern, &[], value)
+    }
+
+    /// Like [`insert`](Self::insert), with types for parameters the pattern leaves
+    /// untyped: `("/users/{id}", [("id", Int)])` routes as `/users/{id:int}`. A type
+    /// written in the pattern wins. This is how a host language that reads types from
+    /// a handler's signature (Python's annotations) registers routes without writing
+    /// patterns of its own.
+    pub fn insert_typed(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        types: &[(&str, ParamType)],
+        value: T,
+    ) -> Result<(), RouteError> {
         let route = || format!("{method} {pattern}");
-        let parsed = pattern::parse(pattern).map_err(|e| match e {
-            PatternError::UnknownType { name, ty } => RouteError::UnknownParamType {
-                route: route(),
-                param: name,
-                found: ty,
-            },
-            PatternError::Invalid(reason) => RouteError::InvalidPattern {
-                route: route(),
-                reason,
-            },
-        })?;
+        let mut parsed = parse(pattern, &route)?;
+        for (name, ty) in types {
+            let Some(i) = parsed.params.iter().position(|p| &*p.name == *name) else {
+                continue;
+            };
+            if parsed.declared[i] {
+                continue;
+            }
+            let spec = &mut parsed.params[i];
+            if !pattern::type_fits(spec.ty == ParamType::Path, *ty) {
+                return Err(RouteError::InvalidPattern {
+                    route: route(),
+                    reason: format!(
+                        "parameter `{name}` cannot be of type `{ty}` (`path` is for a catch-all `{{*{name}}}` only)"
+                    ),
+                });
+            }
+            spec.ty = *ty;
+        }
 
         if let Some(&index) = self.by_route.get(&parsed.matchit_route) {
             if let Some(draft) = self.drafts.get_mut(index) {
@@ -145,6 +195,22 @@ impl<T> RouterBuilder<T> {
             other => other.to_string(),
         };
         RouteError::InvalidPattern { route, reason }
+    }
+
+    /// The parameters `pattern` declares, in order, without registering it: the one
+    /// parser of the route grammar, for other layers that need to know them.
+    pub fn pattern_params(pattern: &str) -> Result<Vec<PatternParam>, RouteError> {
+        let parsed = parse(pattern, &|| pattern.to_owned())?;
+        Ok(parsed
+            .params
+            .into_iter()
+            .zip(parsed.declared)
+            .map(|(spec, declared)| PatternParam {
+                catch_all: spec.ty == ParamType::Path,
+                declared: declared.then_some(spec.ty),
+                name: spec.name.into(),
+            })
+            .collect())
     }
 
     /// Ends the building phase: the returned [`Router`] cannot gain routes.

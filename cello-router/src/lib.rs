@@ -8,7 +8,7 @@ mod params;
 mod pattern;
 mod router;
 
-pub use builder::RouterBuilder;
+pub use builder::{PatternParam, RouterBuilder};
 pub use error::{LookupError, RouteError};
 pub use param::{ParamType, ParamValue};
 pub use params::{IntoIter, Params};

@@ -15,6 +15,9 @@ pub(crate) struct ParamSpec {
 pub(crate) struct ParsedPattern {
     pub(crate) matchit_route: String,
     pub(crate) params: Vec<ParamSpec>,
+    /// For each parameter, whether the pattern wrote its type (`{id:int}`) rather than
+    /// taking the default (`{id}`).
+    pub(crate) declared: Vec<bool>,
 }
 
 /// Why a pattern was refused before it reached matchit.
@@ -35,6 +38,7 @@ pub(crate) fn parse(pattern: &str) -> Result<ParsedPattern, PatternError> {
     }
     let mut route = String::with_capacity(pattern.len());
     let mut params: Vec<ParamSpec> = Vec::new();
+    let mut declared = Vec::new();
     let mut rest = pattern;
     while let Some(i) = rest.find(['{', '}']) {
         route.push_str(&rest[..i]);
@@ -61,7 +65,9 @@ pub(crate) fn parse(pattern: &str) -> Result<ParsedPattern, PatternError> {
                 "a parameter cannot be followed directly by a literal `}`".into(),
             ));
         }
-        let spec = parse_param(&tail[1..end])?;
+        let inner = &tail[1..end];
+        let spec = parse_param(inner)?;
+        declared.push(inner.contains(':'));
         if params.iter().any(|p| p.name == spec.name) {
             return Err(PatternError::Invalid(format!(
                 "parameter `{}` appears twice",
@@ -81,7 +87,13 @@ pub(crate) fn parse(pattern: &str) -> Result<ParsedPattern, PatternError> {
     Ok(ParsedPattern {
         matchit_route: route,
         params,
+        declared,
     })
+}
+
+/// Whether `ty` fits a parameter that is (or is not) a catch-all.
+pub(crate) fn type_fits(catch_all: bool, ty: ParamType) -> bool {
+    (ty == ParamType::Path) == catch_all
 }
 
 /// Reads what is between the braces: `name`, `name:type`, `*name` or `*name:path`.

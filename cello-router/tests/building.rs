@@ -179,3 +179,57 @@ fn a_param_followed_by_an_escaped_brace_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn pattern_params_reads_names_declared_types_and_catch_alls() {
+    use cello_router::{ParamType, PatternParam};
+    let params = RouterBuilder::<()>::pattern_params("/a/{x}/{y:int}/{{lit}}/{*rest}").unwrap();
+    let seen: Vec<(&str, Option<ParamType>, bool)> = params
+        .iter()
+        .map(|p: &PatternParam| (p.name.as_str(), p.declared, p.catch_all))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("x", None, false),
+            ("y", Some(ParamType::Int), false),
+            ("rest", None, true)
+        ],
+        "`{{{{lit}}}}` is a literal, not a parameter"
+    );
+    assert!(RouterBuilder::<()>::pattern_params("/a/{x:nope}").is_err());
+}
+
+#[test]
+fn insert_typed_types_untyped_parameters_and_the_pattern_wins() {
+    use cello_router::{ParamType, ParamValue};
+    let mut b = RouterBuilder::new();
+    b.insert_typed(
+        Method::GET,
+        "/u/{id}/{name:str}",
+        &[("id", ParamType::Int), ("name", ParamType::Int)],
+        "u",
+    )
+    .unwrap();
+    let r = b.freeze();
+    let m = r.lookup(&Method::GET, "/u/7/bob").unwrap();
+    assert_eq!(m.params.get("id"), Some(&ParamValue::Int(7)));
+    assert_eq!(
+        m.params.get("name").and_then(ParamValue::as_str),
+        Some("bob")
+    );
+    assert_eq!(
+        r.lookup(&Method::GET, "/u/x/bob").unwrap_err().status(),
+        422
+    );
+}
+
+#[test]
+fn insert_typed_refuses_path_type_outside_a_catch_all() {
+    use cello_router::ParamType;
+    let mut b = RouterBuilder::new();
+    let err = b
+        .insert_typed(Method::GET, "/f/{p}", &[("p", ParamType::Path)], ())
+        .unwrap_err();
+    assert!(err.to_string().contains("catch-all"), "{err}");
+}

@@ -6,6 +6,7 @@ from .datastructures import Headers
 
 def json_dumps(obj: Any) -> bytes: ...
 def json_loads(data: bytes | str) -> Any: ...
+def route_params(pattern: str) -> list[tuple[str, str | None, bool]]: ...
 def _install_runtime(
     http_exception: type,
     log_exception: Callable[..., Any],
@@ -97,7 +98,14 @@ class Response:
 class Engine:
     def __init__(self) -> None: ...
     def add_route(
-        self, method: str, pattern: str, handler: Callable[..., Any], name: str, is_async: bool, args: list[str | None]
+        self,
+        method: str,
+        pattern: str,
+        handler: Callable[..., Any],
+        name: str,
+        is_async: bool,
+        args: list[str | None],
+        param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def serve(
         self,

@@ -7,7 +7,6 @@ import functools
 import inspect
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -22,7 +21,6 @@ Hook = Callable[[], Union[None, Awaitable[None]]]
 
 logger = logging.getLogger("cello")
 
-_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 _TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -132,11 +130,11 @@ class App(Router):
     def _engine(self) -> "_cello.Engine":
         engine = _cello.Engine()
         for spec in self._routes:
-            pattern, args = _compile(spec.path, spec.handler)
+            args, param_types = _compile(spec.path, spec.handler)
             name = getattr(spec.handler, "__qualname__", repr(spec.handler))
             handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
             is_async = inspect.iscoroutinefunction(handler)
-            engine.add_route(spec.method, pattern, handler, name, is_async, args)
+            engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types)
         return engine
 
     # -- running -----------------------------------------------------------------
@@ -246,10 +244,14 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
-def _compile(path: str, handler: Callable[..., Any]) -> tuple[str, list[str | None]]:
-    """``/users/{id}`` + ``def h(req, id: int)`` → ``/users/{id:int}``, ``[None, "id"]``.
+def _compile(path: str, handler: Callable[..., Any]) -> tuple[list[str | None], list[tuple[str, str]]]:
+    """``/users/{id}`` + ``def h(req, id: int)`` → ``[None, "id"]`` (what to pass) and
+    ``[("id", "int")]`` (types for the parameters the pattern leaves untyped).
 
-    Done once per route, at registration: the engine never inspects a signature."""
+    Done once per route, at registration: the engine never inspects a signature. The
+    pattern itself is read by the router's parser, in Rust (``_cello.route_params``);
+    an annotation the engine cannot convert to is a ``TypeError`` naming the handler."""
+    name = getattr(handler, "__qualname__", repr(handler))
     try:
         sig = inspect.signature(handler)
     except (TypeError, ValueError) as exc:
@@ -258,20 +260,23 @@ def _compile(path: str, handler: Callable[..., Any]) -> tuple[str, list[str | No
         hints = _type_hints(handler)
     except Exception:
         hints = {}
-    params = {m.group(2): (m.group(1), m.group(3)) for m in _PARAM.finditer(path)}
-    name = getattr(handler, "__qualname__", repr(handler))
-
-    def typed(m: re.Match[str]) -> str:
-        star, pname, explicit = m.group(1), m.group(2), m.group(3)
-        if explicit:
-            return m.group(0)
+    try:
+        declared = _cello.route_params(path)
+    except ValueError as exc:
+        raise ValueError(f"handler {name}: {exc}") from None
+    params = {pname for pname, _, _ in declared}
+    param_types: list[tuple[str, str]] = []
+    for pname, written, catch_all in declared:
         ann = hints.get(pname, sig.parameters[pname].annotation if pname in sig.parameters else None)
-        if star:
-            return "{*" + pname + "}"
-        kind = _TYPES.get(ann, "str") if ann not in (None, inspect.Parameter.empty) else "str"
-        return "{" + pname + ":" + kind + "}"
-
-    pattern = _PARAM.sub(typed, path)
+        if written is not None or catch_all or ann in (None, inspect.Parameter.empty):
+            continue
+        kind = _TYPES.get(ann)
+        if kind is None:
+            raise TypeError(
+                f"handler {name}: path parameter `{pname}` is annotated {ann!r}, which Cello cannot "
+                f"convert a path segment to; use one of int, float, str, uuid.UUID"
+            )
+        param_types.append((pname, kind))
     args: list[str | None] = []
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -292,7 +297,7 @@ def _compile(path: str, handler: Callable[..., Any]) -> tuple[str, list[str | No
         raise TypeError(
             f"handler {name}: parameter `{p.name}` is neither a path parameter of {path!r} nor the request"
         )
-    return pattern, args
+    return args, param_types
 
 
 def _is_request(ann: Any) -> bool:

@@ -4,6 +4,9 @@ import uuid
 
 import pytest
 
+from cello import App
+from cello.testing import TestClient
+
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 def test_each_method_decorator_routes_its_method(client, method):
@@ -127,3 +130,29 @@ def test_router_async_route_with_param_and_tuple(client):
 def test_include_router_prefix_is_prepended_to_the_routers_own(client):
     assert client.get("/outer/nested/hello").text == "nested hello"
     assert client.get("/nested/hello").status_code == 404
+
+
+def test_the_route_grammar_is_read_by_the_router_so_literal_braces_are_not_parameters():
+    from cello import _cello
+
+    assert _cello.route_params("/a/{{x}}/{y:int}/{*rest}") == [("y", "int", False), ("rest", None, True)]
+    app = App()
+
+    @app.get("/lit/{{x}}/{n}")
+    def lit(req, n: int):
+        return {"n": n}
+
+    with TestClient(app) as client:
+        assert client.get("/lit/{x}/5").json() == {"n": 5}
+        assert client.get("/lit/{x}/five").status_code == 422
+
+
+def test_an_annotation_the_engine_cannot_convert_is_an_error_at_registration():
+    app = App()
+
+    @app.get("/flag/{on}")
+    def flag(req, on: bool):
+        return {"on": on}
+
+    with pytest.raises(TypeError, match=r"flag.*`on`.*bool"):
+        app._engine()
