@@ -181,6 +181,7 @@ fn a_param_followed_by_an_escaped_brace_is_refused() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 fn pattern_params_reads_names_declared_types_and_catch_alls() {
     use cello_router::{ParamType, PatternParam};
     let params = RouterBuilder::<()>::pattern_params("/a/{x}/{y:int}/{{lit}}/{*rest}").unwrap();
@@ -201,6 +202,7 @@ fn pattern_params_reads_names_declared_types_and_catch_alls() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 fn insert_typed_types_untyped_parameters_and_the_pattern_wins() {
     use cello_router::{ParamType, ParamValue};
     let mut b = RouterBuilder::new();
@@ -225,6 +227,7 @@ fn insert_typed_types_untyped_parameters_and_the_pattern_wins() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 fn insert_typed_refuses_path_type_outside_a_catch_all() {
     use cello_router::ParamType;
     let mut b = RouterBuilder::new();
