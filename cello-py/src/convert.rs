@@ -37,6 +37,21 @@ pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
     }
 }
 
+/// A value given to `app.const(...)` → the response it always answers with; what a
+/// handler could not return raises here, at registration.
+pub fn constant(value: &Bound<'_, PyAny>) -> PyResult<Response> {
+    match try_to_response(value) {
+        Ok(r) => Ok(r),
+        Err(Problem::Unsupported(ty)) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "a constant route cannot answer with `{ty}`; give dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"
+        ))),
+        Err(Problem::Status(e)) => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "a constant route has an invalid status: {e}"
+        ))),
+        Err(Problem::Py(e)) => Err(e),
+    }
+}
+
 enum Problem {
     Unsupported(String),
     /// A status no response may have (1xx, past 599).

@@ -26,17 +26,76 @@ use std::time::Duration;
 /// arrives.
 #[pyclass(module = "cello._cello")]
 pub struct Engine {
-    builder: Mutex<Option<RouterBuilder<Arc<Route>>>>,
+    builder: Mutex<Option<RouterBuilder<Endpoint>>>,
     shutdown: Shutdown,
 }
 
 struct State {
-    router: Arc<Router<Arc<Route>>>,
+    router: Arc<Router<Endpoint>>,
     scheduler: Py<Scheduler>,
+}
+
+/// What a route runs: a Python handler, or a response fixed at registration.
+#[derive(Clone)]
+enum Endpoint {
+    Python(Arc<Route>),
+    Const(Arc<ConstResponse>),
+}
+
+/// `app.const(...)`: answered from Rust, no Python call, no GIL.
+struct ConstResponse {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+impl ConstResponse {
+    fn response(&self) -> Response {
+        let mut res = Response::new(Body::full(self.body.clone()));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers.clone();
+        res
+    }
 }
 
 #[pymethods]
 impl Engine {
+    /// Registers a constant route: `value` (anything a handler may return) is turned
+    /// into a response once, here, and every request gets a copy from Rust.
+    fn add_const(&self, method: &str, pattern: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
+        let res = convert::constant(value)?;
+        let (parts, body) = res.into_parts();
+        // A body a handler can return is in memory: it is read in one poll.
+        let mut read = std::pin::pin!(body.to_bytes());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let body = match std::future::Future::poll(read.as_mut(), &mut cx) {
+            std::task::Poll::Ready(Ok(b)) => b,
+            std::task::Poll::Ready(Err(e)) => return Err(PyValueError::new_err(e.to_string())),
+            std::task::Poll::Pending => {
+                return Err(PyValueError::new_err(
+                    "a constant route needs a body known now, not a stream",
+                ))
+            }
+        };
+        let endpoint = Endpoint::Const(Arc::new(ConstResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }));
+        let mut guard = self
+            .builder
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
+        let builder = guard.as_mut().ok_or_else(|| {
+            PyRuntimeError::new_err("routes cannot be added once the app is serving")
+        })?;
+        builder
+            .insert(method, pattern, endpoint)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
     #[new]
     fn new() -> Self {
         Engine {
@@ -92,7 +151,7 @@ impl Engine {
             PyRuntimeError::new_err("routes cannot be added once the app is serving")
         })?;
         builder
-            .insert_typed(method, pattern, &types, Arc::new(route))
+            .insert_typed(method, pattern, &types, Endpoint::Python(Arc::new(route)))
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
@@ -273,13 +332,16 @@ impl tower_service::Service<Request> for PyService {
 async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let (route, params) = match state.router.lookup(&parts.method, parts.uri.path()) {
-        Ok(m) => (
-            m.value.clone(),
-            m.params
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.into_owned()))
-                .collect::<Vec<_>>(),
-        ),
+        Ok(m) => match m.value {
+            Endpoint::Python(route) => (
+                route.clone(),
+                m.params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into_owned()))
+                    .collect::<Vec<_>>(),
+            ),
+            Endpoint::Const(c) => return c.response(),
+        },
         Err(e) => return lookup_error(e),
     };
     let body = if body.is_end_stream() {

@@ -107,6 +107,7 @@ class Engine:
         args: list[str | None],
         param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
+    def add_const(self, method: str, pattern: str, value: Any) -> None: ...
     def serve(
         self,
         host: str,

@@ -41,6 +41,7 @@ class Router:
             raise ValueError(f"router prefix must start with '/' and not end with one: {prefix!r}")
         self.prefix = prefix
         self._routes: list[_RouteSpec] = []
+        self._consts: list[tuple[str, str, Any]] = []
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), *, blocking: bool = False) -> Callable[[F], F]:
         """Registers the decorated handler for ``path`` and each of ``methods``.
@@ -92,12 +93,28 @@ class Router:
         """Registers an ``OPTIONS`` handler."""
         return self.route(path, ["OPTIONS"], blocking=blocking)
 
+    def const(self, path: str, value: Any, *, methods: Iterable[str] = ("GET",)) -> None:
+        """A constant route: ``value`` — anything a handler may return (a str, dict,
+        bytes, ``Response``, ``(body, status)``) — becomes the response once, at
+        startup, and every request gets a copy from Rust without calling Python.
+
+        >>> app = App()
+        >>> app.const("/health", "ok")
+        """
+        for m in methods:
+            m = m.upper()
+            if m not in _METHODS:
+                raise ValueError(f"unsupported method {m!r}; use one of {', '.join(_METHODS)}")
+            self._consts.append((m, path, value))
+
     def include_router(self, router: "Router", prefix: str = "") -> None:
         """Adds ``router``'s routes under ``prefix`` + its own prefix."""
         for spec in router._routes:
             self._routes.append(
                 _RouteSpec(spec.method, prefix + router.prefix + spec.path, spec.handler, spec.blocking)
             )
+        for method, path, value in router._consts:
+            self._consts.append((method, prefix + router.prefix + path, value))
 
 
 class App(Router):
@@ -135,6 +152,8 @@ class App(Router):
             handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
             is_async = inspect.iscoroutinefunction(handler)
             engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types)
+        for method, path, value in self._consts:
+            engine.add_const(method, path, value)
         return engine
 
     # -- running -----------------------------------------------------------------
