@@ -1,12 +1,12 @@
 //! `cello-hello`: the pure-Rust Cello example app, and the Rust reference in benchmarks.
 //!
 //! It composes the crates with no Python in sight: [`cello_http::Server`] (one
-//! current-thread runtime and one `SO_REUSEPORT` listener per worker, on cello-net),
+//! current-thread runtime and one listener per worker, all on one port, on cello-net),
 //! a frozen [`cello_router::Router`] of [`routes::Route`]s, the request-id layer from
 //! cello-middleware, and JSON written with cello-json's writer functions.
 //!
 //! ```text
-//! cello-hello [ADDRESS] [WORKERS]      # defaults: 127.0.0.1:8080 and 1
+//! cello-hello [ADDRESS] [WORKERS]      # defaults: 127.0.0.1:8080 and 1; port 0 picks one
 //!
 //! GET /plaintext        Hello, World!                 text/plain
 //! GET /json             {"message":"Hello, World!"}   application/json
@@ -37,8 +37,18 @@ fn main() -> ExitCode {
         }
     };
     let app = routes::App::new();
-    let server = cello_http::Server::bind(addr).workers(workers);
-    eprintln!("cello-hello: serving on http://{addr} with {workers} worker(s)");
+    // Bind first: a busy port fails here, and port 0 is announced as the one picked.
+    let server = match cello_http::Server::bind(addr).workers(workers).listen() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("cello-hello: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "cello-hello: serving on http://{} with {workers} worker(s)",
+        server.local_addr()
+    );
     match server.run(move || RequestIdLayer::new().layer(app)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
