@@ -1,6 +1,24 @@
 """Type stubs for the native module ``cello._cello``."""
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, final
+
+from typing_extensions import Self, disjoint_base
+
+from .datastructures import Headers, QueryParams
+
+__all__ = [
+    "Engine",
+    "json_dumps",
+    "json_loads",
+    "bind_listeners",
+    "Listener",
+    "Request",
+    "Response",
+    "_install_runtime",
+    "install_scheduler",
+    "Handle",
+    "Scheduler",
+]
 
 def json_dumps(obj: Any) -> bytes: ...
 def json_loads(data: bytes | str) -> Any: ...
@@ -14,12 +32,14 @@ def _install_runtime(
 
 def install_scheduler(event_loop: Any) -> Scheduler: ...
 
+@final
 class Handle:
     def cancel(self) -> None: ...
     def cancelled(self) -> bool: ...
     def when(self) -> float | None: ...
     def get_context(self) -> Any: ...
 
+@final
 class Scheduler:
     def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Handle | None: ...
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Handle: ...
@@ -29,6 +49,7 @@ class Scheduler:
     def pending_timers(self) -> int: ...
     def close(self) -> None: ...
 
+@final
 class Request:
     @property
     def method(self) -> str: ...
@@ -39,9 +60,9 @@ class Request:
     @property
     def url(self) -> str: ...
     @property
-    def query(self) -> Any: ...
+    def query(self) -> QueryParams: ...
     @property
-    def headers(self) -> Any: ...
+    def headers(self) -> Headers: ...
     @property
     def path_params(self) -> dict[str, Any]: ...
     @property
@@ -52,19 +73,20 @@ class Request:
     def body(self) -> bytes: ...
     def text(self) -> str: ...
     def json(self) -> Any: ...
-    def form(self) -> Any: ...
+    def form(self) -> QueryParams: ...
 
+@disjoint_base
 class Response:
     body: Any
     status: int
     content_type: str | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         body: Any = None,
         status: int = 200,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content_type: str | None = None,
-    ) -> None: ...
+    ) -> Self: ...
     @staticmethod
     def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
     @staticmethod
@@ -86,10 +108,11 @@ class Response:
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
-        samesite: str | None = "lax",
+        samesite: str | None = ...,  # "lax"
     ) -> None: ...
     def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None: ...
 
+@final
 class Engine:
     def __init__(self) -> None: ...
     def add_route(
@@ -116,6 +139,7 @@ class Engine:
     ) -> None: ...
     def stop(self) -> None: ...
 
+@final
 class Listener:
     @property
     def host(self) -> str: ...

@@ -6,7 +6,14 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Packages the Python tests need besides cello itself.
-const TEST_PACKAGES: &[&str] = &["maturin>=1.9,<2", "pytest>=8", "httpx>=0.27", "h11>=0.14"];
+const TEST_PACKAGES: &[&str] = &[
+    "maturin>=1.9,<2",
+    "pytest>=8",
+    "httpx>=0.27",
+    "h11>=0.14",
+    // Pinned: each mypy release checks stubs a little differently.
+    "mypy==2.4.1",
+];
 
 /// The interpreter of the project's virtualenv.
 pub fn venv_python() -> PathBuf {
@@ -24,14 +31,17 @@ pub fn ensure_venv() -> Result<(), String> {
                 .arg(sh::root().join(".venv")),
         )?;
     }
+    // The stamp lists what was installed: a venv made before a package was added to
+    // TEST_PACKAGES gets it on the next run.
     let stamp = sh::root().join(".venv/.cello-test-deps");
-    if !stamp.exists() {
+    let wanted = TEST_PACKAGES.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
         sh::run(
             Command::new(&py)
                 .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
                 .args(TEST_PACKAGES),
         )?;
-        std::fs::write(&stamp, TEST_PACKAGES.join("\n")).map_err(|e| e.to_string())?;
+        std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -94,4 +104,20 @@ pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
             .args(extra),
     )?;
     Ok(wheel)
+}
+
+/// `mypy --strict` on the `cello` package (its sources in `python/cello`), then
+/// `mypy.stubtest` on `cello._cello`: the installed native module against
+/// `_cello.pyi`. Either one reporting an error fails.
+pub fn typecheck() -> Result<(), String> {
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .args(["-m", "mypy", "--strict", "python/cello"]),
+    )?;
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .args(["-m", "mypy.stubtest", "cello._cello"]),
+    )
 }
