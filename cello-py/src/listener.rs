@@ -87,7 +87,13 @@ pub fn bind_one(host: &str, port: u16) -> PyResult<std::net::TcpListener> {
 fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
     format!("{host}:{port}")
         .parse()
-        .or_else(|_| (host, port).to_socket_addrs().ok().and_then(|mut a| a.next()).ok_or(()))
+        .or_else(|_| {
+            (host, port)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .ok_or(())
+        })
         .map_err(|_| PyValueError::new_err(format!("cannot resolve {host}:{port}")))
 }
 

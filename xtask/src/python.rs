@@ -110,14 +110,15 @@ pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
 /// `mypy.stubtest` on `cello._cello`: the installed native module against
 /// `_cello.pyi`. Either one reporting an error fails.
 pub fn typecheck() -> Result<(), String> {
-    sh::run(
-        Command::new(venv_python())
-            .current_dir(sh::root())
-            .args(["-m", "mypy", "--strict", "python/cello"]),
-    )?;
-    sh::run(
-        Command::new(venv_python())
-            .current_dir(sh::root())
-            .args(["-m", "mypy.stubtest", "cello._cello"]),
-    )
+    sh::run(Command::new(venv_python()).current_dir(sh::root()).args([
+        "-m",
+        "mypy",
+        "--strict",
+        "python/cello",
+    ]))?;
+    sh::run(Command::new(venv_python()).current_dir(sh::root()).args([
+        "-m",
+        "mypy.stubtest",
+        "cello._cello",
+    ]))
 }
