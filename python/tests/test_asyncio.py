@@ -8,7 +8,7 @@ import pytest
 
 from cello import App
 from cello.testing import TestClient
-from conftest import wait_until
+from conftest import CLIENT_LIMITS, KEEPALIVE_EXPIRY, wait_until
 
 
 def test_wait_for_times_out_inside_a_handler(client):
@@ -50,12 +50,12 @@ def test_fire_and_forget_task_runs_after_the_response(client, route):
     r = client.post(f"/asyncio/{route}/{key}")
     assert r.json() == {"scheduled": key}
     # Nothing else is sent: the background task must run on its own.
-    assert wait_until(lambda: key in client.get("/asyncio/background").json()["done"], timeout=5)
+    assert wait_until(lambda: key in client.get("/asyncio/background").json()["done"], timeout=30)
 
 
 def test_contextvars_do_not_leak_between_concurrent_requests(main_server):
     async def run():
-        async with httpx.AsyncClient(base_url=main_server.base_url, timeout=10) as c:
+        async with httpx.AsyncClient(base_url=main_server.base_url, timeout=10, limits=CLIENT_LIMITS) as c:
             values = [f"v{i}" for i in range(50)]
             rs = await asyncio.gather(*(c.get(f"/asyncio/contextvar/{v}") for v in values))
             return values, [r.json() for r in rs]
@@ -68,7 +68,11 @@ def test_a_thousand_concurrent_requests_to_an_async_sleep_handler_all_succeed(ma
     n, connections = 1000, 150
 
     async def run():
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        limits = httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+        )
         # httpx's own pool queue times out under 1,000 waiters (against any server):
         # hold requests back with a semaphore and let the pool wait without a timeout.
         gate = asyncio.Semaphore(connections)

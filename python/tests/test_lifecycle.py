@@ -58,7 +58,7 @@ def pids_answering(base_url, n=200):
     for _ in range(n):
         # A new connection each time, so the kernel may pick either worker.
         try:
-            seen[httpx.get(base_url + "/pid", headers={"connection": "close"}, timeout=5).json()["pid"]] += 1
+            seen[httpx.get(base_url + "/pid", headers={"connection": "close"}, timeout=30).json()["pid"]] += 1
         except httpx.TransportError:
             seen["error"] += 1
     return seen
