@@ -54,7 +54,7 @@ pub use config::HttpConfig;
 pub use connection::{Http, LocalExec};
 pub use error::Error;
 pub use response::IntoResponse;
-pub use server::Server;
+pub use server::{Listening, Server};
 
 /// A request as handlers see it.
 pub type Request = http::Request<Body>;

@@ -4,7 +4,8 @@ use crate::config::HttpConfig;
 use crate::connection::Http;
 use crate::{Request, Response};
 use cello_net::{
-    bind_tcp, run_local, serve, shutdown_on_signals, Listener, ServeConfig, Shutdown, TcpOptions,
+    bind_tcp_workers, run_local, serve, shutdown_on_signals, Listener, ServeConfig, Shutdown,
+    TcpOptions,
 };
 use std::convert::Infallible;
 use std::io;
@@ -13,7 +14,12 @@ use std::sync::Arc;
 use tower_service::Service;
 
 /// Serves a tower service on a TCP address with one current-thread runtime and one
-/// `SO_REUSEPORT` listener per worker thread (thread-per-core).
+/// listener per worker thread (thread-per-core), all on one port.
+///
+/// The workers' listeners come from [`cello_net::bind_tcp_workers`]: the first is
+/// bound without `SO_REUSEPORT`, so a port that another process (or another `Server`)
+/// holds fails with "address already in use", and the others join it with
+/// `SO_REUSEPORT` so the kernel spreads connections over the threads.
 #[derive(Debug, Clone)]
 pub struct Server {
     addr: SocketAddr,
@@ -25,7 +31,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// A server for `addr` with one worker and default limits.
+    /// A server for `addr` with one worker and default limits. Nothing is bound until
+    /// [`Server::listen`] or [`Server::run`].
     pub fn bind(addr: SocketAddr) -> Self {
         Server {
             addr,
@@ -66,25 +73,66 @@ impl Server {
         self.shutdown.clone()
     }
 
-    /// Binds and serves until shutdown. `make_service` runs once per worker thread and
-    /// returns that thread's service, which need not be `Send`.
+    /// Binds the workers' listeners now, so that a busy port fails here and the bound
+    /// address (the port the kernel picked for port 0) is known before serving.
+    pub fn listen(self) -> io::Result<Listening> {
+        let listeners = bind_tcp_workers(self.addr, &self.tcp, self.workers)?;
+        let local_addr = match listeners.first() {
+            Some(l) => l.local_addr()?,
+            None => return Err(io::Error::other("no listener was bound")),
+        };
+        Ok(Listening {
+            server: self,
+            listeners,
+            local_addr,
+        })
+    }
+
+    /// Binds and serves until shutdown: [`Server::listen`], then [`Listening::run`].
     pub fn run<M, S>(self, make_service: M) -> io::Result<()>
     where
         M: Fn() -> S + Send + Sync + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
-        let mut listeners = Vec::with_capacity(self.workers);
-        for _ in 0..self.workers {
-            listeners.push(bind_tcp(self.addr, &self.tcp)?);
-        }
+        self.listen()?.run(make_service)
+    }
+}
+
+/// A [`Server`] whose listeners are bound, ready to [`run`](Listening::run).
+#[derive(Debug)]
+pub struct Listening {
+    server: Server,
+    listeners: Vec<std::net::TcpListener>,
+    local_addr: SocketAddr,
+}
+
+impl Listening {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until shutdown. `make_service` runs once per worker thread and returns
+    /// that thread's service, which need not be `Send`.
+    pub fn run<M, S>(self, make_service: M) -> io::Result<()>
+    where
+        M: Fn() -> S + Send + Sync + 'static,
+        S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+    {
+        let Listening {
+            server, listeners, ..
+        } = self;
         let make_service = Arc::new(make_service);
         let mut threads = Vec::new();
         let mut first = None;
         for (i, listener) in listeners.into_iter().enumerate() {
             let worker = {
                 let make_service = make_service.clone();
-                let (http, serve_cfg, shutdown) =
-                    (self.http.clone(), self.serve.clone(), self.shutdown.clone());
+                let (http, serve_cfg, shutdown) = (
+                    server.http.clone(),
+                    server.serve.clone(),
+                    server.shutdown.clone(),
+                );
                 move || run_worker(listener, make_service(), http, serve_cfg, shutdown, i == 0)
             };
             if i == 0 {

@@ -2,8 +2,10 @@
 //!
 //! This crate knows sockets and nothing of HTTP. It is built for the
 //! thread-per-core model Cello uses everywhere: every worker runs its own
-//! current-thread tokio runtime with its own `SO_REUSEPORT` listener, so the kernel
-//! balances connections and nothing on the request path is shared between threads.
+//! current-thread tokio runtime with its own listener on the shared port
+//! ([`bind_tcp_workers`]: `SO_REUSEPORT` among the server's own workers only), so the
+//! kernel balances connections and nothing on the request path is shared between
+//! threads.
 //! Connection tasks are spawned with [`tokio::task::spawn_local`], which is why
 //! [`serve`] must run inside a [`tokio::task::LocalSet`]; [`run_local`] sets one up.
 //!
@@ -35,12 +37,14 @@
 mod accept;
 mod connection;
 mod listener;
+mod reuse_port;
 mod shutdown;
 mod stream;
 
 pub use accept::{serve, ServeConfig};
 pub use connection::Connection;
 pub use listener::{bind_tcp, bind_unix, Listener, TcpOptions};
+pub use reuse_port::bind_tcp_workers;
 pub use shutdown::{shutdown_on_signals, Shutdown};
 pub use stream::{PeerAddr, Stream};
 

@@ -3,11 +3,10 @@
 use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
 use crate::guest_loop;
+use crate::listener::{self, PyListener};
 use crate::scheduler::Scheduler;
 use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
-use cello_net::{
-    bind_tcp, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown, TcpOptions,
-};
+use cello_net::{serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown};
 use cello_router::{LookupError, Router, RouterBuilder};
 use http::StatusCode;
 use http_body::Body as _;
@@ -155,11 +154,13 @@ impl Engine {
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
-    /// Serves on `host:port` until stopped. `event_loop` is the asyncio selector loop
-    /// handlers run on (this thread's). `ready(port)` is called once listening (port 0
-    /// picks a free port). Limits, in bytes and seconds; one left out (None) keeps the
-    /// engine's default (`cello_http::HttpConfig`, `cello_net::ServeConfig`).
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None))]
+    /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)
+    /// when given. A busy port raises `OSError` "address already in use". `event_loop`
+    /// is the asyncio selector loop handlers run on (this thread's). `ready(port)` is
+    /// called once listening (port 0 picks a free port). Limits, in bytes and seconds;
+    /// one left out (None) keeps the engine's default (`cello_http::HttpConfig`,
+    /// `cello_net::ServeConfig`).
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -179,6 +180,7 @@ impl Engine {
         write_timeout: Option<f64>,
         max_connections: Option<usize>,
         shutdown_timeout: Option<f64>,
+        listener: Option<Bound<'_, PyListener>>,
     ) -> PyResult<()> {
         let builder = self
             .builder
@@ -187,19 +189,10 @@ impl Engine {
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("this engine is already serving"))?;
         let router = Arc::new(builder.freeze());
-        let addr: SocketAddr = format!("{host}:{port}")
-            .parse()
-            .or_else(|_| {
-                use std::net::ToSocketAddrs;
-                (host, port)
-                    .to_socket_addrs()
-                    .ok()
-                    .and_then(|mut a| a.next())
-                    .ok_or(())
-            })
-            .map_err(|_| PyValueError::new_err(format!("cannot resolve {host}:{port}")))?;
-        let std_listener = bind_tcp(addr, &TcpOptions::default())
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let std_listener = match listener {
+            Some(listener) => listener.get().take()?,
+            None => listener::bind_one(host, port)?,
+        };
         let bound = std_listener
             .local_addr()
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;

@@ -14,6 +14,7 @@ mod gil;
 mod guest_loop;
 mod json_decode;
 mod json_encode;
+mod listener;
 mod request;
 mod response;
 mod resume;
@@ -67,6 +68,8 @@ mod _cello {
     use super::json_dumps;
     #[pymodule_export]
     use super::json_loads;
+    #[pymodule_export]
+    use super::listener::{bind_listeners, PyListener};
     #[pymodule_export]
     use super::request::PyRequest;
     #[pymodule_export]

@@ -1,7 +1,7 @@
 //! [`serve`]: run an [`App`] on a TCP address, one current-thread runtime and one
 //! listener per worker thread (cello-http's [`Server`]).
 
-use crate::App;
+use crate::{App, MakeService};
 use cello_http::{HttpConfig, Server};
 use cello_net::{ServeConfig, Shutdown, TcpOptions};
 use std::io;
@@ -54,12 +54,42 @@ impl<S: Clone + Send + Sync + 'static> Serve<S> {
     }
 
     /// Freezes the routes, binds, and serves until shutdown. A route that did not fit
-    /// the table is an `InvalidInput` error naming it, before anything is bound.
+    /// the table is an `InvalidInput` error naming it, before anything is bound; a
+    /// busy port is "address already in use".
     pub fn run(self) -> io::Result<()> {
+        self.listen()?.run()
+    }
+
+    /// Freezes the routes and binds, without serving yet: the bound address is known
+    /// (port 0 picks one) and a busy port fails here.
+    pub fn listen(self) -> io::Result<Listening<S>> {
         let make = self
             .app
             .into_service()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.server.run(move || make.service())
+        Ok(Listening {
+            listening: self.server.listen()?,
+            make,
+        })
+    }
+}
+
+/// A bound server about to serve; see [`Serve::listen`].
+#[derive(Debug)]
+pub struct Listening<S> {
+    listening: cello_http::Listening,
+    make: MakeService<S>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Listening<S> {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listening.local_addr()
+    }
+
+    /// Serves until shutdown.
+    pub fn run(self) -> io::Result<()> {
+        let make = self.make;
+        self.listening.run(move || make.service())
     }
 }

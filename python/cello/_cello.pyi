@@ -1,8 +1,25 @@
 """Type stubs for the native module ``cello._cello``."""
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, final
 
-from .datastructures import Headers
+from typing_extensions import Self, disjoint_base
+
+from .datastructures import Headers, QueryParams
+
+__all__ = [
+    "Engine",
+    "json_dumps",
+    "json_loads",
+    "route_params",
+    "bind_listeners",
+    "Listener",
+    "Request",
+    "Response",
+    "_install_runtime",
+    "install_scheduler",
+    "Handle",
+    "Scheduler",
+]
 
 def json_dumps(obj: Any) -> bytes: ...
 def json_loads(data: bytes | str) -> Any: ...
@@ -17,12 +34,14 @@ def _install_runtime(
 
 def install_scheduler(event_loop: Any) -> Scheduler: ...
 
+@final
 class Handle:
     def cancel(self) -> None: ...
     def cancelled(self) -> bool: ...
     def when(self) -> float | None: ...
     def get_context(self) -> Any: ...
 
+@final
 class Scheduler:
     def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Handle | None: ...
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Handle: ...
@@ -32,6 +51,7 @@ class Scheduler:
     def pending_timers(self) -> int: ...
     def close(self) -> None: ...
 
+@final
 class Request:
     @property
     def method(self) -> str: ...
@@ -44,7 +64,7 @@ class Request:
     @property
     def host(self) -> str | None: ...
     @property
-    def query(self) -> Any: ...
+    def query(self) -> QueryParams: ...
     @property
     def headers(self) -> Headers: ...
     @property
@@ -57,19 +77,20 @@ class Request:
     def body(self) -> bytes: ...
     def text(self) -> str: ...
     def json(self) -> Any: ...
-    def form(self) -> Any: ...
+    def form(self) -> QueryParams: ...
 
+@disjoint_base
 class Response:
     body: Any
     status: int
     content_type: str | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         body: Any = None,
         status: int = 200,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content_type: str | None = None,
-    ) -> None: ...
+    ) -> Self: ...
     @staticmethod
     def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
     @staticmethod
@@ -91,10 +112,11 @@ class Response:
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
-        samesite: str | None = "lax",
+        samesite: str | None = ...,  # "lax"
     ) -> None: ...
     def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None: ...
 
+@final
 class Engine:
     def __init__(self) -> None: ...
     def add_route(
@@ -125,5 +147,15 @@ class Engine:
         write_timeout: float | None = None,
         max_connections: int | None = None,
         shutdown_timeout: float | None = None,
+        listener: Listener | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
+
+@final
+class Listener:
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+
+def bind_listeners(host: str, port: int, count: int = 1) -> list[Listener]: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import Any
 
 from . import _cello
 from .datastructures import Headers, QueryParams
@@ -51,7 +52,7 @@ def _skip_finished_tasks() -> None:
         return
     add = registry.add
 
-    def add_unless_done(task: asyncio.Task) -> None:
+    def add_unless_done(task: asyncio.Task[Any]) -> None:
         if not task.done():
             add(task)
 

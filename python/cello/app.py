@@ -8,13 +8,11 @@ import inspect
 import logging
 import os
 import signal
-import sys
 import threading
-import time
 import uuid
 from typing import Any, Awaitable, Callable, Iterable, TypeVar, Union
 
-from . import _cello, _runtime  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 
 F = TypeVar("F", bound=Callable[..., Any])
 Hook = Callable[[], Union[None, Awaitable[None]]]
@@ -161,11 +159,17 @@ class App(Router):
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **limits: Any) -> None:
         """Serves the app until SIGINT or SIGTERM.
 
-        ``workers`` > 1 forks that many worker processes, each with its own listener
-        on the same port (SO_REUSEPORT) and its own Python thread; a worker that
-        dies is restarted. ``limits`` (bytes, seconds; each left out keeps the
-        engine's default): ``max_body_size`` (1 MiB, 413 past it), ``max_header_size``
-        (16 KiB, 431), ``header_timeout`` (10 s to send the request head),
+        The port is bound first: a port another process holds raises ``OSError``
+        ("address already in use", naming ``host:port``) before any startup hook
+        runs. ``workers`` > 1 forks that many worker processes, each with its own
+        listener on the port (``SO_REUSEPORT`` among them only) and its own Python
+        thread. A worker that dies before it serves (a startup hook raised) stops
+        them all and ``run`` raises ``RuntimeError`` with its error; one that dies
+        later is restarted, with a growing delay if it keeps dying.
+
+        ``limits`` (bytes, seconds; each left out keeps the engine's default):
+        ``max_body_size`` (1 MiB, 413 past it), ``max_header_size`` (16 KiB, 431),
+        ``header_timeout`` (10 s to send the request head),
         ``keep_alive_timeout`` (5 s idle), ``body_timeout`` (10 s at most between two
         reads of a request body, then 408), ``request_read_timeout`` (60 s for the
         whole request, head and body, then 408), ``min_body_rate`` (bytes a second a
@@ -176,10 +180,17 @@ class App(Router):
         """
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if workers > 1:
+            self._engine()  # a route error is raised here, not in every worker
+        listeners = _cello.bind_listeners(host, port, max(workers, 1))
         if workers <= 1:
-            self._serve(host, port, announce=True, **limits)
-        else:
-            _supervise(lambda: self._serve(host, port, announce=True, **limits), workers)
+            self._serve(host, port, listener=listeners[0], announce=True, **limits)
+            return
+
+        def serve_one(listener: _cello.Listener, ready: Callable[[int], None]) -> None:
+            self._serve(host, port, listener=listener, ready=ready, announce=True, **limits)
+
+        _supervisor.supervise(serve_one, listeners)
 
     def _serve(
         self,
@@ -188,8 +199,9 @@ class App(Router):
         *,
         ready: Callable[[int], None] | None = None,
         handle_signals: bool = True,
-        engine_out: list | None = None,
+        engine_out: list[_cello.Engine] | None = None,
         announce: bool = False,
+        listener: _cello.Listener | None = None,
         **limits: Any,
     ) -> None:
         """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
@@ -198,7 +210,7 @@ class App(Router):
             engine_out.append(engine)
         loop = _runtime.new_loop()
         asyncio.set_event_loop(loop)
-        saved: dict[int, Any] = {}
+        saved: dict[signal.Signals, Any] = {}
         try:
             for hook in self._startup:
                 _run_hook(loop, hook)
@@ -219,7 +231,7 @@ class App(Router):
             asyncio.events._set_running_loop(loop)
             loop._thread_id = threading.get_ident()  # type: ignore[attr-defined]
             try:
-                engine.serve(host, port, loop, on_ready, handle_signals, **limits)
+                engine.serve(host, port, loop, on_ready, handle_signals, listener=listener, **limits)
             finally:
                 loop._thread_id = None  # type: ignore[attr-defined]
                 asyncio.events._set_running_loop(None)
@@ -329,50 +341,3 @@ def _type_hints(handler: Callable[..., Any]) -> dict[str, Any]:
     import typing
 
     return typing.get_type_hints(handler)
-
-
-def _supervise(serve_one: Callable[[], None], workers: int) -> None:
-    """Forks ``workers`` processes running ``serve_one`` and keeps them alive."""
-    children: dict[int, int] = {}
-    stopping = False
-
-    def spawn(slot: int) -> None:
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                serve_one()
-            except BaseException:
-                logger.exception("worker %d failed", os.getpid())
-                code = 1
-            finally:
-                os._exit(code)
-        children[pid] = slot
-
-    def stop(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    for slot in range(workers):
-        spawn(slot)
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        slot = children.pop(pid, None)
-        if slot is None or stopping:
-            continue
-        logger.error("worker %d exited (status %d); starting a new one", pid, status)
-        time.sleep(0.1)
-        spawn(slot)
-    sys.stdout.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence, TypeVar
+from typing import ItemsView, Iterator, KeysView, Sequence, TypeVar, ValuesView
 
 T = TypeVar("T")
 
@@ -41,13 +41,13 @@ class QueryParams:
     def __len__(self) -> int:
         return len(self._dict)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self._dict.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[str]:
         return self._dict.values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, str]:
         return self._dict.items()
 
     def multi_items(self) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json as _json
+import select
 import threading
 from typing import Any, Mapping
 from urllib.parse import urlencode
@@ -96,7 +97,8 @@ class TestClient:
         json: Any = None,
         data: Mapping[str, Any] | None = None,
     ) -> TestResponse:
-        """Sends one request on a kept-alive connection and reads the response."""
+        """Sends one request on a kept-alive connection and reads the response. A
+        request that fails raises; it is never sent twice."""
         if params:
             path += ("&" if "?" in path else "?") + urlencode(params, doseq=True)
         hdrs = dict(headers or {})
@@ -109,23 +111,28 @@ class TestClient:
             hdrs.setdefault("content-type", "application/x-www-form-urlencoded")
         elif content is not None:
             body = content.encode() if isinstance(content, str) else content
-        for attempt in (0, 1):
-            conn = self._connection()
-            try:
-                conn.request(method, path, body=body, headers=hdrs)
-                resp = conn.getresponse()
-                payload = resp.read()
-                result = TestResponse(resp.status, resp.getheaders(), payload)
-                if resp.will_close:
-                    self._drop_connection()
-                return result
-            except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
-                self._drop_connection()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+        conn = self._connection()
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            payload = resp.read()
+        except BaseException:
+            # Never re-sent: the request may have reached the server.
+            self._drop_connection()
+            raise
+        if resp.will_close:
+            self._drop_connection()
+        return TestResponse(resp.status, resp.getheaders(), payload)
 
     def _connection(self) -> http.client.HTTPConnection:
+        """The kept-alive connection, or a new one if there is none or the server has
+        closed the kept one while it was idle (it is readable: EOF, or a response to
+        nothing we sent). This is decided before any byte of a request is sent."""
+        if self._conn is not None and self._conn.sock is not None:
+            idle = select.poll()
+            idle.register(self._conn.sock, select.POLLIN)
+            if idle.poll(0):
+                self._drop_connection()
         if self._conn is None:
             self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         return self._conn

@@ -28,6 +28,12 @@ HERE = Path(__file__).parent
 APPS = HERE / "apps"
 # Small enough that a 413 test sends little; the main app runs with it in both modes.
 MAX_BODY = 64 * 1024
+# httpx reuses a pooled connection idle for up to 5 s by default, the server's own
+# keep-alive timeout: on a loaded machine a request could be sent just as the server
+# closed that connection ("Server disconnected without sending a response"). A
+# client drops idle connections well before the server does.
+KEEPALIVE_EXPIRY = 1.0
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY)
 
 
 def free_port() -> int:
@@ -139,7 +145,7 @@ class HttpxClient:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.base_url = server.base_url
-        self._client = httpx.Client(base_url=server.base_url, timeout=10.0)
+        self._client = httpx.Client(base_url=server.base_url, timeout=10.0, limits=CLIENT_LIMITS)
 
     def request(self, method: str, path: str, **kw: Any) -> TestResponse:
         r = self._client.request(method, path, **kw)
@@ -169,7 +175,7 @@ class HttpxClient:
     def log_mark(self) -> int:
         return len(self.server.log())
 
-    def logs_since(self, mark: int, expect: str = "", timeout: float = 5.0) -> str:
+    def logs_since(self, mark: int, expect: str = "", timeout: float = 30.0) -> str:
         """The server's log after ``mark``, waiting until it contains ``expect``."""
         wait_until(lambda: expect in self.server.log()[mark:], timeout=timeout)
         return self.server.log()[mark:]
@@ -191,7 +197,7 @@ class InProcessClient:
     def log_mark(self) -> int:
         return len(self._handler.lines)
 
-    def logs_since(self, mark: int, expect: str = "", timeout: float = 5.0) -> str:
+    def logs_since(self, mark: int, expect: str = "", timeout: float = 30.0) -> str:
         wait_until(lambda: expect in "\n".join(self._handler.lines[mark:]), timeout=timeout)
         return "\n".join(self._handler.lines[mark:])
 

@@ -28,7 +28,7 @@ def test_a_client_leaving_cancels_the_suspended_handler():
         s.sendall(b"GET /slow/k1 HTTP/1.1\r\nHost: x\r\n\r\n")
         time.sleep(0.2)
         s.close()
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 30  # ends as soon as the handler saw it
         while "k1" not in seen and time.monotonic() < deadline:
             time.sleep(0.02)
         assert seen.get("k1") == "cancelled"

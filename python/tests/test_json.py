@@ -108,12 +108,15 @@ def test_unencodable_value_raises():
         json_dumps(object())
 
 
-def test_non_str_dict_keys():
-    try:
-        out = json_dumps({1: "a"})
-    except (TypeError, ValueError):
-        return
-    assert json.loads(out) == json.loads(json.dumps({1: "a"}))
+@pytest.mark.parametrize("key", [1, -7, 1.5, True, False, None])
+def test_int_float_bool_and_none_dict_keys_become_strings_as_in_the_stdlib(key):
+    value = {key: "a", "s": 1}
+    assert json.loads(json_dumps(value)) == json.loads(json.dumps(value))
+
+
+def test_other_dict_keys_raise_type_error_naming_the_key_type():
+    with pytest.raises(TypeError, match="tuple"):
+        json_dumps({(1, 2): "a"})
 
 
 @pytest.mark.parametrize("bad", [b"", b"{", b"[1,]", b"nul", b'{"a" 1}', b"1 2", b'"\xff"'])
@@ -124,19 +127,30 @@ def test_loads_rejects_invalid_json(bad):
         json.loads(bad)
 
 
-def test_deep_nesting_does_not_crash():
-    deep = "[" * 10_000 + "]" * 10_000
-    try:
-        json_loads(deep)
-    except (ValueError, RecursionError):
-        pass
-    nested: list = []
-    for _ in range(10_000):
-        nested = [nested]
-    try:
-        json_dumps(nested)
-    except (ValueError, RecursionError):
-        pass
+def nested_lists(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_loads_reads_moderate_nesting_and_refuses_deep_nesting_with_value_error():
+    assert json_loads("[" * 200 + "]" * 200) == nested_lists(200)
+    with pytest.raises(ValueError, match="nested deeper than"):
+        json_loads("[" * 10_000 + "]" * 10_000)
+
+
+def test_dumps_writes_moderate_nesting_and_refuses_deep_nesting_with_value_error():
+    assert json_dumps(nested_lists(200)) == b"[" * 200 + b"]" * 200
+    with pytest.raises(ValueError, match="deeper than"):
+        json_dumps(nested_lists(10_000))
+
+
+def test_dumps_refuses_a_list_that_contains_itself():
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="cycle"):
+        json_dumps(cycle)
 
 
 def stdlib_bytes(value):

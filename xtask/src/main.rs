@@ -16,7 +16,8 @@ const HELP: &str = "\
 cargo xtask <verb> [args]
 
 verbs:
-  test      run every test: Rust (workspace) then Python (pytest, through the real engine);
+  test      run every test: Rust (workspace) then Python (pytest, through the real engine;
+            then mypy --strict on python/cello and stubtest on cello._cello);
             --py313 also runs the Python tests on CPython 3.13 (a Debian 13 root)
   build     build the Rust workspace in release and the Python package into .venv
   demo      build everything and serve examples/hello.py on 127.0.0.1:8000

@@ -12,6 +12,8 @@ const TEST_PACKAGES: &[&str] = &[
     "httpx>=0.27",
     "h11>=0.14",
     "h2>=4.1",
+    // Pinned: each mypy release checks stubs a little differently.
+    "mypy==2.4.1",
 ];
 
 /// The interpreter of the project's virtualenv.
@@ -103,4 +105,21 @@ pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
             .args(extra),
     )?;
     Ok(wheel)
+}
+
+/// `mypy --strict` on the `cello` package (its sources in `python/cello`), then
+/// `mypy.stubtest` on `cello._cello`: the installed native module against
+/// `_cello.pyi`. Either one reporting an error fails.
+pub fn typecheck() -> Result<(), String> {
+    sh::run(Command::new(venv_python()).current_dir(sh::root()).args([
+        "-m",
+        "mypy",
+        "--strict",
+        "python/cello",
+    ]))?;
+    sh::run(Command::new(venv_python()).current_dir(sh::root()).args([
+        "-m",
+        "mypy.stubtest",
+        "cello._cello",
+    ]))
 }

@@ -2,7 +2,8 @@
 
 use crate::{py313, python, sh};
 
-/// Runs the Rust tests of the workspace (doctests included), then the Python tests.
+/// Runs the Rust tests of the workspace (doctests included), then the Python tests
+/// and the type checks of the `cello` package (`mypy --strict`, `stubtest`).
 /// `--rust` or `--python` runs only one half; `--py313` runs the Python tests on
 /// CPython 3.13 too (see `py313.rs`); other arguments go to pytest.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -20,6 +21,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if !rust_only {
         let wheel = python::pytest(&extra)?;
+        python::typecheck()?;
         if on_py313 {
             py313::pytest(&wheel, &extra)?;
         }

@@ -2,11 +2,11 @@
 //!
 //! It is an app on the `cello` crate with no Python in sight: [`cello::App`] routes to
 //! async handlers, behind the request-id layer from cello-middleware, served by
-//! [`cello::serve`] (one current-thread runtime and one listener per worker), with
-//! JSON written by cello-json's writer functions.
+//! [`cello::serve`] (one current-thread runtime and one listener per worker, all on
+//! one port), with JSON written by cello-json's writer functions.
 //!
 //! ```text
-//! cello-hello [ADDRESS] [WORKERS]      # defaults: 127.0.0.1:8080 and 1
+//! cello-hello [ADDRESS] [WORKERS]      # defaults: 127.0.0.1:8080 and 1; port 0 picks one
 //!
 //! GET /plaintext        Hello, World!                 text/plain
 //! GET /json             {"message":"Hello, World!"}   application/json
@@ -34,8 +34,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    eprintln!("cello-hello: serving on http://{addr} with {workers} worker(s)");
-    match cello::serve(addr, routes::app()).workers(workers).run() {
+    // Bind first: a busy port fails here, and port 0 is announced as the one picked.
+    let server = match cello::serve(addr, routes::app()).workers(workers).listen() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("cello-hello: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "cello-hello: serving on http://{} with {workers} worker(s)",
+        server.local_addr()
+    );
+    match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cello-hello: {e}");

@@ -8,47 +8,48 @@
 )]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// How long a starting or stopping app may take on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// The app running in a child process; killed when dropped.
 struct App {
     child: Child,
     addr: SocketAddr,
+    /// Kept open so the app can still write to its stderr.
+    _stderr: BufReader<ChildStderr>,
 }
 
 impl App {
+    /// Starts the app on a port the kernel picks and reads it from the app's
+    /// "serving on" line. (Choosing a free port here and handing it over raced with
+    /// every other server on the machine for that port.)
     fn start() -> App {
-        // Let the kernel pick a free port, then hand it to the app.
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_cello-hello"))
-            .arg(addr.to_string())
-            .arg("1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut app = App { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            if let Some(status) = app.child.try_wait().unwrap() {
-                panic!("cello-hello exited before serving: {status}");
-            }
-            assert!(Instant::now() < deadline, "cello-hello did not start");
-            std::thread::sleep(Duration::from_millis(20));
+        let mut child = spawn("127.0.0.1:0".parse().unwrap());
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (line, stderr) = first_line(stderr);
+        let Some(addr) = line
+            .split_once("serving on http://")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|a| a.parse().ok())
+        else {
+            let _ = child.kill();
+            panic!("cello-hello did not start serving: {line:?}");
+        };
+        App {
+            child,
+            addr,
+            _stderr: stderr,
         }
-        app
     }
 
     fn connect(&self) -> Conn {
         let stream = TcpStream::connect(self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
         Conn {
             reader: BufReader::new(stream.try_clone().unwrap()),
             writer: stream,
@@ -67,6 +68,45 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+fn spawn(addr: SocketAddr) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cello-hello"))
+        .arg(addr.to_string())
+        .arg("1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The first line the app writes to stderr (empty if it exits first), read on a
+/// thread so that a hung app fails the test instead of hanging it.
+fn first_line(mut stderr: BufReader<ChildStderr>) -> (String, BufReader<ChildStderr>) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = stderr.read_line(&mut line);
+        let _ = tx.send((line, stderr));
+    });
+    rx.recv_timeout(PATIENCE)
+        .expect("cello-hello wrote nothing to stderr in time")
+}
+
+/// Waits for `child` to exit, killing it (and failing) if it does not in time.
+fn wait_for_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cello-hello is still running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -258,4 +298,24 @@ fn answers_pipelined_requests_in_order() {
     assert_eq!(replies[1].body, "Hello, World!");
     assert_eq!(replies[2].body, r#"{"id":9}"#);
     assert!(replies.iter().all(|r| r.status == 200));
+}
+
+#[test]
+fn a_second_app_on_a_busy_port_exits_with_address_already_in_use() {
+    let app = App::start();
+    let mut second = spawn(app.addr);
+    let status = wait_for_exit(&mut second);
+    let mut stderr = String::new();
+    second
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success(), "{status}: {stderr}");
+    assert!(stderr.contains("address already in use"), "{stderr}");
+    assert!(stderr.contains(&app.addr.to_string()), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The first app still answers, alone on its port.
+    assert_eq!(app.get("GET", "/plaintext").status, 200);
 }

@@ -1,5 +1,6 @@
 """An app whose startup and shutdown hooks (sync and async) append a line to the
-file named by ``CELLO_HOOK_LOG``: ``<event> <pid>``.
+file named by ``CELLO_HOOK_LOG``: ``<event> <pid>``. With ``CELLO_FAIL_STARTUP`` set,
+the sync startup hook raises ``RuntimeError`` with that text after recording.
 
 Run as ``python hooks_app.py PORT [WORKERS]``.
 """
@@ -23,6 +24,9 @@ def record(event: str) -> None:
 @app.on_startup
 def startup_sync():
     record("startup-sync")
+    failure = os.environ.get("CELLO_FAIL_STARTUP")
+    if failure:
+        raise RuntimeError(failure)
 
 
 @app.on_startup
