@@ -77,6 +77,8 @@
 //!
 //! [tower]: https://docs.rs/tower
 
+#[cfg(feature = "compression")]
+pub mod compression;
 #[cfg(feature = "cors")]
 pub mod cors;
 #[cfg(feature = "request-id")]

@@ -1,0 +1,78 @@
+//! [`Encoder`]: one streaming compressor (gzip, brotli or zstd) writing into a buffer.
+//!
+//! The codecs' `std::io::Write` encoders fit a body that is *pushed* frame by frame:
+//! write a frame in, take the bytes that came out, flush when the producer waits.
+
+use super::layer::Levels;
+use super::Encoding;
+use std::io::{self, Write};
+
+/// Brotli's window: 2^22 bytes (4 MiB), the format's default and what browsers expect.
+const BROTLI_LGWIN: u32 = 22;
+/// Brotli's own internal buffer between the encoder and our output.
+const BROTLI_BUFFER: usize = 4096;
+
+/// A compressor and the compressed bytes it has produced so far.
+pub(super) enum Encoder {
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    // Boxed: brotli's state is several KiB and would bloat every compressed body.
+    Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
+    Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
+}
+
+impl Encoder {
+    pub(super) fn new(encoding: Encoding, levels: Levels) -> io::Result<Self> {
+        Ok(match encoding {
+            Encoding::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(levels.gzip),
+            )),
+            Encoding::Brotli => Encoder::Brotli(Box::new(brotli::CompressorWriter::new(
+                Vec::new(),
+                BROTLI_BUFFER,
+                levels.br,
+                BROTLI_LGWIN,
+            ))),
+            Encoding::Zstd => {
+                Encoder::Zstd(zstd::stream::write::Encoder::new(Vec::new(), levels.zstd)?)
+            }
+        })
+    }
+
+    /// Compress `input`; some output may stay inside the encoder until a flush.
+    pub(super) fn write(&mut self, input: &[u8]) -> io::Result<()> {
+        match self {
+            Encoder::Gzip(e) => e.write_all(input),
+            Encoder::Brotli(e) => e.write_all(input),
+            Encoder::Zstd(e) => e.write_all(input),
+        }
+    }
+
+    /// Push everything written so far to the output, so the client can decode it now.
+    pub(super) fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Encoder::Gzip(e) => e.flush(),
+            Encoder::Brotli(e) => e.flush(),
+            Encoder::Zstd(e) => e.flush(),
+        }
+    }
+
+    /// End the stream and return the last of the output.
+    pub(super) fn finish(self) -> io::Result<Vec<u8>> {
+        match self {
+            Encoder::Gzip(e) => e.finish(),
+            // `into_inner` writes the end of the stream; writing into a `Vec` cannot fail.
+            Encoder::Brotli(e) => Ok(e.into_inner()),
+            Encoder::Zstd(e) => e.finish(),
+        }
+    }
+
+    /// The output produced since the last call.
+    pub(super) fn output(&mut self) -> &mut Vec<u8> {
+        match self {
+            Encoder::Gzip(e) => e.get_mut(),
+            Encoder::Brotli(e) => e.get_mut(),
+            Encoder::Zstd(e) => e.get_mut(),
+        }
+    }
+}
