@@ -166,6 +166,8 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
+
     use super::*;
     use http::HeaderValue;
 
