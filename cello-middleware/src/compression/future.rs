@@ -59,9 +59,10 @@ where
         add_vary_accept_encoding(&mut parts.headers);
 
         // A codec that cannot start (zstd out of memory) leaves the body uncompressed.
-        let encoder = this
-            .encoding
-            .and_then(|encoding| Some((encoding, Encoder::new(encoding, config.levels).ok()?)));
+        let encoder = this.encoding.and_then(|encoding| {
+            let encoder = Encoder::new(encoding, config.levels, exact_size).ok()?;
+            Some((encoding, encoder))
+        });
         let Some((encoding, encoder)) = encoder else {
             return Poll::Ready(Ok(Response::from_parts(
                 parts,

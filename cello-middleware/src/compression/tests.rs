@@ -685,3 +685,12 @@ fn the_builder_refuses_levels_out_of_range_and_no_codings() {
         .unwrap_err();
     assert_eq!(err, CompressionError::NoEncodingEnabled);
 }
+
+#[test]
+fn the_body_and_future_can_cross_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<CompressionBody<Full<Bytes>>>();
+    assert_send::<
+        super::ResponseFuture<std::future::Ready<Result<Response<Full<Bytes>>, Infallible>>>,
+    >();
+}
