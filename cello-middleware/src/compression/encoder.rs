@@ -3,6 +3,7 @@
 //! The codecs' `std::io::Write` encoders fit a body that is *pushed* frame by frame:
 //! write a frame in, take the bytes that came out, flush when the producer waits.
 
+use super::gzip::Gzip;
 use super::layer::Levels;
 use super::Encoding;
 use std::io::{self, Write};
@@ -14,7 +15,7 @@ const BROTLI_BUFFER: usize = 4096;
 
 /// A compressor and the compressed bytes it has produced so far.
 pub(super) enum Encoder {
-    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    Gzip(Gzip),
     // Boxed: brotli's state is several KiB and would bloat every compressed body.
     Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
     Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
@@ -33,10 +34,7 @@ impl Encoder {
         exact_size: Option<u64>,
     ) -> io::Result<Self> {
         Ok(match encoding {
-            Encoding::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
-                Vec::new(),
-                flate2::Compression::new(levels.gzip),
-            )),
+            Encoding::Gzip => Encoder::Gzip(Gzip::new(levels.gzip)),
             Encoding::Brotli => {
                 let params = brotli::enc::BrotliEncoderParams {
                     quality: i32::try_from(levels.br).unwrap_or(11),
@@ -63,7 +61,7 @@ impl Encoder {
     /// Compress `input`; some output may stay inside the encoder until a flush.
     pub(super) fn write(&mut self, input: &[u8]) -> io::Result<()> {
         match self {
-            Encoder::Gzip(e) => e.write_all(input),
+            Encoder::Gzip(e) => e.write(input),
             Encoder::Brotli(e) => e.write_all(input),
             Encoder::Zstd(e) => e.write_all(input),
         }
@@ -91,7 +89,7 @@ impl Encoder {
     /// The output produced since the last call.
     pub(super) fn output(&mut self) -> &mut Vec<u8> {
         match self {
-            Encoder::Gzip(e) => e.get_mut(),
+            Encoder::Gzip(e) => e.output(),
             Encoder::Brotli(e) => e.get_mut(),
             Encoder::Zstd(e) => e.get_mut(),
         }

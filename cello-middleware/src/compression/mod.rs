@@ -101,6 +101,7 @@ mod compressible;
 mod encoder;
 mod error;
 mod future;
+mod gzip;
 mod layer;
 mod service;
 #[cfg(test)]
