@@ -1,7 +1,8 @@
 //! [`Encoder`]: one streaming compressor (gzip, brotli or zstd) writing into a buffer.
 //!
-//! The codecs' `std::io::Write` encoders fit a body that is *pushed* frame by frame:
-//! write a frame in, take the bytes that came out, flush when the producer waits.
+//! Encoders that are written to fit a body that is *pushed* frame by frame: write a frame
+//! in, take the bytes that came out, flush when the producer waits. Brotli and zstd are
+//! their crates' `std::io::Write` encoders; gzip is [`Gzip`], our framing over flate2.
 
 use super::gzip::Gzip;
 use super::layer::Levels;

@@ -694,3 +694,24 @@ fn the_body_and_future_can_cross_threads() {
         super::ResponseFuture<std::future::Ready<Result<Response<Full<Bytes>>, Infallible>>>,
     >();
 }
+
+#[tokio::test]
+async fn an_empty_stream_still_ends_as_a_valid_compressed_body() {
+    for coding in ["gzip", "br", "zstd"] {
+        let service = ServiceBuilder::new()
+            .layer(CompressionLayer::new())
+            .service_fn(|_req: Request<()>| async {
+                let frames = stream::iter(Vec::<Result<Frame<Bytes>, Infallible>>::new());
+                Ok::<_, Infallible>(Response::new(StreamBody::new(frames)))
+            });
+        let req = Request::builder()
+            .header(header::ACCEPT_ENCODING, coding)
+            .body(())
+            .unwrap();
+        let res = service.oneshot(req).await.unwrap();
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], coding);
+        let compressed = body_bytes(res).await;
+        assert!(!compressed.is_empty(), "{coding}");
+        assert!(decode(coding, &compressed).is_empty(), "{coding}");
+    }
+}
