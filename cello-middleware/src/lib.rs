@@ -1,4 +1,4 @@
-//! Tower middleware for Cello: request id, CORS.
+//! Tower middleware for Cello: request id, CORS, compression, timeouts, security headers.
 //!
 //! Each middleware is a [tower] [`Layer`](tower_layer::Layer) that wraps a
 //! [`Service`](tower_service::Service) taking `http::Request<B>` and returning
@@ -8,20 +8,25 @@
 //!
 //! - **Rust work stays in Rust.** In Cello these layers run on the tokio threads, before a
 //!   request is handed to Python. A CORS preflight is answered here and never takes the
-//!   GIL; a request id is set before the handler sees the request.
-//! - **Usable without Cello.** The crate depends only on `http`, `tower` and `tower-http`,
-//!   not on Cello's server, so the same layers work in hyper, axum or any tower stack;
-//!   Cello's own stack uses them with `cello_http::Body`.
+//!   GIL; a request id is set before the handler sees the request; a compressed body is
+//!   encoded after the handler returned its bytes, off the GIL.
+//! - **Usable without Cello.** The crate depends on `http`, `http-body`, `tower` and
+//!   `tower-http` (plus tokio's timer for [`timeout`] and the flate2, brotli and zstd
+//!   codecs for [`compression`]), not on Cello's server, so the same layers work in
+//!   hyper, axum or any tower stack; Cello's own stack uses them with `cello_http::Body`.
 //! - **Built on well-kept code.** Where tower-http does the job it is used
 //!   ([`request_id`] wraps its `SetRequestId` and `PropagateRequestId`); where Cello needs
-//!   other behavior the module says why ([`cors`]).
+//!   other behavior the module says why ([`cors`], [`compression`], [`timeout`],
+//!   [`security_headers`]).
 //! - **Cheap per request.** Configuration is checked and header values are precomputed
 //!   when a layer is built; a request only compares and copies them.
 //!
 //! # Stacking with `ServiceBuilder`
 //!
 //! Layers listed first are outermost: they see the request first and the response last.
-//! Put [`request_id`] outside [`cors`] so that preflight answers carry an id too.
+//! Put [`request_id`] outside [`cors`] so that preflight answers carry an id too. A
+//! sensible order, outermost first: request id, security headers, compression (so it
+//! also compresses error pages), timeout (so a `504` still gets the headers), CORS.
 //!
 //! ```
 //! # #[cfg(all(feature = "cors", feature = "request-id"))]
@@ -67,17 +72,25 @@
 //! |---|---|
 //! | `request-id` | [`request_id`]: set, validate and echo `x-request-id` |
 //! | `cors` | [`cors`]: preflights and CORS response headers |
+//! | `compression` | [`compression`]: gzip, brotli and zstd bodies by `Accept-Encoding` |
+//! | `timeout` | [`timeout`]: `504 Gateway Timeout` past a per-request deadline |
+//! | `security-headers` | [`security_headers`]: `nosniff`, frame options, referrer policy, HSTS, CSP |
 //! | `full` | all of the above |
 //!
 //! # What comes later
 //!
-//! Response compression, timeouts, request body limits, rate limits, an access log and
-//! security headers (HSTS, `X-Content-Type-Options`, ...) belong here too and will
-//! arrive as further modules, each behind its own feature, in a later issue.
+//! Request body limits, rate limits, trusted proxies, an access log and static files
+//! belong here too and will arrive as further modules, each behind its own feature.
 //!
 //! [tower]: https://docs.rs/tower
 
+#[cfg(feature = "compression")]
+pub mod compression;
 #[cfg(feature = "cors")]
 pub mod cors;
 #[cfg(feature = "request-id")]
 pub mod request_id;
+#[cfg(feature = "security-headers")]
+pub mod security_headers;
+#[cfg(feature = "timeout")]
+pub mod timeout;
