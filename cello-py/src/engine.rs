@@ -160,7 +160,7 @@ impl Engine {
     /// called once listening (port 0 picks a free port). Limits, in bytes and seconds;
     /// one left out (None) keeps the engine's default (`cello_http::HttpConfig`,
     /// `cello_net::ServeConfig`).
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -181,7 +181,9 @@ impl Engine {
         max_connections: Option<usize>,
         shutdown_timeout: Option<f64>,
         listener: Option<Bound<'_, PyListener>>,
+        middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
     ) -> PyResult<()> {
+        let stack = crate::middleware::Stack::from_specs(middleware.unwrap_or_default())?;
         let builder = self
             .builder
             .lock()
@@ -261,10 +263,14 @@ impl Engine {
                             PeerAddr::Tcp(a) => Some(a),
                             PeerAddr::Unix(_) => None,
                         };
-                        async move {
-                            let svc = PyService { state, peer };
-                            http.serve_connection(stream, svc, shutdown).await
-                        }
+                        let svc = PyService { state, peer };
+                        // No middleware: the handlers' service itself, nothing boxed.
+                        let svc = if stack.is_empty() {
+                            Stacked::Plain(svc)
+                        } else {
+                            Stacked::Layered(stack.wrap(svc))
+                        };
+                        async move { http.serve_connection(stream, svc, shutdown).await }
                     },
                 )
                 .await;
@@ -294,6 +300,40 @@ fn set<T>(field: &mut T, value: Option<T>) {
 fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
+
+/// A connection's service: the handlers alone, or inside the app's middleware.
+#[derive(Clone)]
+enum Stacked {
+    Plain(PyService),
+    Layered(cello::LocalService),
+}
+
+impl tower_service::Service<Request> for Stacked {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = StackedFuture;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        match self {
+            Stacked::Plain(s) => s.poll_ready(cx),
+            Stacked::Layered(s) => s.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> StackedFuture {
+        match self {
+            Stacked::Plain(s) => s.call(req),
+            Stacked::Layered(s) => s.call(req),
+        }
+    }
+}
+
+/// Both kinds answer with the same boxed future type.
+type StackedFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>>>>;
 
 /// The per-connection service: the worker's state and the client's address.
 #[derive(Clone)]

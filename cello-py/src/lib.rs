@@ -15,6 +15,7 @@ mod guest_loop;
 mod json_decode;
 mod json_encode;
 mod listener;
+mod middleware;
 mod request;
 mod response;
 mod resume;

@@ -125,6 +125,16 @@ impl PyRequest {
         cello_http::host::authority(&self.uri, &self.headers)
     }
 
+    /// The request id: the `x-request-id` header, which the `RequestId` middleware keeps
+    /// from the client or sets (a custom header name is read with `headers`). None
+    /// without one.
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+    }
+
     /// The query parameters, percent-decoded, as a multi-dict (`get`, `getlist`).
     #[getter]
     fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

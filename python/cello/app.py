@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import uuid
-from typing import Any, Awaitable, Callable, Iterable, TypeVar, Union
+from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union
 
 from . import _cello, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 
@@ -124,10 +124,16 @@ class App(Router):
     ...     return {"msg": "hello"}
     """
 
-    def __init__(self) -> None:
+    def __init__(self, middleware: Sequence[Any] = ()) -> None:
         super().__init__("")
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
+        from .middleware import Middleware
+
+        for m in middleware:
+            if not isinstance(m, Middleware):
+                raise TypeError(f"middleware must come from cello.middleware, not {type(m).__name__}")
+        self.middleware = list(middleware)
 
     def on_startup(self, hook: Hook) -> Hook:
         """Registers a hook (sync or async) run once per worker before it serves."""
@@ -231,7 +237,16 @@ class App(Router):
             asyncio.events._set_running_loop(loop)
             loop._thread_id = threading.get_ident()  # type: ignore[attr-defined]
             try:
-                engine.serve(host, port, loop, on_ready, handle_signals, listener=listener, **limits)
+                engine.serve(
+                    host,
+                    port,
+                    loop,
+                    on_ready,
+                    handle_signals,
+                    listener=listener,
+                    middleware=[m._spec() for m in self.middleware],
+                    **limits,
+                )
             finally:
                 loop._thread_id = None  # type: ignore[attr-defined]
                 asyncio.events._set_running_loop(None)
