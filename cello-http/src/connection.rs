@@ -111,7 +111,7 @@ impl Http {
         let (mut seen, mut quiet, mut closing) = (0u64, 0u32, false);
         let write_timeout = self.config.write_timeout;
         // Made once: a fresh wait future per wake would re-register with the token.
-        let mut stop = pin!(shutdown.wait());
+        let mut stop = pin!(shutdown.stopped());
         loop {
             tokio::select! {
                 biased;

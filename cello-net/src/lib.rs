@@ -45,7 +45,7 @@ pub use accept::{serve, ServeConfig};
 pub use connection::Connection;
 pub use listener::{bind_tcp, bind_unix, Listener, TcpOptions};
 pub use reuse_port::bind_tcp_workers;
-pub use shutdown::{shutdown_on_signals, Shutdown};
+pub use shutdown::{shutdown_on_signals, Shutdown, Stopped};
 pub use stream::{PeerAddr, Stream};
 
 /// Runs `fut` to completion on a new current-thread runtime inside a `LocalSet`, the
