@@ -3,11 +3,11 @@
 
 use crate::body::Body;
 use crate::config::HttpConfig;
+use crate::framing::{refuse_codings, Verdicts};
 use crate::response::{close, plain};
-use crate::smuggling::RawWindow;
 use crate::{Request, Response};
 use futures_util::FutureExt;
-use http::header::{CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
+use http::header::{CONTENT_LENGTH, SERVER};
 use http::{HeaderValue, StatusCode};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -22,7 +22,8 @@ pub(crate) struct ConnState {
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
     pub(crate) server: HeaderValue,
-    pub(crate) window: Rc<RawWindow>,
+    /// The framing tracker's refusal, matched to requests as hyper hands them over.
+    pub(crate) verdicts: Verdicts,
     /// I/O operations that moved bytes (the idle timer compares it tick to tick).
     pub(crate) activity: Cell<u64>,
     /// When the head of the next request started to arrive (cleared once it is parsed).
@@ -35,7 +36,7 @@ impl ConnState {
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
             server: config.server_header.clone(),
-            window: Rc::default(),
+            verdicts: Verdicts::default(),
             activity: Cell::new(0),
             head_since: Cell::new(None),
         }
@@ -108,18 +109,15 @@ where
     }
 }
 
-/// Answers that need no handler: a request smuggling shape (Content-Length with
-/// Transfer-Encoding) and a declared body over the limit.
+/// Answers that need no handler: framing the server will not guess about (see
+/// framing.rs) and a declared body over the limit.
 fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
     let headers = &parts.headers;
-    // hyper drops Content-Length when Transfer-Encoding is present (see smuggling.rs).
-    if headers.contains_key(TRANSFER_ENCODING)
-        && (headers.contains_key(CONTENT_LENGTH) || state.window.has_length_and_chunked())
-    {
-        return Some(close(plain(
-            StatusCode::BAD_REQUEST,
-            "Content-Length and Transfer-Encoding together are not allowed",
-        )));
+    if let Some(reject) = state.verdicts.next_request() {
+        return Some(reject.response());
+    }
+    if let Some(res) = refuse_codings(headers) {
+        return Some(res);
     }
     let max_body = state.max_body_bytes;
     let cl = headers.get(CONTENT_LENGTH)?;

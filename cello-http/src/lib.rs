@@ -34,9 +34,9 @@ pub mod body;
 mod config;
 mod connection;
 mod error;
+mod framing;
 pub mod response;
 mod server;
-mod smuggling;
 
 pub use body::Body;
 pub use config::HttpConfig;
