@@ -26,6 +26,8 @@
 //! HTTP/2 is on (hyper-util reads the whole preface), so that line reaches hyper as sent;
 //! if the rest of that read is not the preface, the line gets its 505 like any other.
 
+mod fields;
+mod plain;
 mod tracker;
 
 #[cfg(test)]

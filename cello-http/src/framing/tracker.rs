@@ -10,6 +10,8 @@
 //! byte of each header line; only `Content-Length`, `Transfer-Encoding` and `Upgrade`
 //! lines are read byte by byte. Bodies are skipped by length, chunk by chunk.
 
+use super::fields::{Coding, Digits};
+use super::plain::plain_head;
 use super::{Reject, Verdict};
 use memchr::{memchr, memchr2};
 
@@ -109,82 +111,6 @@ struct Head {
     coding: Coding,
 }
 
-/// A `Content-Length` value as hyper reads it: digits between optional SP/HTAB.
-#[derive(Clone, Copy, Default)]
-enum Digits {
-    #[default]
-    Lead,
-    In(u64),
-    Trail(u64),
-    Bad,
-}
-
-impl Digits {
-    fn step(self, b: u8) -> Digits {
-        match (self, b) {
-            (Digits::Lead, b' ' | b'\t' | b'\r') => Digits::Lead,
-            (Digits::Lead, b'0'..=b'9') => Digits::In(u64::from(b - b'0')),
-            (Digits::In(n), b'0'..=b'9') => n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                .map_or(Digits::Bad, Digits::In),
-            (Digits::In(n) | Digits::Trail(n), b' ' | b'\t' | b'\r') => Digits::Trail(n),
-            _ => Digits::Bad,
-        }
-    }
-
-    fn value(self) -> Option<u64> {
-        match self {
-            Digits::In(n) | Digits::Trail(n) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-/// One `Transfer-Encoding` line, read the way hyper's `is_chunked_` reads it: the value
-/// must be visible ASCII, and its last comma-separated element, trimmed, `chunked`.
-#[derive(Clone, Copy)]
-struct Coding {
-    /// In the current element: bytes of `chunked` matched (0-7), `TRAIL` after a full
-    /// match and whitespace, `NO` once it cannot match.
-    elem: u8,
-    ascii: bool,
-}
-
-impl Coding {
-    const TRAIL: u8 = 8;
-    const NO: u8 = 9;
-
-    fn step(&mut self, b: u8) {
-        self.ascii &= b == b'\t' || b == b'\r' || (0x20..0x7f).contains(&b);
-        self.elem = match (self.elem, b) {
-            (_, b',') => 0,
-            (0 | 7 | Coding::TRAIL, b' ' | b'\t' | b'\r') => {
-                if self.elem == 0 {
-                    0
-                } else {
-                    Coding::TRAIL
-                }
-            }
-            (k @ 0..=6, b) if b.to_ascii_lowercase() == b"chunked"[usize::from(k)] => k + 1,
-            _ => Coding::NO,
-        };
-    }
-
-    fn is_chunked(self) -> bool {
-        self.ascii && (self.elem == 7 || self.elem == Coding::TRAIL)
-    }
-}
-
-impl Default for Coding {
-    fn default() -> Self {
-        Coding {
-            elem: 0,
-            ascii: true,
-        }
-    }
-}
-
 /// Follows the requests of one connection. See the module docs.
 pub(crate) struct Tracker {
     state: State,
@@ -220,23 +146,45 @@ impl Tracker {
     /// that refuses a request, if these bytes complete its head; after that the
     /// tracker stops (the refusal closes the connection).
     pub(crate) fn feed(&mut self, buf: &mut [u8]) -> Option<Verdict> {
-        if self.state == State::Off {
-            return None;
+        if self.preface != NOT_H2 && self.is_h2(buf) {
+            // hyper-util's auto builder serves this connection as HTTP/2.
+            self.state = State::Off;
         }
-        if self.preface != NOT_H2 {
-            let at = usize::from(self.preface);
-            let n = (PREFACE.len() - at).min(buf.len());
-            if buf[..n] == PREFACE[at..at + n] {
-                self.preface += n as u8;
-                if usize::from(self.preface) == PREFACE.len() {
-                    // hyper-util's auto builder serves this connection as HTTP/2.
-                    self.state = State::Off;
-                    return None;
+        let mut from = 0;
+        while from < buf.len() && self.state != State::Off {
+            // Most reads are whole plain heads: a short path for them, so that they
+            // pay only for the scan.
+            if self.state == State::Start && self.preface == NOT_H2 {
+                if let Some(end) = plain_head(buf, from) {
+                    self.heads += 1;
+                    from = end;
+                    continue;
                 }
-            } else {
-                self.preface = NOT_H2;
             }
+            from += self.step(&mut buf[from..]);
         }
+        if self.state == State::Off {
+            return self.verdict.take();
+        }
+        None
+    }
+
+    /// Whether the connection opens with the h2 preface: `buf` continues it to the end.
+    fn is_h2(&mut self, buf: &[u8]) -> bool {
+        let at = usize::from(self.preface);
+        let n = (PREFACE.len() - at).min(buf.len());
+        if buf[..n] != PREFACE[at..at + n] {
+            self.preface = NOT_H2;
+            return false;
+        }
+        self.preface += n as u8;
+        usize::from(self.preface) == PREFACE.len()
+    }
+
+    /// The state machine, byte by byte where it must be, until it is back at the start
+    /// of a request (or stops, or `buf` ends). Returns the bytes it read.
+    #[inline(never)]
+    fn step(&mut self, buf: &mut [u8]) -> usize {
         let mut i = 0;
         while i < buf.len() {
             let b = buf[i];
@@ -487,8 +435,11 @@ impl Tracker {
                 }
                 State::Off => break,
             };
+            if self.state == State::Start {
+                break;
+            }
         }
-        self.verdict.take()
+        i
     }
 
     /// One byte of the version token, `k` bytes into it. httparse takes only
