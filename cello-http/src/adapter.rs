@@ -3,7 +3,7 @@
 
 use crate::body::Body;
 use crate::config::HttpConfig;
-use crate::framing::{refuse_codings, Verdicts};
+use crate::framing::Verdicts;
 use crate::response::{close, plain};
 use crate::{Request, Response};
 use futures_util::FutureExt;
@@ -115,9 +115,6 @@ fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Respo
     let headers = &parts.headers;
     if let Some(reject) = state.verdicts.next_request() {
         return Some(reject.response());
-    }
-    if let Some(res) = refuse_codings(headers) {
-        return Some(res);
     }
     let max_body = state.max_body_bytes;
     let cl = headers.get(CONTENT_LENGTH)?;

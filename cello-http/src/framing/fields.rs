@@ -33,41 +33,107 @@ impl Digits {
     }
 }
 
-/// One `Transfer-Encoding` line, read the way hyper's `is_chunked_` reads it: the value
-/// must be visible ASCII, and its last comma-separated element, trimmed, `chunked`.
+/// The `Transfer-Encoding` lines of one head, element by element: all lines are one
+/// comma-separated list (RFC 9110 §5.3), each element a coding name with optional
+/// `;` parameters. Also answers, line by line, hyper's own question (`is_chunked_`):
+/// is the line visible ASCII, and its last element, trimmed, exactly `chunked`?
 #[derive(Clone, Copy)]
-pub(super) struct Coding {
-    /// In the current element: bytes of `chunked` matched (0-7), `TRAIL` after a full
-    /// match and whitespace, `NO` once it cannot match.
-    elem: u8,
+pub(super) struct Codings {
+    /// `chunked` elements so far.
+    pub(super) chunked: u8,
+    /// The first coding other than `chunked`.
+    pub(super) other: Option<CodingName>,
+    /// The element being read: its name, whether parameters (`;`) or whitespace
+    /// after the name began, and whether it is more than one token.
+    name: CodingName,
+    params: bool,
+    spaced: bool,
+    bad: bool,
+    /// The line so far is visible ASCII.
     ascii: bool,
 }
 
-impl Coding {
-    const TRAIL: u8 = 8;
-    const NO: u8 = 9;
-
+impl Codings {
+    /// Reads one byte of a `Transfer-Encoding` value (not its line's `\n`).
     pub(super) fn step(&mut self, b: u8) {
         self.ascii &= b == b'\t' || b == b'\r' || (0x20..0x7f).contains(&b);
-        self.elem = match (self.elem, b) {
-            (_, b',') => 0,
-            (0, b' ' | b'\t' | b'\r') => 0,
-            (7 | Coding::TRAIL, b' ' | b'\t' | b'\r') => Coding::TRAIL,
-            (k @ 0..=6, b) if b.to_ascii_lowercase() == b"chunked"[usize::from(k)] => k + 1,
-            _ => Coding::NO,
-        };
+        match b {
+            b',' => {
+                self.end_element();
+            }
+            _ if self.params => {}
+            b';' => self.params = true,
+            b' ' | b'\t' | b'\r' => self.spaced = self.name.len > 0,
+            _ if self.spaced => self.bad = true,
+            _ => self.name.push(b),
+        }
     }
 
-    pub(super) fn is_chunked(self) -> bool {
-        self.ascii && (self.elem == 7 || self.elem == Coding::TRAIL)
+    /// The end of a `Transfer-Encoding` line: whether hyper frames its body as
+    /// chunked by this line (the last line decides).
+    pub(super) fn end_line(&mut self) -> bool {
+        let plain = !self.params && !self.bad;
+        let chunked = self.end_element() && plain && self.ascii;
+        self.ascii = true;
+        chunked
+    }
+
+    /// Counts the element just read; whether it was `chunked`.
+    fn end_element(&mut self) -> bool {
+        let chunked = !self.bad && self.name.is(b"chunked");
+        if chunked {
+            self.chunked = self.chunked.saturating_add(1);
+        } else if (self.name.len > 0 || self.bad) && self.other.is_none() {
+            self.other = Some(self.name);
+        }
+        self.name = CodingName::default();
+        (self.params, self.spaced, self.bad) = (false, false, false);
+        chunked
     }
 }
 
-impl Default for Coding {
+impl Default for Codings {
     fn default() -> Self {
-        Coding {
-            elem: 0,
+        Codings {
+            chunked: 0,
+            other: None,
+            name: CodingName::default(),
+            params: false,
+            spaced: false,
+            bad: false,
             ascii: true,
         }
+    }
+}
+
+/// A transfer coding's name as sent, kept to its first 16 bytes for the answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CodingName {
+    bytes: [u8; 16],
+    len: u16,
+}
+
+impl CodingName {
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
+            *slot = b;
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    fn is(&self, name: &[u8]) -> bool {
+        usize::from(self.len) == name.len() && self.bytes[..name.len()].eq_ignore_ascii_case(name)
+    }
+}
+
+impl std::fmt::Display for CodingName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = usize::from(self.len).min(self.bytes.len());
+        let more = if kept < usize::from(self.len) {
+            "..."
+        } else {
+            ""
+        };
+        write!(f, "{}{more}", String::from_utf8_lossy(&self.bytes[..kept]))
     }
 }

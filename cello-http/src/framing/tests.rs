@@ -321,23 +321,49 @@ fn stops_where_hyper_refuses_the_framing() {
 }
 
 #[test]
-fn frames_what_hyper_frames_as_chunked_and_leaves_the_codings_to_the_adapter() {
+fn frames_a_body_as_chunked_only_when_chunked_is_the_one_coding() {
     for te in [
         "chunked",
-        "gzip, chunked",
-        "chunked, chunked",
         " CHUNKED ",
-        "gzip,chunked",
+        ", chunked",
+        "chunked\r\nX-Other: gzip",
     ] {
         let input = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {te}\r\n\r\n0\r\n\r\n");
         served(input.as_bytes(), 1, "Start", None);
     }
-    served(
-        b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        1,
-        "Start",
-        None,
-    );
+    for te in [
+        "chunked, chunked",
+        "chunked,chunked",
+        "chunked\r\nTransfer-Encoding: chunked",
+        "chunked;a=1, Chunked",
+        "gzip, chunked, chunked",
+    ] {
+        let input = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {te}\r\n\r\n0\r\n\r\n");
+        refused(input.as_bytes(), 0, Reject::ChunkedTwice);
+    }
+    for (te, coding) in [
+        ("gzip, chunked", "gzip"),
+        ("gzip,chunked", "gzip"),
+        ("gzip\r\nTransfer-Encoding: chunked", "gzip"),
+        (" x-custom ; q=1 , chunked", "x-custom"),
+        ("identity, gzip, chunked", "identity"),
+        ("gzip x, chunked", "gzip"),
+        (
+            "a-very-long-coding-name-indeed, chunked",
+            "a-very-long-codi...",
+        ),
+    ] {
+        let input = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {te}\r\n\r\n0\r\n\r\n");
+        let a = split_invariant(input.as_bytes(), false);
+        let Some(Verdict {
+            request: 0,
+            reject: Reject::UnknownCoding(name),
+        }) = a.verdict
+        else {
+            panic!("{te:?}: {a:?}");
+        };
+        assert_eq!(name.to_string(), coding);
+    }
 }
 
 #[test]
@@ -443,6 +469,8 @@ fn generated_head(rng: &mut Rng) -> Vec<u8> {
             b" chunked\t",
             b"gzip, chunked",
             b"chunked, gzip",
+            b"chunked, chunked",
+            b"gzip;q=1 , chunked",
             b"chunked,",
             b"CHUNKED",
             b"chunkedx",
@@ -527,6 +555,30 @@ fn hyper_framing(req: &httparse::Request<'_, '_>) -> Option<(bool, bool, &'stati
     })
 }
 
+/// The codings of all `Transfer-Encoding` fields as one list, read whole: how many
+/// are `chunked`, and whether any other is named.
+fn codings(req: &httparse::Request<'_, '_>) -> (usize, bool) {
+    let (mut chunked, mut other) = (0, false);
+    for h in req.headers.iter() {
+        if !h.name.eq_ignore_ascii_case("transfer-encoding") {
+            continue;
+        }
+        for element in h.value.split(|&b| b == b',') {
+            let name = element
+                .split(|&b| b == b';')
+                .next()
+                .unwrap_or_default()
+                .trim_ascii();
+            if name.eq_ignore_ascii_case(b"chunked") {
+                chunked += 1;
+            } else if !name.is_empty() {
+                other = true;
+            }
+        }
+    }
+    (chunked, other)
+}
+
 #[test]
 fn agrees_with_httparse_on_where_each_generated_head_ends_and_how_its_body_is_framed() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -581,8 +633,22 @@ fn agrees_with_httparse_on_where_each_generated_head_ends_and_how_its_body_is_fr
                         seen[4] += 1;
                         assert_eq!(state, format!("Length({n})"), "{show:?}")
                     }
+                    Some((true, ..)) => {
+                        seen[3] += 1;
+                        let (chunked, other) = codings(&req);
+                        match verdict {
+                            Some(Reject::ChunkedTwice) => assert!(chunked > 1, "{show:?}"),
+                            Some(Reject::UnknownCoding(_)) => {
+                                assert!(chunked == 1 && other, "{show:?}")
+                            }
+                            v => {
+                                assert_eq!((v, chunked, other), (None, 1, false), "{show:?}");
+                                assert_eq!(state, "ChunkStart", "{show:?}");
+                            }
+                        }
+                    }
                     Some((_, _, body, _)) => {
-                        seen[if body == "Start" { 5 } else { 3 }] += 1;
+                        seen[5] += 1;
                         assert_eq!(state, body, "{show:?}")
                     }
                 }

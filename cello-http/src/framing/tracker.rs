@@ -10,7 +10,7 @@
 //! byte of each header line; only `Content-Length`, `Transfer-Encoding` and `Upgrade`
 //! lines are read byte by byte. Bodies are skipped by length, chunk by chunk.
 
-use super::fields::{Coding, Digits};
+use super::fields::{Codings, Digits};
 use super::plain::plain_head;
 use super::{Reject, Verdict};
 use memchr::{memchr, memchr2};
@@ -107,8 +107,8 @@ struct Head {
     te: bool,
     /// hyper's rule: the last `Transfer-Encoding` line ends with `chunked`.
     chunked: bool,
+    codings: Codings,
     digits: Digits,
-    coding: Coding,
 }
 
 /// Follows the requests of one connection. See the module docs.
@@ -494,7 +494,6 @@ impl Tracker {
             }
             Field::TransferEncoding => {
                 self.head.te = true;
-                self.head.coding = Coding::default();
             }
             Field::Upgrade => {
                 self.head.upgrade = true;
@@ -515,13 +514,13 @@ impl Tracker {
                         Some(n) if head.length.is_none_or(|m| m == n) => head.length = Some(n),
                         _ => head.length_bad = true,
                     },
-                    _ => head.chunked = head.coding.is_chunked(),
+                    _ => head.chunked = head.codings.end_line(),
                 }
                 return (j + 1, true);
             }
             match field {
                 Field::ContentLength => head.digits = head.digits.step(b),
-                _ => head.coding.step(b),
+                _ => head.codings.step(b),
             }
         }
         (bytes.len(), false)
@@ -536,10 +535,19 @@ impl Tracker {
             // hyper refuses the version (or the connection is the h2 preface).
             return State::Off;
         }
-        let reject = match head.refused {
-            Some((major, minor)) => Some(Reject::Version { major, minor }),
-            None if head.has_length && head.te => Some(Reject::LengthAndChunked),
-            None => None,
+        // hyper refuses Transfer-Encoding on HTTP/1.0, and one not ending in chunked;
+        // otherwise it frames the body as chunked, whatever the codings before.
+        let chunked = head.te && !head.http10 && head.chunked;
+        let reject = if let Some((major, minor)) = head.refused {
+            Some(Reject::Version { major, minor })
+        } else if head.has_length && head.te {
+            Some(Reject::LengthAndChunked)
+        } else if chunked && head.codings.chunked > 1 {
+            Some(Reject::ChunkedTwice)
+        } else if chunked {
+            head.codings.other.map(Reject::UnknownCoding)
+        } else {
+            None
         };
         if let Some(reject) = reject {
             self.verdict = Some(Verdict {
@@ -552,11 +560,11 @@ impl Tracker {
             self.rewrite = false;
         }
         if head.te {
-            // hyper refuses Transfer-Encoding on HTTP/1.0, and one not ending in chunked.
-            if head.http10 || !head.chunked {
-                return State::Off;
-            }
-            return State::ChunkStart;
+            return if chunked {
+                State::ChunkStart
+            } else {
+                State::Off
+            };
         }
         match head.length {
             _ if head.length_bad => State::Off,
