@@ -10,8 +10,12 @@
 //! - a `Date` header (hyper's, cached and refreshed once a second) and a `Server`
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
-//! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
-//!   connection closed.
+//! - an HTTP/1 request must frame its body one way, with a coding and a version this
+//!   server speaks: `Content-Length` together with `Transfer-Encoding`, or `chunked`
+//!   listed twice, is refused with 400; another transfer coding (`gzip, chunked`) with
+//!   501; a major version other than 1 (`HTTP/2.0` on an HTTP/1 request line) with 505,
+//!   each closing the connection; `HTTP/1.2` and up are served as HTTP/1.1. The rules
+//!   look at each request head as hyper parses it, however the bytes arrived.
 //!
 //! The shared vocabulary lives here: [`Request`], [`Response`], [`Body`], [`Error`]
 //! and [`IntoResponse`]. Services are plain tower services over these types, and need
