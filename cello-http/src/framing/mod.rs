@@ -38,6 +38,9 @@ mod tests;
 
 pub(crate) use tracker::Tracker;
 
+/// hyper's largest body length (`DecodedLength::MAX_LEN`); longer ones it refuses.
+const MAX_LEN: u64 = u64::MAX - 2;
+
 use crate::response::{close, plain};
 use crate::Response;
 use fields::CodingName;

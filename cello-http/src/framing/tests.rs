@@ -275,6 +275,17 @@ fn reads_only_fields_named_exactly_as_framing_fields() {
 }
 
 #[test]
+fn a_browser_head_is_plain_and_upgrade_insecure_requests_is_no_upgrade() {
+    let browser = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nCache-Control: max-age=0\r\nUpgrade-Insecure-Requests: 1\r\nCookie: a=b; c=d\r\nTE: trailers\r\n\r\n";
+    served(
+        &cat(&[browser, b"GET / HTTP/1.2\r\n\r\n"]),
+        2,
+        "Start",
+        Some(&cat(&[browser, b"GET / HTTP/1.1\r\n\r\n"])),
+    );
+}
+
+#[test]
 fn stops_where_hyper_refuses_the_framing() {
     for head in [
         &b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
@@ -461,6 +472,9 @@ fn generated_head(rng: &mut Rng) -> Vec<u8> {
             b"17",
             b" 5 ",
             b"05",
+            b"\t7",
+            b"00000000000000000000005",
+            b"1 1",
             b"1,1",
             b"",
             b"chunked",

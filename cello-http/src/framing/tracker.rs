@@ -12,15 +12,13 @@
 
 use super::fields::{Codings, Digits};
 use super::plain::plain_head;
-use super::{Reject, Verdict};
+use super::{Reject, Verdict, MAX_LEN};
 use memchr::{memchr, memchr2};
 
 /// What a client sends first to speak HTTP/2 with prior knowledge (RFC 9113 §3.4).
 const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// `Tracker::preface` once the connection cannot be HTTP/2.
 const NOT_H2: u8 = u8::MAX;
-/// hyper's largest body length (`DecodedLength::MAX_LEN`); longer ones it refuses.
-const MAX_LEN: u64 = u64::MAX - 2;
 
 /// Where the tracker is in the byte stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,11 +153,25 @@ impl Tracker {
             // Most reads are whole plain heads: a short path for them, so that they
             // pay only for the scan.
             if self.state == State::Start && self.preface == NOT_H2 {
-                if let Some(end) = plain_head(buf, from) {
+                if let Some((end, length)) = plain_head(buf, from) {
                     self.heads += 1;
                     from = end;
+                    if length > 0 {
+                        self.state = State::Length(length);
+                    }
                     continue;
                 }
+            }
+            if let State::Length(left) = self.state {
+                // A body with a length: skipped here too, without the state machine.
+                let take = left.min((buf.len() - from) as u64);
+                from += take as usize;
+                self.state = if take == left {
+                    State::Start
+                } else {
+                    State::Length(left - take)
+                };
+                continue;
             }
             from += self.step(&mut buf[from..]);
         }
