@@ -676,3 +676,52 @@ fn agrees_with_httparse_on_where_each_generated_head_ends_and_how_its_body_is_fr
         "some outcome was rarely generated: {seen:?}"
     );
 }
+
+#[test]
+fn any_soup_of_http_tokens_reads_the_same_whole_and_split() {
+    const TOKENS: &[&[u8]] = &[
+        b"GET ",
+        b"POST ",
+        b"CONNECT ",
+        b"/ ",
+        b" ",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b":",
+        b"Host: x",
+        b"Content-Length: ",
+        b"Transfer-Encoding: ",
+        b"chunked",
+        b"gzip, ",
+        b"Upgrade: x",
+        b"HTTP/1.1",
+        b"HTTP/1.2",
+        b"HTTP/2.0",
+        b"0",
+        b"5",
+        b"a",
+        b";x=y",
+        b"\x00",
+        b"\xff",
+        b"\r\n\r\n",
+        b"0\r\n\r\n",
+    ];
+    let mut rng = Rng(0xfeed_f00d);
+    for _ in 0..20_000 {
+        let input: Vec<u8> = (0..rng.below(40))
+            .flat_map(|_| TOKENS[rng.below(TOKENS.len())].iter().copied())
+            .collect();
+        let whole = answer(&input, &[], false);
+        let mut cuts: Vec<usize> = (0..1 + rng.below(6))
+            .map(|_| rng.below(input.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        assert_eq!(
+            answer(&input, &cuts, false),
+            whole,
+            "cuts {cuts:?}: {:?}",
+            String::from_utf8_lossy(&input)
+        );
+    }
+}
