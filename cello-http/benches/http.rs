@@ -6,7 +6,7 @@
 //! one current-thread runtime, and the connection is opened once per benchmark, so
 //! what is timed is the HTTP engine alone: parse the request, call the service, write
 //! the response. The gap between `cello-http` and `raw hyper` is what cello-http adds on
-//! top of hyper: the `Server` header, the body limit and the smuggling check, idle
+//! top of hyper: the `Server` header, the body limit and the framing guard, idle
 //! tracking, catching panics, and the version sniffing of `hyper_util`'s auto builder.
 //! `hyper + header timeout` sits in between: hyper configured with cello-http's
 //! header-read timeout, which makes hyper arm a timer for every request.

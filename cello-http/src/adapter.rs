@@ -5,11 +5,11 @@
 use crate::body::Body;
 use crate::body_timeout::BodyTimeouts;
 use crate::config::HttpConfig;
+use crate::framing::Verdicts;
 use crate::response::{close, plain};
-use crate::smuggling::RawWindow;
 use crate::{Request, Response};
 use futures_util::FutureExt;
-use http::header::{CONNECTION, CONTENT_LENGTH, SERVER, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, SERVER};
 use http::{HeaderValue, StatusCode};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -31,7 +31,8 @@ pub(crate) struct ConnState {
     /// Since when a write has been waiting for the client to read (no progress).
     pub(crate) write_blocked_since: Cell<Option<std::time::Instant>>,
     pub(crate) server: HeaderValue,
-    pub(crate) window: Rc<RawWindow>,
+    /// The framing tracker's refusal, matched to requests as hyper hands them over.
+    pub(crate) verdicts: Verdicts,
     /// I/O operations that moved bytes (the idle timer compares it tick to tick).
     pub(crate) activity: Cell<u64>,
     /// When the head of the next request started to arrive (cleared once it is parsed).
@@ -52,7 +53,7 @@ impl ConnState {
             closing: Cell::new(false),
             write_blocked_since: Cell::new(None),
             server: config.server_header.clone(),
-            window: Rc::default(),
+            verdicts: Verdicts::default(),
             activity: Cell::new(0),
             head_since: Cell::new(None),
         }
@@ -136,23 +137,18 @@ where
     }
 }
 
-/// Answers that need no handler: a missing, repeated or invalid Host (host.rs), a
-/// request smuggling shape (Content-Length with Transfer-Encoding) and a declared body
-/// over the limit.
+/// Answers that need no handler: framing the server will not guess about (see
+/// framing/), a missing, repeated or invalid Host (host.rs), and a declared body over
+/// the limit.
 fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
+    // First: it counts every request, to match the tracker's verdict to its request.
+    if let Some(reject) = state.verdicts.next_request() {
+        return Some(reject.response());
+    }
     if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
         return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));
     }
     let headers = &parts.headers;
-    // hyper drops Content-Length when Transfer-Encoding is present (see smuggling.rs).
-    if headers.contains_key(TRANSFER_ENCODING)
-        && (headers.contains_key(CONTENT_LENGTH) || state.window.has_length_and_chunked())
-    {
-        return Some(close(plain(
-            StatusCode::BAD_REQUEST,
-            "Content-Length and Transfer-Encoding together are not allowed",
-        )));
-    }
     let max_body = state.max_body_bytes;
     let cl = headers.get(CONTENT_LENGTH)?;
     let declared: u64 = cl.to_str().ok()?.trim().parse().ok()?;

@@ -3,6 +3,7 @@
 
 use crate::adapter::{Adapter, ConnState};
 use crate::config::HttpConfig;
+use crate::framing::Tracker;
 use crate::{Request, Response};
 use cello_net::Connection;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -87,6 +88,7 @@ impl Http {
         let io = TokioIo::new(CountingIo {
             inner: stream,
             state: state.clone(),
+            framing: Tracker::new(self.config.http2),
         });
         let adapter = Adapter {
             inner: service,
@@ -184,10 +186,11 @@ where
 }
 
 /// Counts I/O operations that moved bytes, for the idle timer (one add per syscall,
-/// no clock read), and keeps the recent bytes read for the smuggling check.
+/// no clock read), and runs the framing tracker over the bytes read (crate::framing).
 struct CountingIo<I> {
     inner: I,
     state: Rc<ConnState>,
+    framing: Tracker,
 }
 
 impl<I> CountingIo<I> {
@@ -226,7 +229,9 @@ impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
         if buf.filled().len() != before {
             this.bump();
             let state = &this.state;
-            state.window.record(&buf.filled()[before..]);
+            if let Some(verdict) = this.framing.feed(&mut buf.filled_mut()[before..]) {
+                state.verdicts.set(verdict);
+            }
             // Bytes with no request in flight: a request head is arriving.
             if state.in_flight.get() == 0 && state.head_since.get().is_none() {
                 state.head_since.set(Some(Instant::now()));

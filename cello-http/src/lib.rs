@@ -13,8 +13,12 @@
 //! - a `Date` header (hyper's, cached and refreshed once a second) and a `Server`
 //!   header on every response; `HEAD` answered without a body;
 //! - a panic in a handler becomes a 500 and the connection keeps serving;
-//! - `Content-Length` together with `Transfer-Encoding` is refused with 400 and the
-//!   connection closed;
+//! - an HTTP/1 request must frame its body one way, with a coding and a version this
+//!   server speaks: `Content-Length` together with `Transfer-Encoding`, or `chunked`
+//!   listed twice, is refused with 400; another transfer coding (`gzip, chunked`) with
+//!   501; a major version other than 1 (`HTTP/2.0` on an HTTP/1 request line) with 505,
+//!   each closing the connection; `HTTP/1.2` and up are served as HTTP/1.1. The rules
+//!   look at each request head as hyper parses it, however the bytes arrived;
 //! - a missing (on HTTP/1.1), repeated or invalid `Host` is refused with 400 and the
 //!   connection closed ([`host`]), which also gives a request's authority;
 //! - a status no final response may have (1xx, past 599) becomes a logged 500; 204,
@@ -43,10 +47,10 @@ mod body_timeout;
 mod config;
 mod connection;
 mod error;
+mod framing;
 pub mod host;
 pub mod response;
 mod server;
-mod smuggling;
 pub mod status;
 
 pub use body::Body;
