@@ -192,9 +192,11 @@ const KNOWN_VALUES: &[&str] = &[
     "AAMAAABkAARAAAAAAAIAAAAA",
 ];
 /// Path characters that need no escaping (no `%`: raw targets cover escapes).
-const PATH: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=:@?";
+const PATH: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=:@?";
 const HOST: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789.-";
-const TCHAR: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+const TCHAR: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
 /// Visible ASCII and space, without a leading or trailing space after mapping
 /// mattering: httparse trims them.
 const VCHAR: &[u8] = b" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
@@ -325,7 +327,11 @@ impl Request {
             }
             Framing::TwoLengths(same) => {
                 field(out, b"Content-Length", len.as_bytes());
-                let second = if *same { len.clone() } else { (body.len() + 1).to_string() };
+                let second = if *same {
+                    len.clone()
+                } else {
+                    (body.len() + 1).to_string()
+                };
                 field(out, b"Content-Length", second.as_bytes());
             }
             Framing::ChunkedTwice => {
@@ -365,11 +371,7 @@ impl Request {
                     && h.sep == Sep::Colon
                     && matches!(h.value, Value::Text(_))
             });
-        let head_len = self
-            .headers
-            .iter()
-            .map(|h| h.approx_len())
-            .sum::<usize>()
+        let head_len = self.headers.iter().map(|h| h.approx_len()).sum::<usize>()
             + match &self.target {
                 Target::Path(p) => p.len(),
                 _ => 0,
@@ -499,8 +501,15 @@ impl Chunking {
         let mut rest = body;
         let mut sizes = self.sizes.iter().filter(|s| **s > 0);
         while !rest.is_empty() {
-            let n = sizes.next().map_or(rest.len(), |s| usize::from(*s)).min(rest.len());
-            let size = if self.upper { format!("{n:X}") } else { format!("{n:x}") };
+            let n = sizes
+                .next()
+                .map_or(rest.len(), |s| usize::from(*s))
+                .min(rest.len());
+            let size = if self.upper {
+                format!("{n:X}")
+            } else {
+                format!("{n:x}")
+            };
             out.extend_from_slice(size.as_bytes());
             if self.ext {
                 out.extend_from_slice(b";name=value");

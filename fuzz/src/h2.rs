@@ -63,7 +63,12 @@ pub enum Stream {
 #[derive(Arbitrary, Debug)]
 #[allow(missing_docs)]
 pub enum Frame {
-    Data { stream: Stream, end_stream: bool, pad: Option<u8>, data: Vec<u8> },
+    Data {
+        stream: Stream,
+        end_stream: bool,
+        pad: Option<u8>,
+        data: Vec<u8>,
+    },
     Headers {
         stream: Stream,
         end_stream: bool,
@@ -72,15 +77,48 @@ pub enum Frame {
         priority: Option<(u32, u8)>,
         block: Vec<Field>,
     },
-    Priority { stream: Stream, depends_on: u32, weight: u8 },
-    RstStream { stream: Stream, code: u32 },
-    Settings { ack: bool, params: Vec<(u16, u32)> },
-    PushPromise { stream: Stream, promised: u32, block: Vec<Field> },
-    Ping { ack: bool, data: u64 },
-    GoAway { last: u32, code: u32, debug: Vec<u8> },
-    WindowUpdate { stream: Stream, increment: u32 },
-    Continuation { stream: Stream, end_headers: bool, block: Vec<Field> },
-    Unknown { kind: u8, flags: u8, stream: Stream, payload: Vec<u8> },
+    Priority {
+        stream: Stream,
+        depends_on: u32,
+        weight: u8,
+    },
+    RstStream {
+        stream: Stream,
+        code: u32,
+    },
+    Settings {
+        ack: bool,
+        params: Vec<(u16, u32)>,
+    },
+    PushPromise {
+        stream: Stream,
+        promised: u32,
+        block: Vec<Field>,
+    },
+    Ping {
+        ack: bool,
+        data: u64,
+    },
+    GoAway {
+        last: u32,
+        code: u32,
+        debug: Vec<u8>,
+    },
+    WindowUpdate {
+        stream: Stream,
+        increment: u32,
+    },
+    Continuation {
+        stream: Stream,
+        end_headers: bool,
+        block: Vec<Field>,
+    },
+    Unknown {
+        kind: u8,
+        flags: u8,
+        stream: Stream,
+        payload: Vec<u8>,
+    },
 }
 
 const END_STREAM: u8 = 0x1;
@@ -156,12 +194,24 @@ fn settings(out: &mut Vec<u8>, flags: u8, params: impl Iterator<Item = (u16, u32
 impl Frame {
     fn render(&self, out: &mut Vec<u8>) {
         match self {
-            Frame::Data { stream, end_stream, pad, data } => {
+            Frame::Data {
+                stream,
+                end_stream,
+                pad,
+                data,
+            } => {
                 let mut flags = if *end_stream { END_STREAM } else { 0 };
                 let payload = padded(&mut flags, *pad, data.clone());
                 frame(out, 0x0, flags, stream.id(), &payload);
             }
-            Frame::Headers { stream, end_stream, end_headers, pad, priority, block: b } => {
+            Frame::Headers {
+                stream,
+                end_stream,
+                end_headers,
+                pad,
+                priority,
+                block: b,
+            } => {
                 let mut flags = 0;
                 if *end_stream {
                     flags |= END_STREAM;
@@ -179,16 +229,26 @@ impl Frame {
                 let payload = padded(&mut flags, *pad, body);
                 frame(out, 0x1, flags, stream.id(), &payload);
             }
-            Frame::Priority { stream, depends_on, weight } => {
+            Frame::Priority {
+                stream,
+                depends_on,
+                weight,
+            } => {
                 let mut p = depends_on.to_be_bytes().to_vec();
                 p.push(*weight);
                 frame(out, 0x2, 0, stream.id(), &p);
             }
-            Frame::RstStream { stream, code } => frame(out, 0x3, 0, stream.id(), &code.to_be_bytes()),
+            Frame::RstStream { stream, code } => {
+                frame(out, 0x3, 0, stream.id(), &code.to_be_bytes())
+            }
             Frame::Settings { ack, params } => {
                 settings(out, if *ack { ACK } else { 0 }, params.iter().copied())
             }
-            Frame::PushPromise { stream, promised, block: b } => {
+            Frame::PushPromise {
+                stream,
+                promised,
+                block: b,
+            } => {
                 let mut p = promised.to_be_bytes().to_vec();
                 p.extend(block(b));
                 frame(out, 0x5, END_HEADERS, stream.id(), &p);
@@ -205,13 +265,20 @@ impl Frame {
             Frame::WindowUpdate { stream, increment } => {
                 frame(out, 0x8, 0, stream.id(), &increment.to_be_bytes())
             }
-            Frame::Continuation { stream, end_headers, block: b } => {
+            Frame::Continuation {
+                stream,
+                end_headers,
+                block: b,
+            } => {
                 let flags = if *end_headers { END_HEADERS } else { 0 };
                 frame(out, 0x9, flags, stream.id(), &block(b));
             }
-            Frame::Unknown { kind, flags, stream, payload } => {
-                frame(out, *kind, *flags, stream.id(), payload)
-            }
+            Frame::Unknown {
+                kind,
+                flags,
+                stream,
+                payload,
+            } => frame(out, *kind, *flags, stream.id(), payload),
         }
     }
 }
@@ -223,7 +290,10 @@ impl Request {
         hpack::literal(&mut b, b":method", method);
         hpack::literal(&mut b, b":scheme", b"http");
         let mut path = b"/".to_vec();
-        path.extend(crate::from_alphabet(&self.path, b"abcdefghijklmnopqrstuvwxyz0123456789-._~/"));
+        path.extend(crate::from_alphabet(
+            &self.path,
+            b"abcdefghijklmnopqrstuvwxyz0123456789-._~/",
+        ));
         hpack::literal(&mut b, b":path", &path);
         hpack::literal(&mut b, b":authority", b"example.com");
         match &self.body {
@@ -259,14 +329,26 @@ pub fn check(conv: &Conversation, out: &[u8]) {
     let mut first = true;
     let mut answered = false;
     while pos < out.len() {
-        assert!(out.len() - pos >= 9, "a partial frame header at {pos}: {:?}", &out[pos..]);
-        let len = usize::from(out[pos]) << 16 | usize::from(out[pos + 1]) << 8 | usize::from(out[pos + 2]);
+        assert!(
+            out.len() - pos >= 9,
+            "a partial frame header at {pos}: {:?}",
+            &out[pos..]
+        );
+        let len = usize::from(out[pos]) << 16
+            | usize::from(out[pos + 1]) << 8
+            | usize::from(out[pos + 2]);
         let (kind, flags) = (out[pos + 3], out[pos + 4]);
         let stream = u32::from_be_bytes([out[pos + 5], out[pos + 6], out[pos + 7], out[pos + 8]]);
         let payload = &out[pos + 9..];
-        assert!(payload.len() >= len, "a partial frame (type {kind}) at {pos}");
+        assert!(
+            payload.len() >= len,
+            "a partial frame (type {kind}) at {pos}"
+        );
         if first {
-            assert!(kind == 0x4 && stream == 0 && flags & ACK == 0, "the server did not start with SETTINGS");
+            assert!(
+                kind == 0x4 && stream == 0 && flags & ACK == 0,
+                "the server did not start with SETTINGS"
+            );
             first = false;
         }
         // HEADERS on stream 1 whose block starts with `:status: 200` (static index 8),
@@ -277,7 +359,10 @@ pub fn check(conv: &Conversation, out: &[u8]) {
         pos += 9 + len;
     }
     if conv.request.is_some() && conv.frames.is_empty() && !conv.half_close {
-        assert!(answered, "a well-formed request on stream 1 got no 200 HEADERS");
+        assert!(
+            answered,
+            "a well-formed request on stream 1 got no 200 HEADERS"
+        );
     }
 }
 

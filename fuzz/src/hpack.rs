@@ -46,7 +46,15 @@ pub enum FieldName {
 }
 
 /// Pseudo-headers, one of them bogus.
-pub const PSEUDO: &[&str] = &[":method", ":path", ":scheme", ":authority", ":status", ":protocol", ":bogus"];
+pub const PSEUDO: &[&str] = &[
+    ":method",
+    ":path",
+    ":scheme",
+    ":authority",
+    ":status",
+    ":protocol",
+    ":bogus",
+];
 /// Regular headers, including the connection-specific ones HTTP/2 forbids.
 pub const NAMES: &[&str] = &[
     "content-length",

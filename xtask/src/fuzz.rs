@@ -199,10 +199,15 @@ fn target_dir(t: &Target) -> String {
 }
 
 fn print_summary(outcomes: &[Outcome]) {
-    println!("\n{:<14} {:>12} {:>9} {:>9}  result", "target", "executions", "seconds", "exec/s");
+    println!(
+        "\n{:<14} {:>12} {:>9} {:>9}  result",
+        "target", "executions", "seconds", "exec/s"
+    );
     for o in outcomes {
         let execs = o.execs.map_or("?".into(), |n| n.to_string());
-        let rate = o.execs.map_or("?".into(), |n| format!("{:.0}", n as f64 / o.seconds));
+        let rate = o
+            .execs
+            .map_or("?".into(), |n| format!("{:.0}", n as f64 / o.seconds));
         let result = o
             .crash
             .as_ref()

@@ -22,7 +22,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .clone();
             }
             "--no-build" => build = false,
-            other => return Err(format!("unknown soak argument `{other}`; see `cargo xtask help`")),
+            other => {
+                return Err(format!(
+                    "unknown soak argument `{other}`; see `cargo xtask help`"
+                ))
+            }
         }
     }
     if build {
@@ -31,10 +35,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         python::ensure_venv()?;
     }
     // The h2c traffic's client.
-    sh::run(
-        Command::new(python::venv_python())
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "h2>=4,<5"]),
-    )?;
+    sh::run(Command::new(python::venv_python()).args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "h2>=4,<5",
+    ]))?;
     sh::run(
         Command::new(python::venv_python())
             .current_dir(sh::root())
