@@ -178,7 +178,10 @@ fn run_target(t: &Target, runs: Option<u64>, seconds: Option<u64>) -> Result<Out
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     let seconds = start.elapsed().as_secs_f64();
-    if !status.success() && crash.is_none() {
+    // Interrupted (Ctrl-C): libFuzzer still prints its statistics; report them.
+    if !status.success() && crash.is_none() && execs.is_some() {
+        eprintln!("fuzz target `{}` stopped before its budget ({status})", t.name);
+    } else if !status.success() && crash.is_none() {
         return Err(format!(
             "`cargo fuzz run {}` failed ({status}) without a crash artifact (a build error?)",
             t.name
