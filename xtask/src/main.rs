@@ -25,7 +25,7 @@ verbs:
             or time, and print executions per target: http_request (10M runs, with
             fuzz/dict/http.dict), h2_frames (250k runs), router and json (60 s each);
             `fuzz [TARGET...] [--runs N] [--seconds S]` (or FUZZ_SECONDS) replaces the
-            budgets; a crash stops the run and names the artifact (benches/NOTES.md)
+            budgets; a crash stops the run and names the artifact (docs/fuzzing-and-soak.md)
   soak      serve benches/apps/soak_app.py (release wheel) under mixed traffic for
             `--minutes N` (default 30; `--no-build` reuses .venv's wheel), sampling
             RSS, fds and connections every 10 s; fails when one grows or a request
