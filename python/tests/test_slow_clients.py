@@ -78,7 +78,8 @@ class Poller(threading.Thread):
 MODES = {
     # Headers trickled one line a second: cut off by the 2 s header timeout.
     "slowloris": ["-H", "-u", "{base}/ping", "-i", "1", "-x", "24"],
-    # A declared 8 KiB body sent a few bytes a second: needs the body timeout.
+    # A declared 8 KiB body sent a few bytes every second, under the 2 s body timeout
+    # (the gap between reads): the whole-request timeout (5 s) must cut it.
     "slow-body": ["-B", "-u", "{base}/upload", "-i", "1", "-s", "8192", "-x", "8"],
     # A 1 MiB response (three times, pipelined) read 32 bytes a second through a tiny
     # window: needs the write timeout.
