@@ -180,7 +180,10 @@ fn run_target(t: &Target, runs: Option<u64>, seconds: Option<u64>) -> Result<Out
     let seconds = start.elapsed().as_secs_f64();
     // Interrupted (Ctrl-C): libFuzzer still prints its statistics; report them.
     if !status.success() && crash.is_none() && execs.is_some() {
-        eprintln!("fuzz target `{}` stopped before its budget ({status})", t.name);
+        eprintln!(
+            "fuzz target `{}` stopped before its budget ({status})",
+            t.name
+        );
     } else if !status.success() && crash.is_none() {
         return Err(format!(
             "`cargo fuzz run {}` failed ({status}) without a crash artifact (a build error?)",
