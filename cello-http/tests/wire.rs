@@ -141,6 +141,25 @@ fn a_chunked_request_after_one_with_a_length_is_served() {
     assert!(rs[1].ends_with("\r\n\r\nhi"), "{}", rs[1]);
 }
 
+// Found by `cargo xtask fuzz` (http_request): the smuggling check searches every
+// recent byte of the connection, not the head of the request being answered, so a
+// well-formed chunked request is refused when a request framed two ways is pipelined
+// behind it in the same read. Ignored until smuggling.rs scopes its search.
+#[test]
+#[ignore = "known bug: smuggling.rs refuses a chunked request for the head pipelined behind it"]
+fn a_chunked_request_before_one_framed_two_ways_is_served_then_the_second_refused() {
+    let srv = start(HttpConfig::default());
+    let r = exchange_until_close(
+        srv.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    let second_at = r[1..].find("HTTP/1.1 ").map_or(r.len(), |i| i + 1);
+    let (first, second) = r.split_at(second_at);
+    assert!(first.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(first.ends_with("\r\n\r\nabc"), "{r}");
+    assert!(second.starts_with("HTTP/1.1 400"), "{r}");
+}
+
 #[test]
 fn rejects_an_oversized_header_section_with_431() {
     let srv = start(HttpConfig::default());

@@ -8,6 +8,7 @@ mod fuzz;
 mod py313;
 mod python;
 mod sh;
+mod soak;
 mod test;
 
 use std::process::ExitCode;
@@ -21,7 +22,15 @@ verbs:
             --py313 also runs the Python tests on CPython 3.13 (a Debian 13 root)
   build     build the Rust workspace in release and the Python package into .venv
   demo      build everything and serve examples/hello.py on 127.0.0.1:8000
-  fuzz      run each cargo-fuzz target for a bounded time (FUZZ_SECONDS, default 60)
+  fuzz      run the cargo-fuzz targets (nightly), each to a bounded number of executions
+            or time, and print executions per target: http_request (10M runs, with
+            fuzz/dict/http.dict), h2_frames (250k runs), router and json (60 s each);
+            `fuzz [TARGET...] [--runs N] [--seconds S]` (or FUZZ_SECONDS) replaces the
+            budgets; a crash stops the run and names the artifact (docs/fuzzing-and-soak.md)
+  soak      serve benches/apps/soak_app.py (release wheel) under mixed traffic for
+            `--minutes N` (default 30; `--no-build` reuses .venv's wheel), sampling
+            RSS, fds and connections every 10 s; fails when one grows or a request
+            fails (benches/soak.py says how flat is judged)
   bench     end-to-end benchmark against peers; writes benches/RESULTS.md
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
@@ -38,6 +47,7 @@ fn main() -> ExitCode {
         "build" => python::build_all(),
         "demo" => python::demo(),
         "fuzz" => fuzz::run(rest),
+        "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "lint" => test::lint(),
         "help" | "-h" | "--help" => {
