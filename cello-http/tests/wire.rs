@@ -146,7 +146,6 @@ fn a_chunked_request_after_one_with_a_length_is_served() {
 // well-formed chunked request is refused when a request framed two ways is pipelined
 // behind it in the same read. Ignored until smuggling.rs scopes its search.
 #[test]
-#[ignore = "known bug: smuggling.rs refuses a chunked request for the head pipelined behind it"]
 fn a_chunked_request_before_one_framed_two_ways_is_served_then_the_second_refused() {
     let srv = start(HttpConfig::default());
     let r = exchange_until_close(
