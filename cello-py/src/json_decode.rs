@@ -10,6 +10,10 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use std::cell::RefCell;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
+
 /// Parses `buf` (rewritten in place by simd-json) into Python objects.
 pub fn decode<'py>(py: Python<'py>, buf: &mut [u8]) -> Result<Bound<'py, PyAny>, DecodeError> {
     let tape = cello_json::parse_tape(buf).map_err(DecodeError::Json)?;

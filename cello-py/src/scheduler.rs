@@ -34,6 +34,10 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 use tokio::sync::Notify;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
+
 /// Cancelled timers are swept out of the heap once there are more than this many and
 /// they are over half of it (the stdlib's rule).
 const SWEEP_MIN: usize = 100;
