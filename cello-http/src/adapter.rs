@@ -88,7 +88,7 @@ where
 
     fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
         let state = self.state.clone();
-        let started = state.head_since.take();
+        state.head_since.set(None);
         state.in_flight.set(state.in_flight.get() + 1);
         state.net.set_busy();
         let guard = InFlight(state.clone());
@@ -104,7 +104,7 @@ where
         }
 
         let h1 = parts.version < http::Version::HTTP_2;
-        let body = Body::incoming(incoming, state.max_body_bytes, state.body_timeouts, started);
+        let body = Body::incoming(incoming, state.max_body_bytes, state.body_timeouts);
         let req = Request::from_parts(parts, body);
         let mut svc = self.inner.clone();
         Box::pin(async move {

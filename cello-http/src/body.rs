@@ -58,15 +58,10 @@ impl Body {
     }
 
     /// A request body read from the connection, cut off after `limit` bytes and timed
-    /// by `timeouts` from `started` (when the request's first byte arrived, if known).
-    pub(crate) fn incoming(
-        inner: hyper::body::Incoming,
-        limit: u64,
-        timeouts: BodyTimeouts,
-        started: Option<std::time::Instant>,
-    ) -> Self {
+    /// by `timeouts`.
+    pub(crate) fn incoming(inner: hyper::body::Incoming, limit: u64, timeouts: BodyTimeouts) -> Self {
         use http_body::Body as _;
-        let clock = (!inner.is_end_stream()).then(|| Box::new(BodyClock::new(timeouts, started)));
+        let clock = (!inner.is_end_stream()).then(|| Box::new(BodyClock::new(timeouts)));
         Body(Kind::Incoming {
             inner,
             remaining: limit,

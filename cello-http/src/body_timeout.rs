@@ -3,7 +3,8 @@
 //!
 //! Three rules, each from [`HttpConfig`](crate::HttpConfig):
 //! - no more than `body_read_timeout` between two reads that bring data;
-//! - the whole request (head and body) within `request_read_timeout` of its first byte;
+//! - the whole body within `request_read_timeout` of the first time a read waits for it
+//!   (the head has `header_read_timeout` before that);
 //! - on average at least `min_body_rate` bytes a second, judged once the body has been
 //!   arriving for `body_read_timeout`.
 //!
@@ -32,7 +33,7 @@ pub(crate) struct BodyTimeouts {
 #[derive(Debug)]
 pub(crate) struct BodyClock {
     limits: BodyTimeouts,
-    /// When the request's first byte arrived (HTTP/1), or the first wait (HTTP/2).
+    /// The first time a read waited (on tokio's clock, like the timer).
     started: Option<Instant>,
     /// When data last arrived, or the first wait.
     last_data: Option<Instant>,
@@ -41,10 +42,10 @@ pub(crate) struct BodyClock {
 }
 
 impl BodyClock {
-    pub(crate) fn new(limits: BodyTimeouts, started: Option<std::time::Instant>) -> Self {
+    pub(crate) fn new(limits: BodyTimeouts) -> Self {
         BodyClock {
             limits,
-            started: started.map(Instant::from_std),
+            started: None,
             last_data: None,
             received: 0,
             timer: None,

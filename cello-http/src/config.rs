@@ -25,9 +25,10 @@ pub struct HttpConfig {
     /// waits for it. Past it the body read fails with a timeout: 408 and the connection
     /// closes. Default 10 s.
     pub body_read_timeout: Duration,
-    /// The whole request, head and body, must arrive within this time of its first
-    /// byte, or the body read fails with a timeout (408, connection closed). Raise it
-    /// with `max_body_bytes` for large uploads over slow links. Default 60 s.
+    /// The whole request body must arrive within this time of the first read that has
+    /// to wait for it (the head has `header_read_timeout`), or the body read fails with
+    /// a timeout (408, connection closed). Raise it with `max_body_bytes` for large
+    /// uploads over slow links. Default 60 s.
     pub request_read_timeout: Duration,
     /// Least average rate of a request body, in bytes a second, judged once it has been
     /// arriving for `body_read_timeout`; slower → 408. 0 turns it off (the default:

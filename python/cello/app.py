@@ -178,7 +178,7 @@ class App(Router):
         ``header_timeout`` (10 s to send the request head),
         ``keep_alive_timeout`` (5 s idle), ``body_timeout`` (10 s at most between two
         reads of a request body, then 408), ``request_read_timeout`` (60 s for the
-        whole request, head and body, then 408), ``min_body_rate`` (bytes a second a
+        whole body once it is awaited, then 408), ``min_body_rate`` (bytes a second a
         body must average; 0, the default, is off), ``write_timeout`` (30 s: a client
         that stops reading the response is disconnected), ``max_connections``
         (10,000 per worker; at the cap the longest-idle keep-alive connection is
