@@ -59,7 +59,11 @@ impl Body {
 
     /// A request body read from the connection, cut off after `limit` bytes and timed
     /// by `timeouts`.
-    pub(crate) fn incoming(inner: hyper::body::Incoming, limit: u64, timeouts: BodyTimeouts) -> Self {
+    pub(crate) fn incoming(
+        inner: hyper::body::Incoming,
+        limit: u64,
+        timeouts: BodyTimeouts,
+    ) -> Self {
         use http_body::Body as _;
         let clock = (!inner.is_end_stream()).then(|| Box::new(BodyClock::new(timeouts)));
         Body(Kind::Incoming {

@@ -28,7 +28,9 @@ fn tape_to_value(nodes: &[Node<'_>]) -> Value {
             let mut map = serde_json::Map::new();
             let mut i = 1;
             while i <= count {
-                let Node::Str(key) = nodes[i] else { panic!("non-string key on tape") };
+                let Node::Str(key) = nodes[i] else {
+                    panic!("non-string key on tape")
+                };
                 map.insert(key.to_owned(), tape_to_value(&nodes[i + 1..]));
                 i += 1 + nodes[i + 1].span();
             }
@@ -41,7 +43,10 @@ fn tape_to_value(nodes: &[Node<'_>]) -> Value {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || (x.to_bits() as i64 - y.to_bits() as i64).abs() <= 1
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -82,7 +87,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(a, b, "tape and value parsers disagree on the error");
             assert!(a.position() <= data.len(), "error past the end of input");
         }
-        _ => panic!("tape: {:?}, value: {:?}", tape.as_ref().err(), value.as_ref().err()),
+        _ => panic!(
+            "tape: {:?}, value: {:?}",
+            tape.as_ref().err(),
+            value.as_ref().err()
+        ),
     }
 
     let serde: Result<Value, _> = serde_json::from_slice(data);
@@ -96,7 +105,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         (Err(e), Ok(_)) => panic!("serde_json accepts, cello-json rejects: {e}"),
-        (Ok(_), Err(e)) => assert!(depth(data) > 128, "cello-json accepts, serde_json rejects: {e}"),
+        (Ok(_), Err(e)) => assert!(
+            depth(data) > 128,
+            "cello-json accepts, serde_json rejects: {e}"
+        ),
         (Err(_), Err(_)) => {}
     }
 

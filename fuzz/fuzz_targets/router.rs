@@ -78,7 +78,8 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(found.pattern, pattern);
                 for (name, value) in found.params.iter() {
                     assert!(
-                        pattern.contains(&format!("{{{name}")) || pattern.contains(&format!("{{*{name}")),
+                        pattern.contains(&format!("{{{name}"))
+                            || pattern.contains(&format!("{{*{name}")),
                         "param `{name}` is not in pattern `{pattern}`"
                     );
                     if let ParamValue::Float(x) = value {

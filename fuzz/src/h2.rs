@@ -177,7 +177,12 @@ impl Setting {
             Setting::InitialWindowSize(v) => (4, v & 0x7fff_ffff),
             Setting::MaxFrameSize(v) => (5, 16_384 + v % (16_777_215 - 16_384 + 1)),
             Setting::MaxHeaderListSize(v) => (6, v),
-            Setting::Unknown(id, v) => (id.max(7), v),
+            // 8 is SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441), which the h2 crate knows
+            // and checks: only 0 or 1 are allowed (any other value is a connection error).
+            Setting::Unknown(id, v) => match id.max(7) {
+                8 => (8, v & 1),
+                id => (id, v),
+            },
         }
     }
 }
@@ -328,6 +333,7 @@ pub fn check(conv: &Conversation, out: &[u8]) {
     let mut pos = 0;
     let mut first = true;
     let mut answered = false;
+    let mut seen = Vec::new();
     while pos < out.len() {
         assert!(
             out.len() - pos >= 9,
@@ -344,6 +350,16 @@ pub fn check(conv: &Conversation, out: &[u8]) {
             payload.len() >= len,
             "a partial frame (type {kind}) at {pos}"
         );
+        seen.push((
+            kind,
+            flags,
+            stream,
+            out[pos + 9..pos + 9 + len]
+                .iter()
+                .take(24)
+                .copied()
+                .collect::<Vec<u8>>(),
+        ));
         if first {
             assert!(
                 kind == 0x4 && stream == 0 && flags & ACK == 0,
@@ -361,7 +377,7 @@ pub fn check(conv: &Conversation, out: &[u8]) {
     if conv.request.is_some() && conv.frames.is_empty() && !conv.half_close {
         assert!(
             answered,
-            "a well-formed request on stream 1 got no 200 HEADERS"
+            "a well-formed request on stream 1 got no 200 HEADERS; the server wrote (type, flags, stream, payload start) {seen:?} for {conv:?}"
         );
     }
 }
