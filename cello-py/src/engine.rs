@@ -83,16 +83,7 @@ impl Engine {
             headers: parts.headers,
             body,
         }));
-        let mut guard = self
-            .builder
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
-        let builder = guard.as_mut().ok_or_else(|| {
-            PyRuntimeError::new_err("routes cannot be added once the app is serving")
-        })?;
-        builder
-            .insert(method, pattern, endpoint)
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        self.insert(method, pattern, &[], endpoint)
     }
 
     #[new]
@@ -142,16 +133,7 @@ impl Engine {
                 .map(|a| a.map_or(Arg::Request, Arg::Param))
                 .collect(),
         };
-        let mut guard = self
-            .builder
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
-        let builder = guard.as_mut().ok_or_else(|| {
-            PyRuntimeError::new_err("routes cannot be added once the app is serving")
-        })?;
-        builder
-            .insert_typed(method, pattern, &types, Endpoint::Python(Arc::new(route)))
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        self.insert(method, pattern, &types, Endpoint::Python(Arc::new(route)))
     }
 
     /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)
@@ -294,6 +276,28 @@ impl Engine {
 fn set<T>(field: &mut T, value: Option<T>) {
     if let Some(v) = value {
         *field = v;
+    }
+}
+
+impl Engine {
+    /// Adds one route to the table still being built; conflicts raise `ValueError`.
+    fn insert(
+        &self,
+        method: http::Method,
+        pattern: &str,
+        types: &[(&str, cello_router::ParamType)],
+        endpoint: Endpoint,
+    ) -> PyResult<()> {
+        let mut guard = self
+            .builder
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
+        let builder = guard.as_mut().ok_or_else(|| {
+            PyRuntimeError::new_err("routes cannot be added once the app is serving")
+        })?;
+        builder
+            .insert_typed(method, pattern, types, endpoint)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 }
 
