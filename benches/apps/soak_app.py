@@ -7,7 +7,7 @@ Run: python soak_app.py 8000
 import asyncio
 import sys
 
-from cello import App, HTTPException, Request, _cello
+from cello import App, HTTPException, Request
 
 app = App()
 
@@ -64,13 +64,14 @@ def teapot(req: Request):
 # Small timeouts, so stalled clients are cut off within a sample period. The lead is
 # adding body/write timeouts to App.run; until the engine knows them, they are left
 # out (and the log says so).
-LIMITS = {"header_timeout": 2.0, "keep_alive_timeout": 2.0, "max_connections": 512}
-WANTED = {"body_timeout": 2.0, "request_read_timeout": 10.0, "write_timeout": 5.0}
+LIMITS = {
+    "header_timeout": 2.0,
+    "keep_alive_timeout": 2.0,
+    "max_connections": 512,
+    "body_timeout": 2.0,
+    "request_read_timeout": 10.0,
+    "write_timeout": 5.0,
+}
 
 if __name__ == "__main__":
-    signature = _cello.Engine.serve.__text_signature__ or ""
-    missing = [k for k in WANTED if k not in signature]
-    if missing:
-        print(f"soak_app: this engine has no {', '.join(missing)}; serving without", flush=True)
-    supported = {k: v for k, v in WANTED.items() if k not in missing}
-    app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, **LIMITS, **supported)
+    app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, **LIMITS)
