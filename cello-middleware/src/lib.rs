@@ -10,14 +10,15 @@
 //!   request is handed to Python. A CORS preflight is answered here and never takes the
 //!   GIL; a request id is set before the handler sees the request; a compressed body is
 //!   encoded after the handler returned its bytes, off the GIL.
-//! - **Usable without Cello.** The crate depends on `http`, `http-body`, `tower` and
-//!   `tower-http` (plus tokio's timer for [`timeout`] and the flate2, brotli and zstd
+//! - **Usable without Cello.** The crate depends on `http`, `http-body` and `tower`
+//!   (plus tokio's timer for [`timeout`] and the flate2, brotli and zstd
 //!   codecs for [`compression`]), not on Cello's server, so the same layers work in
 //!   hyper, axum or any tower stack; Cello's own stack uses them with `cello_http::Body`.
-//! - **Built on well-kept code.** Where tower-http does the job it is used
-//!   ([`request_id`] wraps its `SetRequestId` and `PropagateRequestId`); where Cello needs
-//!   other behavior the module says why ([`cors`], [`compression`], [`timeout`],
-//!   [`security_headers`]).
+//! - **Built on well-kept code, replaced where measured.** Each module keeps
+//!   tower-http's shape (`XLayer` + `X<S>`) and says why it does not use tower-http's
+//!   own layer: different behavior ([`cors`], [`compression`], [`timeout`],
+//!   [`security_headers`]) or a measured cost ([`request_id`]: tower-http's keeps the id
+//!   in the request's extensions, a map allocated per request).
 //! - **Cheap per request.** Configuration is checked and header values are precomputed
 //!   when a layer is built; a request only compares and copies them.
 //!

@@ -52,7 +52,13 @@ impl ConstResponse {
     fn response(&self) -> Response {
         let mut res = Response::new(Body::full(self.body.clone()));
         *res.status_mut() = self.status;
-        *res.headers_mut() = self.headers.clone();
+        // Sized for the headers the layers below add (Server, Date...): a clone of
+        // `self.headers` would be full and grow on the first insert.
+        let headers = res.headers_mut();
+        headers.reserve(self.headers.len() + 4);
+        for (name, value) in &self.headers {
+            headers.append(name, value.clone());
+        }
         res
     }
 }
@@ -165,7 +171,7 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
     ) -> PyResult<()> {
-        let stack = crate::middleware::Stack::from_specs(middleware.unwrap_or_default())?;
+        let stack = crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
         let builder = self
             .builder
             .lock()
@@ -245,13 +251,7 @@ impl Engine {
                             PeerAddr::Tcp(a) => Some(a),
                             PeerAddr::Unix(_) => None,
                         };
-                        let svc = PyService { state, peer };
-                        // No middleware: the handlers' service itself, nothing boxed.
-                        let svc = if stack.is_empty() {
-                            Stacked::Plain(svc)
-                        } else {
-                            Stacked::Layered(stack.wrap(svc))
-                        };
+                        let svc = stack.wrap(PyService { state, peer });
                         async move { http.serve_connection(stream, svc, shutdown).await }
                     },
                 )
@@ -305,40 +305,6 @@ fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
 
-/// A connection's service: the handlers alone, or inside the app's middleware.
-#[derive(Clone)]
-enum Stacked {
-    Plain(PyService),
-    Layered(cello::LocalService),
-}
-
-impl tower_service::Service<Request> for Stacked {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = StackedFuture;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Infallible>> {
-        match self {
-            Stacked::Plain(s) => s.poll_ready(cx),
-            Stacked::Layered(s) => s.poll_ready(cx),
-        }
-    }
-
-    fn call(&mut self, req: Request) -> StackedFuture {
-        match self {
-            Stacked::Plain(s) => s.call(req),
-            Stacked::Layered(s) => s.call(req),
-        }
-    }
-}
-
-/// Both kinds answer with the same boxed future type.
-type StackedFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>>>>;
-
 /// The per-connection service: the worker's state and the client's address.
 #[derive(Clone)]
 struct PyService {
@@ -349,8 +315,7 @@ struct PyService {
 impl tower_service::Service<Request> for PyService {
     type Response = Response;
     type Error = Infallible;
-    type Future =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>>>>;
+    type Future = PyFuture;
 
     fn poll_ready(
         &mut self,
@@ -360,27 +325,60 @@ impl tower_service::Service<Request> for PyService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let state = self.state.clone();
-        let peer = self.peer;
-        Box::pin(async move { Ok(handle(state, peer, req).await) })
+        // Answers that need no Python (constant routes, 404, 405) are ready now: no
+        // future is boxed for them.
+        let found = match self.state.router.lookup(req.method(), req.uri().path()) {
+            Ok(m) => match m.value {
+                Endpoint::Python(route) => Ok((
+                    route.clone(),
+                    m.params
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.into_owned()))
+                        .collect::<Vec<_>>(),
+                )),
+                Endpoint::Const(c) => Err(c.response()),
+            },
+            Err(e) => Err(lookup_error(e)),
+        };
+        match found {
+            Ok((route, params)) => {
+                let state = self.state.clone();
+                let peer = self.peer;
+                PyFuture::Handler(Box::pin(handle(state, peer, route, params, req)))
+            }
+            Err(res) => PyFuture::Ready(Some(res)),
+        }
     }
 }
 
-async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Response {
+/// The future of [`PyService`]: an answer made without Python, or a handler's.
+enum PyFuture {
+    Ready(Option<Response>),
+    Handler(std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>),
+}
+
+impl std::future::Future for PyFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            PyFuture::Ready(res) => std::task::Poll::Ready(Ok(res.take().unwrap_or_default())),
+            PyFuture::Handler(f) => f.as_mut().poll(cx).map(Ok),
+        }
+    }
+}
+
+async fn handle(
+    state: Rc<State>,
+    peer: Option<SocketAddr>,
+    route: Arc<Route>,
+    params: Vec<(String, cello_router::ParamValue<'static>)>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
-    let (route, params) = match state.router.lookup(&parts.method, parts.uri.path()) {
-        Ok(m) => match m.value {
-            Endpoint::Python(route) => (
-                route.clone(),
-                m.params
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.into_owned()))
-                    .collect::<Vec<_>>(),
-            ),
-            Endpoint::Const(c) => return c.response(),
-        },
-        Err(e) => return lookup_error(e),
-    };
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
     } else {

@@ -3,9 +3,8 @@
 //! CORS preflight, a compression decision, a request id or a timeout's 504 never call
 //! into Python. The first in the list is the outermost, as in Starlette.
 
-use cello::LocalService;
-use cello_http::{Body, Request, Response};
-use cello_middleware::compression::{CompressionBody, CompressionLayer};
+use cello::middleware::{Middleware, Stack};
+use cello_middleware::compression::CompressionLayer;
 use cello_middleware::cors::CorsLayer;
 use cello_middleware::request_id::RequestIdLayer;
 use cello_middleware::security_headers::{Hsts, SecurityHeadersLayer};
@@ -14,68 +13,20 @@ use http::{HeaderName, Method};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::convert::Infallible;
 use std::time::Duration;
-use tower_layer::Layer;
-use tower_service::Service;
 
-/// One configured layer.
-#[derive(Clone)]
-enum Mw {
-    Cors(CorsLayer),
-    Compression(CompressionLayer),
-    RequestId(RequestIdLayer),
-    SecurityHeaders(SecurityHeadersLayer),
-    Timeout(TimeoutLayer),
+/// Reads `[(kind, options), ...]` as `cello.middleware` builds it into the app's
+/// stack. A bad option, or a kind listed twice, is a `ValueError` naming the
+/// middleware, at startup.
+pub fn stack_from_specs(specs: Vec<(String, Bound<'_, PyDict>)>) -> PyResult<Stack> {
+    let list = specs
+        .into_iter()
+        .map(|(kind, opts)| parse(&kind, &opts))
+        .collect::<PyResult<Vec<_>>>()?;
+    Stack::new(list).map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))
 }
 
-/// The layers of an app, outermost first; empty costs nothing per request.
-#[derive(Clone, Default)]
-pub struct Stack(Vec<Mw>);
-
-impl Stack {
-    /// Reads `[(kind, options), ...]` as `cello.middleware` builds it. A bad option is a
-    /// `ValueError` naming the middleware, at startup.
-    pub fn from_specs(specs: Vec<(String, Bound<'_, PyDict>)>) -> PyResult<Self> {
-        specs
-            .into_iter()
-            .map(|(kind, opts)| parse(&kind, &opts))
-            .collect::<PyResult<Vec<_>>>()
-            .map(Stack)
-    }
-
-    /// Whether there is nothing to stack.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `inner` wrapped in the layers.
-    pub fn wrap<S>(&self, inner: S) -> LocalService
-    where
-        S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
-        S::Future: 'static,
-    {
-        let mut svc = LocalService::new(inner);
-        for mw in self.0.iter().rev() {
-            svc = match mw {
-                Mw::Cors(l) => LocalService::new(l.layer(svc)),
-                Mw::RequestId(l) => LocalService::new(l.layer(svc)),
-                Mw::SecurityHeaders(l) => LocalService::new(l.layer(svc)),
-                Mw::Timeout(l) => LocalService::new(l.layer(svc)),
-                Mw::Compression(l) => {
-                    let compressed = l.layer(svc);
-                    LocalService::new(tower::util::MapResponse::new(
-                        compressed,
-                        |res: http::Response<CompressionBody<Body>>| res.map(Body::new),
-                    ))
-                }
-            };
-        }
-        svc
-    }
-}
-
-fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
+fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Middleware> {
     let bad = |e: &dyn std::fmt::Display| PyValueError::new_err(format!("{kind}: {e}"));
     Ok(match kind {
         "cors" => {
@@ -109,7 +60,7 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
             b = b.allow_credentials(get(o, "allow_credentials")?.unwrap_or(false));
             let max_age: Option<f64> = get(o, "max_age")?;
             b = b.max_age(max_age.map(|s| Duration::from_secs_f64(s.max(0.0))));
-            Mw::Cors(b.build().map_err(|e| bad(&e))?)
+            Middleware::Cors(b.build().map_err(|e| bad(&e))?)
         }
         "compression" => {
             let mut b = CompressionLayer::builder()
@@ -119,7 +70,7 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
             if let Some(n) = get::<u64>(o, "minimum_size")? {
                 b = b.min_size(n);
             }
-            Mw::Compression(b.build().map_err(|e| bad(&e))?)
+            Middleware::Compression(b.build().map_err(|e| bad(&e))?)
         }
         "request_id" => {
             let mut l = RequestIdLayer::new();
@@ -128,7 +79,7 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
                     HeaderName::try_from(h.to_ascii_lowercase()).map_err(|e| bad(&e))?,
                 );
             }
-            Mw::RequestId(l)
+            Middleware::RequestId(l)
         }
         "security_headers" => {
             let mut b = SecurityHeadersLayer::builder();
@@ -148,12 +99,12 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
             if let Some(nosniff) = get::<bool>(o, "content_type_options")? {
                 b = b.content_type_options(nosniff);
             }
-            Mw::SecurityHeaders(b.build().map_err(|e| bad(&e))?)
+            Middleware::SecurityHeaders(b.build().map_err(|e| bad(&e))?)
         }
         "timeout" => {
             let secs: f64 = get(o, "seconds")?.ok_or_else(|| bad(&"needs `seconds`"))?;
             let d = Duration::try_from_secs_f64(secs).map_err(|e| bad(&e))?;
-            Mw::Timeout(TimeoutLayer::new(d))
+            Middleware::Timeout(TimeoutLayer::new(d))
         }
         other => {
             return Err(PyValueError::new_err(format!(

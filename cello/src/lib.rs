@@ -70,6 +70,7 @@ pub mod extract;
 mod handler;
 mod json;
 mod local_service;
+pub mod middleware;
 mod rejection;
 mod serve;
 

@@ -9,15 +9,9 @@
 //!   dropped and replaced, so a client cannot smuggle newlines or megabytes into logs.
 //! - A new id comes from [`PrefixedCounter`]: a random per-process prefix and an atomic
 //!   counter (`3f9a1c0b7e2d-42`). That is unique without generating a UUID per request.
-//! - The id is also stored in the request's and response's extensions as
-//!   [`RequestIdValue`], for handlers and logging layers.
+//! - Handlers and logging layers read the id from the request's header; it is not
+//!   copied into the extensions (see [`RequestId`] for why).
 //! - A response that already carries the header keeps it.
-//!
-//! Setting and propagating are tower-http's [`SetRequestId`] and [`PropagateRequestId`];
-//! this module adds the validation and the cheap id generator.
-//!
-//! [`SetRequestId`]: tower_http::request_id::SetRequestId
-//! [`PropagateRequestId`]: tower_http::request_id::PropagateRequestId
 //!
 //! # Example
 //!
@@ -57,10 +51,7 @@ mod tests;
 
 pub use self::layer::RequestIdLayer;
 pub use self::prefixed_counter::PrefixedCounter;
-pub use self::service::{is_valid_request_id, RequestId, MAX_LEN};
-pub use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdResponseFuture as ResponseFuture, RequestId as RequestIdValue,
-};
+pub use self::service::{is_valid_request_id, RequestId, ResponseFuture, MAX_LEN};
 
 /// The default header: `x-request-id`.
 pub const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");

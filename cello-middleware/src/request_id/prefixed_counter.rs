@@ -1,11 +1,10 @@
 //! [`PrefixedCounter`]: request ids from a per-process random prefix and a counter.
 
-use http::{HeaderValue, Request};
+use http::HeaderValue;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tower_http::request_id::{MakeRequestId, RequestId as RequestIdValue};
 
 /// Hex digits of the per-process prefix: 48 random bits.
 const PREFIX_LEN: usize = 12;
@@ -24,14 +23,12 @@ static COUNTER: AtomicU64 = AtomicU64::new(1);
 /// prefix and counter; Cello starts its workers before serving, so each draws its own.
 ///
 /// ```
-/// use cello_middleware::request_id::{MakeRequestId, PrefixedCounter};
+/// use cello_middleware::request_id::PrefixedCounter;
 ///
-/// let mut make = PrefixedCounter::new();
-/// let request = http::Request::new(());
-/// let first = make.make_request_id(&request).unwrap();
-/// let second = make.make_request_id(&request).unwrap();
-/// assert_ne!(first.header_value(), second.header_value());
-/// assert_eq!(first.header_value().as_bytes()[12], b'-');
+/// let first = PrefixedCounter::next();
+/// let second = PrefixedCounter::next();
+/// assert_ne!(first, second);
+/// assert_eq!(first.as_bytes()[12], b'-');
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrefixedCounter {
@@ -39,14 +36,8 @@ pub struct PrefixedCounter {
 }
 
 impl PrefixedCounter {
-    /// A generator; all of them share the process's prefix and counter.
-    pub const fn new() -> Self {
-        Self { _private: () }
-    }
-}
-
-impl MakeRequestId for PrefixedCounter {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestIdValue> {
+    /// The next id of this process.
+    pub fn next() -> HeaderValue {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n).as_bytes();
@@ -58,9 +49,7 @@ impl MakeRequestId for PrefixedCounter {
         buf[PREFIX_LEN + 1..end].copy_from_slice(digits);
 
         // Hex, a dash and digits are always a valid header value.
-        HeaderValue::from_bytes(&buf[..end])
-            .ok()
-            .map(RequestIdValue::new)
+        HeaderValue::from_bytes(&buf[..end]).unwrap_or(HeaderValue::from_static("0"))
     }
 }
 

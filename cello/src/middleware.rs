@@ -1,0 +1,328 @@
+//! [`Middleware`]: cello-middleware's layers as one list, configured at startup (by a
+//! Rust app or from Python) and stacked around a service without boxing.
+//!
+//! [`App::layer`](crate::App::layer) takes any tower layer and boxes it, once per layer
+//! per request; that is the price of an open set of layer types. The built-in layers
+//! are a closed set, so [`Stack`] nests them in a type fixed in advance — [`DEPTH`]
+//! levels of [`Level`], each one of the built-in layers or a pass-through — and a
+//! request pays for an enum match per level instead of an allocation per layer. Each
+//! kind may appear once (a second CORS or a second request id is a configuration
+//! mistake), which is also what bounds the depth.
+//!
+//! ```
+//! use cello::middleware::{Middleware, Stack};
+//! use cello_middleware::{cors::CorsLayer, request_id::RequestIdLayer};
+//!
+//! let cors = CorsLayer::builder().allow_origins(["https://app.example"]).build().unwrap();
+//! let stack = Stack::new(vec![Middleware::from(RequestIdLayer::new()), cors.into()]).unwrap();
+//! assert_eq!(stack.len(), 2);
+//!
+//! // The same kind twice is refused, naming it.
+//! let twice = Stack::new(vec![RequestIdLayer::new().into(), RequestIdLayer::new().into()]);
+//! assert_eq!(twice.unwrap_err().to_string(), "request_id is listed twice");
+//! ```
+
+use cello_http::{Body, Request, Response};
+use cello_middleware::compression::{self, Compression, CompressionLayer};
+use cello_middleware::cors::{self, Cors, CorsLayer};
+use cello_middleware::request_id::{self, RequestId, RequestIdLayer};
+use cello_middleware::security_headers::{self, SecurityHeaders, SecurityHeadersLayer};
+use cello_middleware::timeout::{self, Timeout, TimeoutLayer};
+use pin_project_lite::pin_project;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tower_layer::Layer;
+use tower_service::Service;
+
+/// How many layers a [`Stack`] holds at most: one of each kind.
+pub const DEPTH: usize = 5;
+
+/// One configured built-in layer.
+#[derive(Debug, Clone)]
+pub enum Middleware {
+    /// [`cello_middleware::cors`].
+    Cors(CorsLayer),
+    /// [`cello_middleware::compression`].
+    Compression(CompressionLayer),
+    /// [`cello_middleware::request_id`].
+    RequestId(RequestIdLayer),
+    /// [`cello_middleware::security_headers`].
+    SecurityHeaders(SecurityHeadersLayer),
+    /// [`cello_middleware::timeout`].
+    Timeout(TimeoutLayer),
+}
+
+impl Middleware {
+    /// The kind's name, as errors and Python's `cello.middleware` spell it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Middleware::Cors(_) => "cors",
+            Middleware::Compression(_) => "compression",
+            Middleware::RequestId(_) => "request_id",
+            Middleware::SecurityHeaders(_) => "security_headers",
+            Middleware::Timeout(_) => "timeout",
+        }
+    }
+}
+
+macro_rules! from_layer {
+    ($($layer:ident => $variant:ident),*) => {$(
+        impl From<$layer> for Middleware {
+            fn from(layer: $layer) -> Self {
+                Middleware::$variant(layer)
+            }
+        }
+    )*};
+}
+from_layer!(CorsLayer => Cors, CompressionLayer => Compression, RequestIdLayer => RequestId,
+    SecurityHeadersLayer => SecurityHeaders, TimeoutLayer => Timeout);
+
+/// Why a middleware list was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackError {
+    /// The same kind appears twice.
+    Repeated(&'static str),
+}
+
+impl std::fmt::Display for StackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StackError::Repeated(kind) => write!(f, "{kind} is listed twice"),
+        }
+    }
+}
+
+impl std::error::Error for StackError {}
+
+/// A checked middleware list, outermost first (it sees the request first and the
+/// response last, as in Starlette).
+#[derive(Debug, Clone, Default)]
+pub struct Stack(Vec<Middleware>);
+
+impl Stack {
+    /// Checks `list`: each kind at most once.
+    pub fn new(list: Vec<Middleware>) -> Result<Self, StackError> {
+        for (i, m) in list.iter().enumerate() {
+            if list[..i].iter().any(|o| o.kind() == m.kind()) {
+                return Err(StackError::Repeated(m.kind()));
+            }
+        }
+        Ok(Stack(list))
+    }
+
+    /// How many layers there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `inner` inside the layers: `inner` itself when there are none.
+    pub fn wrap<S>(&self, inner: S) -> Stacked<S> {
+        if self.0.is_empty() {
+            return Stacked::Plain(inner);
+        }
+        // Level k from the inside holds the k-th layer from the end of the list; the
+        // levels past the list's length pass through.
+        let at = |k: usize| self.0.len().checked_sub(k + 1).map(|i| &self.0[i]);
+        let s = level(at(0), inner);
+        let s = level(at(1), s);
+        let s = level(at(2), s);
+        let s = level(at(3), s);
+        let s = level(at(4), s);
+        Stacked::Layered(s)
+    }
+}
+
+/// The [`DEPTH`] levels around a service.
+pub type Levels<S> = Level<Level<Level<Level<Level<S>>>>>;
+
+/// A service inside its [`Stack`]: as it is when the stack is empty.
+#[derive(Clone, Debug)]
+pub enum Stacked<S> {
+    /// No middleware: the service itself.
+    Plain(S),
+    /// Inside the levels.
+    Layered(Levels<S>),
+}
+
+fn level<S>(m: Option<&Middleware>, inner: S) -> Level<S> {
+    match m {
+        None => Level::Pass(inner),
+        Some(Middleware::Cors(l)) => Level::Cors(l.layer(inner)),
+        Some(Middleware::Compression(l)) => Level::Compression(l.layer(inner)),
+        Some(Middleware::RequestId(l)) => Level::RequestId(l.layer(inner)),
+        Some(Middleware::SecurityHeaders(l)) => Level::SecurityHeaders(l.layer(inner)),
+        Some(Middleware::Timeout(l)) => Level::Timeout(l.layer(inner)),
+    }
+}
+
+/// One level of a [`Stack`]: a built-in layer around `S`, or `S` itself.
+#[derive(Clone, Debug)]
+pub enum Level<S> {
+    /// No layer at this level.
+    Pass(S),
+    /// CORS.
+    Cors(Cors<S>),
+    /// Compression; its body is boxed into [`Body`].
+    Compression(Compression<S>),
+    /// Request id.
+    RequestId(RequestId<S>),
+    /// Security headers.
+    SecurityHeaders(SecurityHeaders<S>),
+    /// Timeout.
+    Timeout(Timeout<S>),
+}
+
+impl<S> Service<Request> for Level<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = LevelFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self {
+            Level::Pass(s) => s.poll_ready(cx),
+            Level::Cors(s) => s.poll_ready(cx),
+            Level::Compression(s) => s.poll_ready(cx),
+            Level::RequestId(s) => s.poll_ready(cx),
+            Level::SecurityHeaders(s) => s.poll_ready(cx),
+            Level::Timeout(s) => s.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match self {
+            Level::Pass(s) => LevelFuture::Pass { f: s.call(req) },
+            Level::Cors(s) => LevelFuture::Cors { f: s.call(req) },
+            Level::Compression(s) => LevelFuture::Compression { f: s.call(req) },
+            Level::RequestId(s) => LevelFuture::RequestId { f: s.call(req) },
+            Level::SecurityHeaders(s) => LevelFuture::SecurityHeaders { f: s.call(req) },
+            Level::Timeout(s) => LevelFuture::Timeout { f: s.call(req) },
+        }
+    }
+}
+
+pin_project! {
+    /// The future of a [`Level`]: the variant's layer future (`f`) around the inner one.
+    #[project = LevelProj]
+    #[allow(missing_docs)]
+    pub enum LevelFuture<F> {
+        /// No layer.
+        Pass { #[pin] f: F },
+        /// CORS.
+        Cors { #[pin] f: cors::ResponseFuture<F> },
+        /// Compression.
+        Compression { #[pin] f: compression::ResponseFuture<F> },
+        /// Request id.
+        RequestId { #[pin] f: request_id::ResponseFuture<F> },
+        /// Security headers.
+        SecurityHeaders { #[pin] f: security_headers::ResponseFuture<F> },
+        /// Timeout.
+        Timeout { #[pin] f: timeout::ResponseFuture<F> },
+    }
+}
+
+impl<F> Future for LevelFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            LevelProj::Pass { f } => f.poll(cx),
+            LevelProj::Cors { f } => f.poll(cx),
+            LevelProj::Compression { f } => f.poll(cx).map_ok(|res| res.map(Body::new)),
+            LevelProj::RequestId { f } => f.poll(cx),
+            LevelProj::SecurityHeaders { f } => f.poll(cx),
+            LevelProj::Timeout { f } => f.poll(cx),
+        }
+    }
+}
+
+impl<S> Service<Request> for Stacked<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = StackedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self {
+            Stacked::Plain(s) => s.poll_ready(cx),
+            Stacked::Layered(s) => s.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match self {
+            Stacked::Plain(s) => StackedFuture::Plain { f: s.call(req) },
+            Stacked::Layered(s) => StackedFuture::Layered {
+                f: Box::pin(s.call(req)),
+            },
+        }
+    }
+}
+
+/// The future of the levels around a service whose future is `F`.
+pub type LevelsFuture<F> = LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<F>>>>>;
+
+pin_project! {
+    /// The future of a [`Stacked`] service (`f`: the service's or the levels' future).
+    #[project = StackedProj]
+    #[allow(missing_docs)]
+    pub enum StackedFuture<F> {
+        /// No middleware.
+        Plain { #[pin] f: F },
+        /// Inside the levels: boxed once (not once per layer), so that the future of
+        /// a service with no middleware stays small (measured: inline, the levels'
+        /// futures pushed every request's allocation past malloc's fast path).
+        Layered { f: Pin<Box<LevelsFuture<F>>> },
+    }
+}
+
+impl<F> Future for StackedFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            StackedProj::Plain { f } => f.poll(cx),
+            StackedProj::Layered { f } => f.as_mut().poll(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_of_each_kind_fits_in_the_levels() {
+        let all: Vec<Middleware> = vec![
+            CorsLayer::builder()
+                .allow_any_origin()
+                .build()
+                .unwrap()
+                .into(),
+            CompressionLayer::new().into(),
+            RequestIdLayer::new().into(),
+            SecurityHeadersLayer::builder().build().unwrap().into(),
+            TimeoutLayer::new(std::time::Duration::from_secs(1)).into(),
+        ];
+        assert_eq!(all.len(), DEPTH);
+        assert_eq!(Stack::new(all).unwrap().len(), DEPTH);
+    }
+}
