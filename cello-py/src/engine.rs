@@ -228,6 +228,10 @@ impl Engine {
         );
         set(&mut http_config.min_body_rate, min_body_rate);
         set(&mut http_config.write_timeout, write_timeout.map(secs));
+        // An app that answers 413 itself gets declared bodies over the limit too.
+        if let Some((_, statuses)) = &error_handler {
+            http_config.early_body_limit = !statuses.contains(&413);
+        }
         let mut serve_config = ServeConfig::default();
         set(&mut serve_config.max_connections, max_connections);
         set(
@@ -397,14 +401,15 @@ async fn handle(state: Rc<State>, peer: Option<SocketAddr>, req: Request) -> Res
             ),
             Endpoint::Const(c) => return c.response(),
         },
-        Err(e) => return engine_error(&state, parts, peer, lookup_error(e)).await,
+        // Boxed: the error path's state stays out of every request's future.
+        Err(e) => return Box::pin(engine_error(&state, parts, peer, lookup_error(e))).await,
     };
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
     } else {
         match body_bytes(body).await {
             Ok(b) => b,
-            Err(e) => return engine_error(&state, parts, peer, e).await,
+            Err(e) => return Box::pin(engine_error(&state, parts, peer, e)).await,
         }
     };
     let incoming = Incoming {

@@ -133,10 +133,13 @@ def test_body_over_the_limit_is_413_in_the_error_format(service):
         for _ in range(MAX_BODY // 4096 + 2):
             yield b"x" * 4096
 
-    # A fresh connection: the server closes it after a 413.
-    r = httpx.post(service.base_url + "/api/notes", content=chunks(), headers=AUTH, timeout=10.0)
-    err = assert_error(r, 413)
-    assert "max_body_size" in err["message"]
+    # Fresh connections: the server closes them after a 413.
+    streamed = httpx.post(service.base_url + "/api/notes", content=chunks(), headers=AUTH, timeout=10.0)
+    declared = httpx.post(service.base_url + "/api/notes", content=b"x" * (MAX_BODY + 1), headers=AUTH, timeout=10.0)
+    for r in (streamed, declared):
+        err = assert_error(r, 413)
+        assert "max_body_size" in err["message"]
+        assert r.headers["connection"] == "close"
 
 
 def test_unexpected_exception_is_500_in_the_error_format_and_logged(http, service):

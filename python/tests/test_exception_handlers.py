@@ -95,6 +95,31 @@ def test_body_over_the_limit_while_streaming_reaches_the_413_handler():
         assert client.post("/upload", content=b"small").json() == {"size": 5}
 
 
+def test_declared_body_over_the_limit_reaches_the_413_handler_without_being_read():
+    with TestClient(reshaping_app(), max_body_size=1024) as client:
+        r = httpx.post(client.base_url + "/upload", content=b"x" * 2048, timeout=10)
+        assert r.status_code == 413
+        assert r.json()["error"]["status"] == 413
+        assert r.headers["connection"] == "close"
+
+
+def test_declared_body_over_the_limit_is_answered_early_without_a_413_handler():
+    app = App()
+
+    @app.exception_handler(404)
+    def not_found(req, exc):
+        return "no", 404
+
+    @app.post("/upload")
+    def upload(req):
+        return "never"
+
+    with TestClient(app, max_body_size=1024) as client:
+        r = httpx.post(client.base_url + "/upload", content=b"x" * 2048, timeout=10)
+    assert r.status_code == 413
+    assert "max_body_size" in r.text
+
+
 def test_router_errors_keep_the_default_answer_without_a_handler_for_them():
     app = App()
 
