@@ -23,6 +23,8 @@ use tower_service::Service;
 pub(crate) struct ConnState {
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
+    /// `HttpConfig::early_body_limit`.
+    pub(crate) early_body_limit: bool,
     pub(crate) body_timeouts: BodyTimeouts,
     /// The accept loop's view of this connection: idle marks, the stop signal.
     pub(crate) net: cello_net::Connection,
@@ -44,6 +46,7 @@ impl ConnState {
         ConnState {
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
+            early_body_limit: config.early_body_limit,
             body_timeouts: BodyTimeouts {
                 between_reads: config.body_read_timeout,
                 whole_request: config.request_read_timeout,
@@ -104,7 +107,16 @@ where
         }
 
         let h1 = parts.version < http::Version::HTTP_2;
-        let body = Body::incoming(incoming, state.max_body_bytes, state.body_timeouts);
+        // Without the early 413, a declared body over the limit fails at its first read
+        // and is never read from the connection, which therefore closes.
+        let oversized =
+            !state.early_body_limit && declared_over_limit(&parts, state.max_body_bytes);
+        let body = if oversized {
+            drop(incoming);
+            Body::failed(crate::error::Error::body_too_large(state.max_body_bytes))
+        } else {
+            Body::incoming(incoming, state.max_body_bytes, state.body_timeouts)
+        };
         let req = Request::from_parts(parts, body);
         let mut svc = self.inner.clone();
         Box::pin(async move {
@@ -128,7 +140,7 @@ where
             };
             crate::status::conform(&mut res);
             res.headers_mut().insert(SERVER, state.server.clone());
-            if h1 && state.closing.get() {
+            if h1 && (state.closing.get() || oversized) {
                 res.headers_mut()
                     .insert(CONNECTION, HeaderValue::from_static("close"));
             }
@@ -148,13 +160,19 @@ fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Respo
     if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
         return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));
     }
-    let headers = &parts.headers;
     let max_body = state.max_body_bytes;
-    let cl = headers.get(CONTENT_LENGTH)?;
-    let declared: u64 = cl.to_str().ok()?.trim().parse().ok()?;
-    if declared > max_body {
+    if state.early_body_limit && declared_over_limit(parts, max_body) {
         let msg = crate::error::Error::body_too_large(max_body).to_string();
         return Some(close(plain(StatusCode::PAYLOAD_TOO_LARGE, msg)));
     }
     None
+}
+
+/// Whether the request declares a `Content-Length` over `max_body`.
+fn declared_over_limit(parts: &http::request::Parts, max_body: u64) -> bool {
+    parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|cl| cl.to_str().ok()?.trim().parse::<u64>().ok())
+        .is_some_and(|declared| declared > max_body)
 }

@@ -74,6 +74,14 @@ impl Body {
         })
     }
 
+    /// A body whose first read fails with `err` (a request refused without reading it).
+    pub(crate) fn failed(err: Error) -> Self {
+        let frames = futures_util::stream::iter([Err::<Frame<Bytes>, Error>(err)]);
+        Body(Kind::Boxed(
+            http_body_util::StreamBody::new(frames).boxed_unsync(),
+        ))
+    }
+
     /// Reads the whole body into one buffer. Fails with
     /// [`Error::is_body_too_large`] as soon as the limit is crossed.
     pub async fn to_bytes(self) -> Result<Bytes, Error> {

@@ -45,6 +45,12 @@ pub struct HttpConfig {
     /// default: with it on, hyper 1.12 closes a connection that sent a malformed
     /// request without writing the 400 first.
     pub pipeline_flush: bool,
+    /// Answer a request whose declared `Content-Length` is over `max_body_bytes` with
+    /// 413 at once, before the service sees it (the default). Off, the service gets
+    /// the request with a body whose first read fails with the 413 error, and the
+    /// connection closes after the response: for an app that answers its errors
+    /// itself (its own error format, its middleware's headers).
+    pub early_body_limit: bool,
 }
 
 impl Default for HttpConfig {
@@ -62,6 +68,7 @@ impl Default for HttpConfig {
             http2: true,
             server_header: HeaderValue::from_static("cello"),
             pipeline_flush: false,
+            early_body_limit: true,
         }
     }
 }

@@ -198,6 +198,33 @@ fn rejects_a_declared_body_over_the_limit_with_413_before_reading_it() {
 }
 
 #[test]
+fn without_the_early_limit_the_service_answers_a_declared_body_over_the_limit_and_the_connection_closes(
+) {
+    let srv = start(HttpConfig {
+        max_body_bytes: 16,
+        early_body_limit: false,
+        ..HttpConfig::default()
+    });
+    // The service reads the body: its first read fails with the 413 error, whose
+    // answer the service gives (here the error's own response).
+    let r = exchange_until_close(
+        srv.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    assert!(r.contains("exceeds the 16 bytes limit"), "{r}");
+    assert_eq!(header(&r, "connection"), Some("close"), "{r}");
+    // The service does not read it: its answer goes out, and the unread body closes
+    // the connection.
+    let r = exchange_until_close(
+        srv.addr,
+        b"POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert_eq!(header(&r, "connection"), Some("close"), "{r}");
+}
+
+#[test]
 fn rejects_a_streamed_body_over_the_limit_with_413_while_it_streams() {
     let srv = start(HttpConfig {
         max_body_bytes: 16,

@@ -4,6 +4,7 @@
 //! result comes back through a oneshot channel, all on the same thread.
 
 use crate::convert;
+use crate::recovery::Recovery;
 use crate::request::{param_to_py, PyRequest};
 use crate::resume::Resume;
 use crate::scheduler::Scheduler;
@@ -11,6 +12,7 @@ use cello_http::Response;
 use cello_router::ParamValue;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use std::rc::Rc;
 use tokio::sync::oneshot;
 
 /// Where a suspended handler's outcome arrives.
@@ -50,21 +52,65 @@ pub enum Started {
 pub struct PendingTask {
     rx: Option<ResultReceiver>,
     task: Option<Py<PyAny>>,
+    on_error: OnError,
+    /// An exception handler's name, for its logs (a route's is given to `finish`).
+    label: Option<String>,
+}
+
+/// Where an exception on the way to a response goes.
+pub enum OnError {
+    /// The default answer: `HTTPException` gives its status, anything else a logged 500.
+    Default,
+    /// The app's exception handlers (`@app.exception_handler`), given this request.
+    Recover(Rc<Recovery>, Py<PyAny>),
+    /// An exception handler's own failure: a logged 500.
+    Fail,
 }
 
 impl PendingTask {
     /// Waits for the Task and converts its result.
     pub async fn finish(mut self, name: &str) -> Response {
+        let label = self.label.take();
+        let name = label.as_deref().unwrap_or(name);
         let result = match self.rx.take() {
             Some(rx) => rx.await,
             None => return convert::internal_error(),
         };
         self.task = None;
-        Python::attach(|py| match result {
-            Ok(Ok(v)) => convert::to_response(v.bind(py), name),
-            Ok(Err(e)) => convert::from_exception(py, e, name),
-            Err(_) => convert::internal_error(),
-        })
+        let on_error = std::mem::replace(&mut self.on_error, OnError::Default);
+        let started = Python::attach(|py| match result {
+            Ok(Ok(v)) => answer(py, v.bind(py), name, on_error),
+            Ok(Err(e)) => fail(py, e, name, on_error),
+            Err(_) => Started::Done(convert::internal_error()),
+        });
+        match started {
+            Started::Done(r) => r,
+            // An async exception handler that suspended; its own errors are final.
+            Started::Pending(p) => Box::pin(p.finish(name)).await,
+        }
+    }
+}
+
+/// A value on its way to a response: converted, or, when it cannot be one and the app
+/// has exception handlers, handed to them.
+pub fn answer(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str, on_error: OnError) -> Started {
+    match on_error {
+        OnError::Recover(recovery, request) => match convert::try_convert(value, name) {
+            Ok(r) => Started::Done(r),
+            Err(e) => recovery.handler_error(py, request.bind(py), e, name),
+        },
+        _ => Started::Done(convert::to_response(value, name)),
+    }
+}
+
+/// An exception on the way to a response → the answer `on_error` says.
+pub fn fail(py: Python<'_>, err: PyErr, name: &str, on_error: OnError) -> Started {
+    match on_error {
+        OnError::Default => Started::Done(convert::from_exception(py, err, name)),
+        OnError::Recover(recovery, request) => {
+            recovery.handler_error(py, request.bind(py), err, name)
+        }
+        OnError::Fail => Started::Done(convert::exception_handler_failed(py, err, name)),
     }
 }
 
@@ -91,45 +137,86 @@ pub struct Incoming {
     pub peer: Option<std::net::SocketAddr>,
 }
 
-/// Calls `route` for `req` and takes the first step.
-pub fn start(py: Python<'_>, route: &Route, req: Incoming, scheduler: &Scheduler) -> Started {
-    let args = match build_args(py, route, req) {
+/// Calls `route` for `req` and takes the first step. With `recovery` (the app has
+/// exception handlers) the request object is kept for them.
+pub fn start(
+    py: Python<'_>,
+    route: &Route,
+    req: Incoming,
+    scheduler: &Scheduler,
+    recovery: Option<&Rc<Recovery>>,
+) -> Started {
+    let (args, request) = match build_args(py, route, req, recovery.is_some()) {
         Ok(a) => a,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
     };
+    let on_error = match (recovery, request) {
+        (Some(r), Some(req)) => OnError::Recover(r.clone(), req.unbind()),
+        _ => OnError::Default,
+    };
     let result = match route.handler.bind(py).call1(args) {
         Ok(r) => r,
-        Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
+        Err(e) => return fail(py, e, &route.name, on_error),
     };
     if !route.is_async {
-        return Started::Done(convert::to_response(&result, &route.name));
+        return answer(py, &result, &route.name, on_error);
     }
+    run_coroutine(
+        py,
+        result,
+        route.task_name.bind(py),
+        &route.name,
+        scheduler,
+        on_error,
+    )
+}
+
+/// Runs `coro` (a handler's, or an exception handler's) as an asyncio Task, stepped
+/// at once; its outcome is answered as `on_error` says.
+pub fn run_coroutine(
+    py: Python<'_>,
+    coro: Bound<'_, PyAny>,
+    task_name: &Bound<'_, PyAny>,
+    name: &str,
+    scheduler: &Scheduler,
+    on_error: OnError,
+) -> Started {
     // The coroutine runs inside a real asyncio Task from its first step, started
     // eagerly (Python 3.12's eager_start; on 3.11 the Task's first step is taken
     // at once): current_task(), asyncio.timeout() and contextvars work before the
     // first await too. `Resume` hands the outcome back the moment the coroutine
     // finishes, so one that never suspends is answered right here.
     let (tx, mut rx) = oneshot::channel();
-    let started = Bound::new(py, Resume::new(result.unbind(), tx))
-        .and_then(|resume| scheduler.start_task(resume.as_any(), route.task_name.bind(py)));
+    let started = Bound::new(py, Resume::new(coro.unbind(), tx))
+        .and_then(|resume| scheduler.start_task(resume.as_any(), task_name));
     let task = match started {
         Ok(t) => t,
-        Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
+        Err(e) => return fail(py, e, name, on_error),
     };
     match rx.try_recv() {
         // Whatever the step scheduled (a timer, a fire-and-forget task) has woken
         // the loop's driver already.
-        Ok(Ok(v)) => Started::Done(convert::to_response(v.bind(py), &route.name)),
-        Ok(Err(e)) => Started::Done(convert::from_exception(py, e, &route.name)),
+        Ok(Ok(v)) => answer(py, v.bind(py), name, on_error),
+        Ok(Err(e)) => fail(py, e, name, on_error),
         Err(oneshot::error::TryRecvError::Empty) => Started::Pending(PendingTask {
             rx: Some(rx),
             task: Some(task.unbind()),
+            label: matches!(on_error, OnError::Fail).then(|| name.to_owned()),
+            on_error,
         }),
         Err(oneshot::error::TryRecvError::Closed) => Started::Done(convert::internal_error()),
     }
 }
 
-fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bound<'py, PyTuple>> {
+/// The handler's arguments, and the request object when one was made or `keep` asks
+/// for it.
+#[allow(clippy::type_complexity)]
+fn build_args<'py>(
+    py: Python<'py>,
+    route: &Route,
+    req: Incoming,
+    keep: bool,
+) -> PyResult<(Bound<'py, PyTuple>, Option<Bound<'py, PyAny>>)> {
     // Path parameters are converted first: the Request object takes them over.
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
     for arg in &route.args {
@@ -142,26 +229,15 @@ fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bo
         });
     }
     let mut request: Option<Bound<'py, PyAny>> = None;
-    if items.iter().any(Option::is_none) {
-        let r = req;
-        let obj = Bound::new(
-            py,
-            PyRequest {
-                method: r.parts.method,
-                uri: r.parts.uri,
-                headers: r.parts.headers,
-                params: r.params,
-                body: r.body,
-                peer: r.peer,
-            },
-        )?;
-        request = Some(obj.into_any());
+    if keep || items.iter().any(Option::is_none) {
+        request = Some(Bound::new(py, PyRequest::new(req))?.into_any());
     }
-    PyTuple::new(
+    let args = PyTuple::new(
         py,
         items.into_iter().map(|item| {
             item.or_else(|| request.clone())
                 .unwrap_or_else(|| py.None().into_bound(py))
         }),
-    )
+    )?;
+    Ok((args, if keep { request } else { None }))
 }

@@ -37,6 +37,66 @@ pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
     }
 }
 
+/// A handler's return value → response, or the exception that says why it cannot be
+/// one (an unsupported type is a `TypeError`, an invalid status a `ValueError`, both
+/// naming the handler), for the app's exception handlers.
+pub fn try_convert(value: &Bound<'_, PyAny>, handler: &str) -> PyResult<Response> {
+    try_to_response(value).map_err(|p| p.into_err(handler))
+}
+
+/// `call_next`'s result in a Python middleware: what a handler returned, converted
+/// exactly as the engine converts it, as a `cello.Response` (one is passed through).
+/// What cannot be a response raises, naming the handler.
+#[pyfunction]
+pub fn as_response(value: &Bound<'_, PyAny>, handler: &str) -> PyResult<Py<PyAny>> {
+    let py = value.py();
+    if value.is_instance_of::<PyResponse>() {
+        return Ok(value.clone().unbind());
+    }
+    let (parts, body) = try_convert(value, handler)?.into_parts();
+    let body = body_now(body)?;
+    let mut headers = parts.headers;
+    let content_type = match headers.remove(CONTENT_TYPE) {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let body = if body.is_empty() && content_type.is_none() {
+        py.None()
+    } else {
+        PyBytes::new(py, &body).into_any().unbind()
+    };
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let res = PyResponse {
+        body,
+        status: parts.status.as_u16(),
+        headers,
+        content_type,
+    };
+    Ok(Bound::new(py, res)?.into_any().unbind())
+}
+
+/// The body of a response a handler can return: in memory, so it is read in one poll.
+pub fn body_now(body: Body) -> PyResult<Bytes> {
+    let mut read = std::pin::pin!(body.to_bytes());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::future::Future::poll(read.as_mut(), &mut cx) {
+        std::task::Poll::Ready(Ok(b)) => Ok(b),
+        std::task::Poll::Ready(Err(e)) => {
+            Err(pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        }
+        std::task::Poll::Pending => Err(pyo3::exceptions::PyValueError::new_err(
+            "a response body must be known now, not a stream",
+        )),
+    }
+}
+
 /// A value given to `app.const(...)` → the response it always answers with; what a
 /// handler could not return raises here, at registration.
 pub fn constant(value: &Bound<'_, PyAny>) -> PyResult<Response> {
@@ -57,6 +117,20 @@ enum Problem {
     /// A status no response may have (1xx, past 599).
     Status(InvalidStatus),
     Py(PyErr),
+}
+
+impl Problem {
+    fn into_err(self, handler: &str) -> PyErr {
+        match self {
+            Problem::Unsupported(ty) => pyo3::exceptions::PyTypeError::new_err(format!(
+                "handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"
+            )),
+            Problem::Status(e) => pyo3::exceptions::PyValueError::new_err(format!(
+                "handler `{handler}` answered with an invalid status: {e}"
+            )),
+            Problem::Py(e) => e,
+        }
+    }
 }
 
 impl From<PyErr> for Problem {
@@ -211,6 +285,21 @@ pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
                 Err(_) => {}
             }
         }
+    }
+    log_exception(py, err, handler);
+    internal_error()
+}
+
+/// An exception handler (`@app.exception_handler`) that raised: its traceback is
+/// logged and the answer is a generic 500, whatever it raised.
+pub fn exception_handler_failed(py: Python<'_>, err: PyErr, name: &str) -> Response {
+    log_exception(py, err, name);
+    internal_error()
+}
+
+/// Logs `err` with its traceback, naming `handler` (logger `cello`).
+fn log_exception(py: Python<'_>, err: PyErr, handler: &str) {
+    if let Ok(rt) = runtime::get(py) {
         // `into_value` sets `__traceback__` on the value (CPython < 3.12 keeps it
         // apart), so the log shows where the handler failed.
         let exc = err.clone_ref(py).into_value(py);
@@ -220,7 +309,6 @@ pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {
     } else {
         err.print(py);
     }
-    internal_error()
 }
 
 fn http_exception_response(exc: &Bound<'_, PyAny>) -> Result<Response, Problem> {

@@ -4,8 +4,9 @@ use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
 use crate::guest_loop;
 use crate::listener::{self, PyListener};
+use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
-use cello_http::{Body, Http, HttpConfig, IntoResponse, Request, Response};
+use cello_http::{Body, Http, HttpConfig, Request, Response};
 use cello_net::{serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown};
 use cello_router::{LookupError, Router, RouterBuilder};
 use http::StatusCode;
@@ -27,11 +28,15 @@ use std::time::Duration;
 pub struct Engine {
     builder: Mutex<Option<RouterBuilder<Endpoint>>>,
     shutdown: Shutdown,
+    /// `set_error_handler`'s `find` and statuses.
+    error_handler: Mutex<Option<(Py<PyAny>, Vec<u16>)>>,
 }
 
 struct State {
     router: Arc<Router<Endpoint>>,
     scheduler: Py<Scheduler>,
+    /// The app's exception handlers; None (no cost) without them.
+    recovery: Option<Rc<Recovery>>,
 }
 
 /// What a route runs: a Python handler, or a response fixed at registration.
@@ -72,18 +77,7 @@ impl Engine {
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
         let res = convert::constant(value)?;
         let (parts, body) = res.into_parts();
-        // A body a handler can return is in memory: it is read in one poll.
-        let mut read = std::pin::pin!(body.to_bytes());
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        let body = match std::future::Future::poll(read.as_mut(), &mut cx) {
-            std::task::Poll::Ready(Ok(b)) => b,
-            std::task::Poll::Ready(Err(e)) => return Err(PyValueError::new_err(e.to_string())),
-            std::task::Poll::Pending => {
-                return Err(PyValueError::new_err(
-                    "a constant route needs a body known now, not a stream",
-                ))
-            }
-        };
+        let body = convert::body_now(body)?;
         let endpoint = Endpoint::Const(Arc::new(ConstResponse {
             status: parts.status,
             headers: parts.headers,
@@ -97,7 +91,21 @@ impl Engine {
         Engine {
             builder: Mutex::new(Some(RouterBuilder::new())),
             shutdown: Shutdown::new(),
+            error_handler: Mutex::new(None),
         }
+    }
+
+    /// Hands errors to the app's exception handlers: `find(request, exc, route)`
+    /// returns `(handler, name, is_async)` or None (the default answer). Exceptions from
+    /// handlers always go to it; the engine's own errors (404, 405, 408, 413, 422) only
+    /// for the statuses in `statuses`, as `HTTPException`.
+    fn set_error_handler(&self, find: Py<PyAny>, statuses: Vec<u16>) -> PyResult<()> {
+        *self
+            .error_handler
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("error handler lock poisoned"))? =
+            Some((find, statuses));
+        Ok(())
     }
 
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
@@ -179,6 +187,11 @@ impl Engine {
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("this engine is already serving"))?;
         let router = Arc::new(builder.freeze());
+        let error_handler = self
+            .error_handler
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("error handler lock poisoned"))?
+            .take();
         let std_listener = match listener {
             Some(listener) => listener.get().take()?,
             None => listener::bind_one(host, port)?,
@@ -221,6 +234,10 @@ impl Engine {
         );
         set(&mut http_config.min_body_rate, min_body_rate);
         set(&mut http_config.write_timeout, write_timeout.map(secs));
+        // An app that answers 413 itself gets declared bodies over the limit too.
+        if let Some((_, statuses)) = &error_handler {
+            http_config.early_body_limit = !statuses.contains(&413);
+        }
         let mut serve_config = ServeConfig::default();
         set(&mut serve_config.max_connections, max_connections);
         set(
@@ -234,9 +251,14 @@ impl Engine {
                     shutdown_on_signals(shutdown.clone())?;
                 }
                 let listener = Listener::from_std_tcp(std_listener)?;
-                let state = Rc::new(State {
-                    router,
-                    scheduler: Python::attach(|py| scheduler.clone_ref(py)),
+                let state = Python::attach(|py| {
+                    Rc::new(State {
+                        router,
+                        scheduler: scheduler.clone_ref(py),
+                        recovery: error_handler.map(|(find, statuses)| {
+                            Rc::new(Recovery::new(find, statuses, scheduler.clone_ref(py)))
+                        }),
+                    })
                 });
                 let driver = tokio::task::spawn_local(guest_loop::drive(scheduler, selector_fd));
                 let http = Http::new(http_config);
@@ -325,29 +347,35 @@ impl tower_service::Service<Request> for PyService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        // Answers that need no Python (constant routes, 404, 405) are ready now: no
-        // future is boxed for them.
-        let found = match self.state.router.lookup(req.method(), req.uri().path()) {
+        // Answers that need no Python (constant routes, 404, 405 without an exception
+        // handler for them) are ready now: no future is boxed for them.
+        let (route, params) = match self.state.router.lookup(req.method(), req.uri().path()) {
             Ok(m) => match m.value {
-                Endpoint::Python(route) => Ok((
+                Endpoint::Python(route) => (
                     route.clone(),
                     m.params
                         .into_iter()
                         .map(|(k, v)| (k.to_string(), v.into_owned()))
                         .collect::<Vec<_>>(),
-                )),
-                Endpoint::Const(c) => Err(c.response()),
+                ),
+                Endpoint::Const(c) => return PyFuture::Ready(Some(c.response())),
             },
-            Err(e) => Err(lookup_error(e)),
-        };
-        match found {
-            Ok((route, params)) => {
-                let state = self.state.clone();
-                let peer = self.peer;
-                PyFuture::Handler(Box::pin(handle(state, peer, route, params, req)))
+            Err(e) => {
+                let err = lookup_error(e);
+                return match &self.state.recovery {
+                    Some(recovery) if recovery.wants(err.status) => {
+                        let (state, peer) = (self.state.clone(), self.peer);
+                        let (parts, _) = req.into_parts();
+                        PyFuture::Handler(Box::pin(async move {
+                            engine_error(&state, parts, peer, err).await
+                        }))
+                    }
+                    _ => PyFuture::Ready(Some(err.response())),
+                };
             }
-            Err(res) => PyFuture::Ready(Some(res)),
-        }
+        };
+        let state = self.state.clone();
+        PyFuture::Handler(Box::pin(handle(state, self.peer, route, params, req)))
     }
 }
 
@@ -382,9 +410,11 @@ async fn handle(
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
     } else {
-        match body_bytes(body).await {
+        // Boxed, as the error paths below: only the requests that need them carry
+        // their state (a future past 1 KiB misses malloc's per-thread cache).
+        match Box::pin(body_bytes(body)).await {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(e) => return Box::pin(engine_error(&state, parts, peer, e)).await,
         }
     };
     let incoming = Incoming {
@@ -393,38 +423,77 @@ async fn handle(
         body,
         peer,
     };
-    let started =
-        Python::attach(|py| call::start(py, &route, incoming, &state.scheduler.bind(py).borrow()));
+    let started = Python::attach(|py| {
+        let scheduler = state.scheduler.bind(py).borrow();
+        call::start(py, &route, incoming, &scheduler, state.recovery.as_ref())
+    });
     match started {
         Started::Done(r) => r,
-        Started::Pending(p) => p.finish(&route.name).await,
+        Started::Pending(p) => Box::pin(p.finish(&route.name)).await,
     }
 }
 
-async fn body_bytes(body: Body) -> Result<bytes::Bytes, Response> {
+/// An error the engine answers itself: by the app's exception handler when it asked
+/// for this status, else `{"detail": ...}`.
+async fn engine_error(
+    state: &State,
+    parts: http::request::Parts,
+    peer: Option<SocketAddr>,
+    err: EngineError,
+) -> Response {
+    match &state.recovery {
+        Some(recovery) if recovery.wants(err.status) => {
+            recovery.engine_error(parts, peer, err).await
+        }
+        _ => err.response(),
+    }
+}
+
+async fn body_bytes(body: Body) -> Result<bytes::Bytes, EngineError> {
     body.to_bytes().await.map_err(|e| {
-        let mut r = convert::detail(e.status(), &e.to_string());
-        r.headers_mut().insert(
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
             http::header::CONNECTION,
             http::HeaderValue::from_static("close"),
         );
-        r
+        EngineError {
+            status: e.status(),
+            detail: e.to_string(),
+            headers,
+        }
     })
 }
 
-fn lookup_error(e: LookupError) -> Response {
-    match e {
-        LookupError::NotFound => convert::detail(StatusCode::NOT_FOUND, "Not Found"),
+fn lookup_error(e: LookupError) -> EngineError {
+    let (status, detail, headers) = match e {
+        LookupError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "Not Found".into(),
+            http::HeaderMap::new(),
+        ),
         LookupError::MethodNotAllowed { allow } => {
-            let mut r = convert::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-            r.headers_mut().insert(http::header::ALLOW, allow);
-            r
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::ALLOW, allow);
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed".into(),
+                headers,
+            )
         }
-        other @ LookupError::InvalidParam { .. } => {
-            convert::detail(StatusCode::UNPROCESSABLE_ENTITY, &other.to_string())
+        other @ LookupError::InvalidParam { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            other.to_string(),
+            http::HeaderMap::new(),
+        ),
+        other => {
+            let status = StatusCode::from_u16(other.status()).unwrap_or(StatusCode::NOT_FOUND);
+            let detail = status.canonical_reason().unwrap_or("Not Found").into();
+            (status, detail, http::HeaderMap::new())
         }
-        other => StatusCode::from_u16(other.status())
-            .unwrap_or(StatusCode::NOT_FOUND)
-            .into_response(),
+    };
+    EngineError {
+        status,
+        detail,
+        headers,
     }
 }

@@ -16,6 +16,7 @@ mod json_decode;
 mod json_encode;
 mod listener;
 mod middleware;
+mod recovery;
 mod request;
 mod response;
 mod resume;
@@ -63,6 +64,8 @@ fn route_params(pattern: &str) -> PyResult<Vec<(String, Option<&'static str>, bo
 
 #[pymodule]
 mod _cello {
+    #[pymodule_export]
+    use super::convert::as_response;
     #[pymodule_export]
     use super::engine::Engine;
     #[pymodule_export]

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use cello_router::ParamValue;
 use percent_encoding::percent_decode;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::net::SocketAddr;
 
@@ -20,6 +21,23 @@ pub struct PyRequest {
     pub(crate) params: Vec<(String, ParamValue<'static>)>,
     pub(crate) body: Bytes,
     pub(crate) peer: Option<SocketAddr>,
+    /// `req.state`, made on first access: a request that never asks pays nothing.
+    pub(crate) state: PyOnceLock<Py<PyAny>>,
+}
+
+impl PyRequest {
+    /// The request object for what the engine read.
+    pub fn new(req: crate::call::Incoming) -> Self {
+        PyRequest {
+            method: req.parts.method,
+            uri: req.parts.uri,
+            headers: req.parts.headers,
+            params: req.params,
+            body: req.body,
+            peer: req.peer,
+            state: PyOnceLock::new(),
+        }
+    }
 }
 
 /// A path parameter as a Python object.
@@ -225,6 +243,16 @@ impl PyRequest {
             .query_cls
             .bind(py)
             .call1((pairs_to_list(py, pairs)?,))
+    }
+
+    /// Per-request attributes (`cello.datastructures.State`), e.g. the user a
+    /// middleware authenticated: `req.state.user = ...`. Made on first access.
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = self
+            .state
+            .get_or_try_init(py, || runtime::get(py)?.state_cls.call0(py))?;
+        Ok(state.bind(py).clone())
     }
 
     fn __repr__(&self) -> String {

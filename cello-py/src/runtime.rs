@@ -16,6 +16,8 @@ pub struct Runtime {
     pub headers_cls: Py<PyAny>,
     /// `cello.datastructures.QueryParams` (built from a list of pairs).
     pub query_cls: Py<PyAny>,
+    /// `cello.datastructures.State` (an empty attribute bag for `req.state`).
+    pub state_cls: Py<PyAny>,
 }
 
 static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
@@ -30,6 +32,7 @@ pub fn _install_runtime(
     log_message: Py<PyAny>,
     headers_cls: Py<PyAny>,
     query_cls: Py<PyAny>,
+    state_cls: Py<PyAny>,
 ) -> PyResult<()> {
     let _ = RUNTIME.set(
         py,
@@ -39,6 +42,7 @@ pub fn _install_runtime(
             log_message,
             headers_cls,
             query_cls,
+            state_cls,
         },
     );
     Ok(())

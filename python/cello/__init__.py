@@ -7,7 +7,7 @@ data; sockets, HTTP, routing, JSON and workers run in Rust.
 from ._cello import Request, Response, json_dumps, json_loads
 from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
-from .datastructures import Headers, QueryParams
+from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "HTTPException",
     "Headers",
     "QueryParams",
+    "State",
     "json_dumps",
     "json_loads",
 ]

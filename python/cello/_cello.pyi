@@ -4,10 +4,11 @@ from typing import Any, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
-from .datastructures import Headers, QueryParams
+from .datastructures import Headers, QueryParams, State
 
 __all__ = [
     "Engine",
+    "as_response",
     "json_dumps",
     "json_loads",
     "route_params",
@@ -30,7 +31,9 @@ def _install_runtime(
     log_message: Callable[..., Any],
     headers_cls: type,
     query_cls: type,
+    state_cls: type,
 ) -> None: ...
+def as_response(value: Any, handler: str) -> Response: ...
 
 def install_scheduler(event_loop: Any) -> Scheduler: ...
 
@@ -80,6 +83,8 @@ class Request:
     def text(self) -> str: ...
     def json(self) -> Any: ...
     def form(self) -> QueryParams: ...
+    @property
+    def state(self) -> State: ...
 
 @disjoint_base
 class Response:
@@ -132,6 +137,7 @@ class Engine:
         param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
+    def set_error_handler(self, find: Callable[[Any, Any, str], Any], statuses: list[int]) -> None: ...
     def serve(
         self,
         host: str,

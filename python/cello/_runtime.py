@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from . import _cello
-from .datastructures import Headers, QueryParams
+from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
 
 logger = logging.getLogger("cello")
@@ -68,4 +68,4 @@ def log_message(text: str) -> None:
     logger.error("%s", text)
 
 
-_cello._install_runtime(HTTPException, log_exception, log_message, Headers, QueryParams)
+_cello._install_runtime(HTTPException, log_exception, log_message, Headers, QueryParams, State)

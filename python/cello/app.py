@@ -12,9 +12,13 @@ import threading
 import uuid
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union
 
-from . import _cello, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _middleware_chain, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from ._exception_handlers import ExceptionHandler, ExceptionHandlers
+from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=Callable[[Any, Any], Any])
+E = TypeVar("E", bound=ExceptionHandler)
 Hook = Callable[[], Union[None, Awaitable[None]]]
 
 logger = logging.getLogger("cello")
@@ -24,10 +28,20 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 class _RouteSpec:
-    __slots__ = ("method", "path", "handler", "blocking")
+    __slots__ = ("method", "path", "handler", "blocking", "routers")
 
-    def __init__(self, method: str, path: str, handler: Callable[..., Any], blocking: bool = False) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        handler: Callable[..., Any],
+        blocking: bool = False,
+        routers: tuple["Router", ...] = (),
+    ) -> None:
         self.method, self.path, self.handler, self.blocking = method, path, handler, blocking
+        # The included routers the route came through, outermost first: their
+        # middleware applies to it.
+        self.routers = routers
 
 
 class Router:
@@ -40,6 +54,30 @@ class Router:
         self.prefix = prefix
         self._routes: list[_RouteSpec] = []
         self._consts: list[tuple[str, str, Any]] = []
+        self._middleware: list[Callable[[Any, Any], Any]] = []
+
+    def middleware(self, func: M) -> M:
+        """Registers a Python middleware for this router's routes (an ``App``'s: every
+        Python route), Starlette's shape::
+
+            @app.middleware
+            async def timing(req, call_next):
+                response = await call_next(req)
+                response.add_header("x-handler", "yes")
+                return response
+
+        It gets the request and ``call_next``, which runs the rest of the chain and the
+        handler and gives a ``cello.Response`` (the handler's exception comes out of
+        it); it returns a ``Response``, anything else is a 500 naming it. The first
+        registered is the outermost. An ``async def`` awaits ``call_next``; a ``def``
+        gets the response from it directly and may only wrap sync handlers and ``def``
+        middleware (else the app does not start: ``TypeError``). A route no
+        middleware applies to runs without any; constant routes and the engine's own
+        errors (404, 405...) never pass through Python middleware."""
+        if not callable(func):
+            raise TypeError(f"middleware must be callable, not {type(func).__name__}")
+        self._middleware.append(func)
+        return func
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), *, blocking: bool = False) -> Callable[[F], F]:
         """Registers the decorated handler for ``path`` and each of ``methods``.
@@ -109,7 +147,13 @@ class Router:
         """Adds ``router``'s routes under ``prefix`` + its own prefix."""
         for spec in router._routes:
             self._routes.append(
-                _RouteSpec(spec.method, prefix + router.prefix + spec.path, spec.handler, spec.blocking)
+                _RouteSpec(
+                    spec.method,
+                    prefix + router.prefix + spec.path,
+                    spec.handler,
+                    spec.blocking,
+                    (router, *spec.routers),
+                )
             )
         for method, path, value in router._consts:
             self._consts.append((method, prefix + router.prefix + path, value))
@@ -132,8 +176,39 @@ class App(Router):
 
         for m in middleware:
             if not isinstance(m, Middleware):
-                raise TypeError(f"middleware must come from cello.middleware, not {type(m).__name__}")
-        self.middleware = list(middleware)
+                raise TypeError(
+                    f"middleware must come from cello.middleware, not {type(m).__name__} "
+                    "(a Python function is registered with @app.middleware)"
+                )
+        self._rust_middleware = list(middleware)
+        # Per worker: workers are processes, so fill it in an on_startup hook.
+        self.state = State()
+        self._exception_handlers = ExceptionHandlers()
+
+    def exception_handler(self, key: int | type[BaseException]) -> Callable[[E], E]:
+        """Registers a handler ``(req, exc) -> response`` (``def`` or ``async def``,
+        returning anything a route handler may) for an exception class or an error
+        status code::
+
+            @app.exception_handler(HTTPException)
+            def reshape(req, exc):
+                return {"error": exc.detail}, exc.status_code
+
+        A class matches its subclasses, the nearest first. An ``HTTPException`` goes
+        to the handler for its status code first. Errors the engine answers itself
+        (404, 405 with its ``Allow`` header, 408, 413, 422 for a path parameter)
+        come as an ``HTTPException`` to the handler for their status or for
+        ``HTTPException``; the request then carries no body. An unexpected exception
+        is logged with its traceback and goes to the handler for ``Exception`` or 500.
+        A handler that raises gives a logged 500."""
+
+        ExceptionHandlers.check(key)
+
+        def decorate(handler: E) -> E:
+            self._exception_handlers.add(key, handler)
+            return handler
+
+        return decorate
 
     def on_startup(self, hook: Hook) -> Hook:
         """Registers a hook (sync or async) run once per worker before it serves."""
@@ -155,9 +230,17 @@ class App(Router):
             name = getattr(spec.handler, "__qualname__", repr(spec.handler))
             handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
             is_async = inspect.iscoroutinefunction(handler)
+            chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
+            if chain:
+                # The wrapper takes the request first, then the handler's arguments.
+                handler, is_async = _middleware_chain.wrap(handler, is_async, chain, name)
+                args = [None, *args]
             engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types)
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
+        if self._exception_handlers:
+            handlers = self._exception_handlers
+            engine.set_error_handler(handlers.find, handlers.engine_statuses())
         return engine
 
     # -- running -----------------------------------------------------------------
@@ -244,7 +327,7 @@ class App(Router):
                     on_ready,
                     handle_signals,
                     listener=listener,
-                    middleware=[m._spec() for m in self.middleware],
+                    middleware=[m._spec() for m in self._rust_middleware],
                     **limits,
                 )
             finally:

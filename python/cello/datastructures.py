@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ItemsView, Iterator, KeysView, Sequence, TypeVar, ValuesView
+from typing import Any, ItemsView, Iterator, KeysView, Sequence, TypeVar, ValuesView
 
 T = TypeVar("T")
 
@@ -109,3 +109,37 @@ def _encode(value: str) -> bytes:
         return value.encode("latin-1")
     except UnicodeEncodeError:
         return value.encode("utf-8")
+
+
+class State:
+    """An attribute bag: ``app.state.db = pool`` (per worker), ``req.state.user = user``
+    (per request). Reading an attribute never set raises ``AttributeError`` naming it.
+
+    >>> s = State()
+    >>> s.user = "ada"
+    >>> s.user
+    'ada'
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        object.__setattr__(self, "_state", dict(state or {}))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._state[name] = value
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._state[name]
+        except KeyError:
+            raise AttributeError(f"state has no attribute {name!r}; set it first (e.g. in a middleware)") from None
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self._state[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:
+        return f"State({self._state!r})"

@@ -136,6 +136,10 @@ class _ListHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
 
 class HttpxClient:
     """httpx against the subprocess server, answering like ``TestClient``."""
@@ -223,3 +227,17 @@ def client(request: pytest.FixtureRequest) -> Iterator[Any]:
         c._client.close()
     else:
         yield request.getfixturevalue("main_testclient")
+
+
+@pytest.fixture
+def cello_log() -> Iterator[_ListHandler]:
+    """What logger ``cello`` logs during the test, as lines (``.lines``) with
+    tracebacks."""
+    handler = _ListHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("cello")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
