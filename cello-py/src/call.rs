@@ -8,6 +8,7 @@ use crate::request::{param_to_py, PyRequest};
 use crate::resume::Resume;
 use crate::scheduler::Scheduler;
 use cello_http::Response;
+use cello_middleware::forwarded::ClientInfo;
 use cello_router::ParamValue;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -143,7 +144,9 @@ fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bo
     }
     let mut request: Option<Bound<'py, PyAny>> = None;
     if items.iter().any(Option::is_none) {
-        let r = req;
+        let mut r = req;
+        // Set by the `TrustedProxies` layer; an empty extension map makes this free.
+        let forwarded = r.parts.extensions.remove::<ClientInfo>().map(Box::new);
         let obj = Bound::new(
             py,
             PyRequest {
@@ -153,6 +156,7 @@ fn build_args<'py>(py: Python<'py>, route: &Route, req: Incoming) -> PyResult<Bo
                 params: r.params,
                 body: r.body,
                 peer: r.peer,
+                forwarded,
             },
         )?;
         request = Some(obj.into_any());

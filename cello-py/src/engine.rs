@@ -165,7 +165,9 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
     ) -> PyResult<()> {
-        let stack = crate::middleware::Stack::from_specs(middleware.unwrap_or_default())?;
+        let (stack, access_log) =
+            crate::middleware::Stack::from_specs(middleware.unwrap_or_default())?;
+        let needs_peer = stack.needs_peer();
         let builder = self
             .builder
             .lock()
@@ -233,6 +235,12 @@ impl Engine {
                     scheduler: Python::attach(|py| scheduler.clone_ref(py)),
                 });
                 let driver = tokio::task::spawn_local(guest_loop::drive(scheduler, selector_fd));
+                let access_log = access_log.map(|batches| {
+                    let (stop, stopped) = tokio::sync::oneshot::channel();
+                    let task =
+                        tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
+                    (stop, task)
+                });
                 let http = Http::new(http_config);
                 serve(
                     listener,
@@ -250,12 +258,17 @@ impl Engine {
                         let svc = if stack.is_empty() {
                             Stacked::Plain(svc)
                         } else {
-                            Stacked::Layered(stack.wrap(svc))
+                            Stacked::Layered(stack.wrap(svc), peer.filter(|_| needs_peer))
                         };
                         async move { http.serve_connection(stream, svc, shutdown).await }
                     },
                 )
                 .await;
+                if let Some((stop, task)) = access_log {
+                    // The last requests' records, then the task ends.
+                    let _ = stop.send(());
+                    let _ = task.await;
+                }
                 driver.abort();
                 Ok::<(), std::io::Error>(())
             })
@@ -305,11 +318,12 @@ fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
 
-/// A connection's service: the handlers alone, or inside the app's middleware.
+/// A connection's service: the handlers alone, or inside the app's middleware (with the
+/// peer address to put in each request when a layer reads it).
 #[derive(Clone)]
 enum Stacked {
     Plain(PyService),
-    Layered(cello::LocalService),
+    Layered(cello::LocalService, Option<SocketAddr>),
 }
 
 impl tower_service::Service<Request> for Stacked {
@@ -323,14 +337,20 @@ impl tower_service::Service<Request> for Stacked {
     ) -> std::task::Poll<Result<(), Infallible>> {
         match self {
             Stacked::Plain(s) => s.poll_ready(cx),
-            Stacked::Layered(s) => s.poll_ready(cx),
+            Stacked::Layered(s, _) => s.poll_ready(cx),
         }
     }
 
-    fn call(&mut self, req: Request) -> StackedFuture {
+    fn call(&mut self, mut req: Request) -> StackedFuture {
         match self {
             Stacked::Plain(s) => s.call(req),
-            Stacked::Layered(s) => s.call(req),
+            Stacked::Layered(s, peer) => {
+                if let Some(peer) = *peer {
+                    req.extensions_mut()
+                        .insert(cello_middleware::ConnectInfo(peer));
+                }
+                s.call(req)
+            }
         }
     }
 }

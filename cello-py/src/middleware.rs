@@ -1,12 +1,18 @@
 //! `App(middleware=[...])`: the Rust layers of cello-middleware, configured from
 //! Python and stacked around the Python handlers. They run before any Python code: a
 //! CORS preflight, a compression decision, a request id or a timeout's 504 never call
-//! into Python. The first in the list is the outermost, as in Starlette.
+//! into Python. The first in the list is the outermost, as in Starlette. Trusted
+//! proxies and the access log read the peer address, which the connection's service
+//! adds to each request only when one of them is in the stack (`Stack::needs_peer`).
 
 use cello::LocalService;
 use cello_http::{Body, Request, Response};
+use cello_middleware::access_log::{
+    self, AccessLogBody, AccessLogLayer, AccessRecord, BatchReceiver, ChannelSink, Sink, StderrSink,
+};
 use cello_middleware::compression::{CompressionBody, CompressionLayer};
 use cello_middleware::cors::CorsLayer;
+use cello_middleware::forwarded::TrustedProxiesLayer;
 use cello_middleware::request_id::RequestIdLayer;
 use cello_middleware::security_headers::{Hsts, SecurityHeadersLayer};
 use cello_middleware::timeout::TimeoutLayer;
@@ -27,7 +33,30 @@ enum Mw {
     RequestId(RequestIdLayer),
     SecurityHeaders(SecurityHeadersLayer),
     Timeout(TimeoutLayer),
+    TrustedProxies(TrustedProxiesLayer),
+    AccessLog(AccessLogLayer<AccessSink>),
 }
+
+/// Where `AccessLog` records go: stderr lines, or batches for Python's `logging`.
+#[derive(Clone)]
+enum AccessSink {
+    Stderr(StderrSink),
+    Logging(ChannelSink),
+}
+
+impl Sink for AccessSink {
+    fn emit(&self, record: AccessRecord) {
+        match self {
+            AccessSink::Stderr(s) => s.emit(record),
+            AccessSink::Logging(s) => s.emit(record),
+        }
+    }
+}
+
+/// A batch every 100 ms at most, or sooner once this many records wait: one Python
+/// call per batch, never one per request.
+const LOG_BATCH: usize = 256;
+const LOG_DELAY: Duration = Duration::from_millis(100);
 
 /// The layers of an app, outermost first; empty costs nothing per request.
 #[derive(Clone, Default)]
@@ -35,18 +64,30 @@ pub struct Stack(Vec<Mw>);
 
 impl Stack {
     /// Reads `[(kind, options), ...]` as `cello.middleware` builds it. A bad option is a
-    /// `ValueError` naming the middleware, at startup.
-    pub fn from_specs(specs: Vec<(String, Bound<'_, PyDict>)>) -> PyResult<Self> {
-        specs
+    /// `ValueError` naming the middleware, at startup. With `AccessLog(target="logging")`
+    /// also returns the receiver of its records, for `access_log::deliver`.
+    pub fn from_specs(
+        specs: Vec<(String, Bound<'_, PyDict>)>,
+    ) -> PyResult<(Self, Option<BatchReceiver>)> {
+        let mut receiver = None;
+        let layers = specs
             .into_iter()
-            .map(|(kind, opts)| parse(&kind, &opts))
-            .collect::<PyResult<Vec<_>>>()
-            .map(Stack)
+            .map(|(kind, opts)| parse(&kind, &opts, &mut receiver))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((Stack(layers), receiver))
     }
 
     /// Whether there is nothing to stack.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether a layer reads the peer address (`cello_middleware::ConnectInfo`): only
+    /// then does the connection's service put it in each request's extensions.
+    pub fn needs_peer(&self) -> bool {
+        self.0
+            .iter()
+            .any(|mw| matches!(mw, Mw::TrustedProxies(_) | Mw::AccessLog(_)))
     }
 
     /// `inner` wrapped in the layers.
@@ -62,6 +103,14 @@ impl Stack {
                 Mw::RequestId(l) => LocalService::new(l.layer(svc)),
                 Mw::SecurityHeaders(l) => LocalService::new(l.layer(svc)),
                 Mw::Timeout(l) => LocalService::new(l.layer(svc)),
+                Mw::TrustedProxies(l) => LocalService::new(l.layer(svc)),
+                Mw::AccessLog(l) => {
+                    let logged = l.layer(svc);
+                    LocalService::new(tower::util::MapResponse::new(
+                        logged,
+                        |res: http::Response<AccessLogBody<Body, AccessSink>>| res.map(Body::new),
+                    ))
+                }
                 Mw::Compression(l) => {
                     let compressed = l.layer(svc);
                     LocalService::new(tower::util::MapResponse::new(
@@ -75,7 +124,7 @@ impl Stack {
     }
 }
 
-fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
+fn parse(kind: &str, o: &Bound<'_, PyDict>, receiver: &mut Option<BatchReceiver>) -> PyResult<Mw> {
     let bad = |e: &dyn std::fmt::Display| PyValueError::new_err(format!("{kind}: {e}"));
     Ok(match kind {
         "cors" => {
@@ -154,6 +203,35 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Mw> {
             let secs: f64 = get(o, "seconds")?.ok_or_else(|| bad(&"needs `seconds`"))?;
             let d = Duration::try_from_secs_f64(secs).map_err(|e| bad(&e))?;
             Mw::Timeout(TimeoutLayer::new(d))
+        }
+        "trusted_proxies" => {
+            let trusted: Vec<String> = get(o, "trusted")?.unwrap_or_default();
+            let layer = TrustedProxiesLayer::new(&trusted).map_err(|e| bad(&e))?;
+            Mw::TrustedProxies(
+                layer
+                    .x_forwarded(get(o, "x_forwarded")?.unwrap_or(true))
+                    .forwarded(get(o, "forwarded")?.unwrap_or(false)),
+            )
+        }
+        "access_log" => {
+            let target: String = get(o, "target")?.unwrap_or_else(|| "logging".to_owned());
+            let sink = match target.as_str() {
+                "stderr" => AccessSink::Stderr(StderrSink),
+                "logging" if receiver.is_some() => {
+                    return Err(bad(&"only one AccessLog(target=\"logging\") per app"))
+                }
+                "logging" => {
+                    let (sink, rx) = access_log::channel(LOG_BATCH, LOG_DELAY);
+                    *receiver = Some(rx);
+                    AccessSink::Logging(sink)
+                }
+                other => {
+                    return Err(bad(&format!(
+                        "unknown target {other:?}; use \"logging\" or \"stderr\""
+                    )))
+                }
+            };
+            Mw::AccessLog(AccessLogLayer::new(sink))
         }
         other => {
             return Err(PyValueError::new_err(format!(

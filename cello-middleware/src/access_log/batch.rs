@@ -29,6 +29,7 @@ pub fn channel(max_batch: usize, max_delay: Duration) -> (ChannelSink, BatchRece
         ChannelSink { tx },
         BatchReceiver {
             rx,
+            batch: Vec::new(),
             max_batch: max_batch.max(1),
             max_delay,
         },
@@ -52,6 +53,8 @@ impl Sink for ChannelSink {
 #[derive(Debug)]
 pub struct BatchReceiver {
     rx: mpsc::UnboundedReceiver<AccessRecord>,
+    /// The batch being filled; kept here so that a cancelled `next_batch` loses nothing.
+    batch: Vec<AccessRecord>,
     max_batch: usize,
     max_delay: Duration,
 }
@@ -60,25 +63,28 @@ impl BatchReceiver {
     /// Waits for a record, then for more until the batch is full or `max_delay` has
     /// passed since the first. `None` once every sender is gone and the queue is empty.
     /// Needs tokio's timer.
+    ///
+    /// Cancel-safe: records already taken stay for the next call or [`drain`](Self::drain)
+    /// (the delay then starts again).
     pub async fn next_batch(&mut self) -> Option<Vec<AccessRecord>> {
-        let mut batch = Vec::new();
-        if self.rx.recv_many(&mut batch, self.max_batch).await == 0 {
+        if self.batch.is_empty() && self.rx.recv_many(&mut self.batch, self.max_batch).await == 0 {
             return None;
         }
         let deadline = tokio::time::Instant::now() + self.max_delay;
-        while batch.len() < self.max_batch {
-            let room = self.max_batch - batch.len();
-            match tokio::time::timeout_at(deadline, self.rx.recv_many(&mut batch, room)).await {
+        while self.batch.len() < self.max_batch {
+            let room = self.max_batch - self.batch.len();
+            let more = self.rx.recv_many(&mut self.batch, room);
+            match tokio::time::timeout_at(deadline, more).await {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
         }
-        Some(batch)
+        Some(std::mem::take(&mut self.batch))
     }
 
     /// The records queued now, without waiting: for a last flush at shutdown.
     pub fn drain(&mut self) -> Vec<AccessRecord> {
-        let mut rest = Vec::new();
+        let mut rest = std::mem::take(&mut self.batch);
         while let Ok(record) = self.rx.try_recv() {
             rest.push(record);
         }
