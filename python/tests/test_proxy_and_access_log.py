@@ -110,14 +110,14 @@ class Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.records: list[logging.LogRecord] = []
-        self.lock = threading.Lock()
+        self.guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        with self.lock:
+        with self.guard:
             self.records.append(record)
 
     def snapshot(self) -> list[logging.LogRecord]:
-        with self.lock:
+        with self.guard:
             return list(self.records)
 
 
