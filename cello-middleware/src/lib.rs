@@ -1,4 +1,5 @@
-//! Tower middleware for Cello: request id, CORS, compression, timeouts, security headers.
+//! Tower middleware for Cello: request id, CORS, compression, timeouts, security headers,
+//! trusted proxies, access log.
 //!
 //! Each middleware is a [tower] [`Layer`](tower_layer::Layer) that wraps a
 //! [`Service`](tower_service::Service) taking `http::Request<B>` and returning
@@ -26,7 +27,8 @@
 //!
 //! Layers listed first are outermost: they see the request first and the response last.
 //! Put [`request_id`] outside [`cors`] so that preflight answers carry an id too. A
-//! sensible order, outermost first: request id, security headers, compression (so it
+//! sensible order, outermost first: trusted proxies (so every layer sees the real
+//! client), request id, access log (so it logs the id), security headers, compression (so it
 //! also compresses error pages), timeout (so a `504` still gets the headers), CORS.
 //!
 //! ```
@@ -76,19 +78,28 @@
 //! | `compression` | [`compression`]: gzip, brotli and zstd bodies by `Accept-Encoding` |
 //! | `timeout` | [`timeout`]: `504 Gateway Timeout` past a per-request deadline |
 //! | `security-headers` | [`security_headers`]: `nosniff`, frame options, referrer policy, HSTS, CSP |
+//! | `forwarded` | [`forwarded`]: client, scheme and host from trusted proxies' `X-Forwarded-*` / `Forwarded` |
+//! | `access-log` | [`access_log`]: one record per request, to stderr or a batching channel |
 //! | `full` | all of the above |
 //!
 //! # What comes later
 //!
-//! Request body limits, rate limits, trusted proxies, an access log and static files
-//! belong here too and will arrive as further modules, each behind its own feature.
+//! Request body limits, rate limits and static files belong here too and will arrive as further modules, each behind its own feature.
 //!
 //! [tower]: https://docs.rs/tower
 
+#[cfg(feature = "access-log")]
+pub mod access_log;
 #[cfg(feature = "compression")]
 pub mod compression;
+#[cfg(any(feature = "forwarded", feature = "access-log"))]
+mod connect_info;
+#[cfg(any(feature = "forwarded", feature = "access-log"))]
+pub use connect_info::ConnectInfo;
 #[cfg(feature = "cors")]
 pub mod cors;
+#[cfg(feature = "forwarded")]
+pub mod forwarded;
 #[cfg(feature = "request-id")]
 pub mod request_id;
 #[cfg(feature = "security-headers")]

@@ -179,7 +179,8 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
     ) -> PyResult<()> {
-        let stack = crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
+        let (stack, access_log) =
+            crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
         let builder = self
             .builder
             .lock()
@@ -261,6 +262,12 @@ impl Engine {
                     })
                 });
                 let driver = tokio::task::spawn_local(guest_loop::drive(scheduler, selector_fd));
+                let access_log = access_log.map(|batches| {
+                    let (stop, stopped) = tokio::sync::oneshot::channel();
+                    let task =
+                        tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
+                    (stop, task)
+                });
                 let http = Http::new(http_config);
                 serve(
                     listener,
@@ -273,11 +280,16 @@ impl Engine {
                             PeerAddr::Tcp(a) => Some(a),
                             PeerAddr::Unix(_) => None,
                         };
-                        let svc = stack.wrap(PyService { state, peer });
+                        let svc = stack.wrap(PyService { state, peer }, peer);
                         async move { http.serve_connection(stream, svc, shutdown).await }
                     },
                 )
                 .await;
+                if let Some((stop, task)) = access_log {
+                    // The last requests' records, then the task ends.
+                    let _ = stop.send(());
+                    let _ = task.await;
+                }
                 driver.abort();
                 Ok::<(), std::io::Error>(())
             })

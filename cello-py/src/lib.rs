@@ -7,6 +7,7 @@
 //! (see `guest_loop`). JSON is encoded and decoded here, straight between Python
 //! objects and bytes.
 
+mod access_log;
 mod call;
 mod convert;
 mod engine;

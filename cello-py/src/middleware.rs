@@ -1,11 +1,15 @@
 //! `App(middleware=[...])`: the Rust layers of cello-middleware, configured from
 //! Python and stacked around the Python handlers. They run before any Python code: a
 //! CORS preflight, a compression decision, a request id or a timeout's 504 never call
-//! into Python. The first in the list is the outermost, as in Starlette.
+//! into Python. The first in the list is the outermost, as in Starlette. Trusted
+//! proxies and the access log read the peer address, which the connection's service
+//! adds to each request only when one of them is in the stack (`Stack::needs_peer`).
 
-use cello::middleware::{Middleware, Stack};
+use cello::middleware::{LogSink, Middleware, Stack};
+use cello_middleware::access_log::{self, AccessLogLayer, BatchReceiver, StderrSink};
 use cello_middleware::compression::CompressionLayer;
 use cello_middleware::cors::CorsLayer;
+use cello_middleware::forwarded::TrustedProxiesLayer;
 use cello_middleware::request_id::RequestIdLayer;
 use cello_middleware::security_headers::{Hsts, SecurityHeadersLayer};
 use cello_middleware::timeout::TimeoutLayer;
@@ -15,18 +19,33 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::time::Duration;
 
+/// A batch every 100 ms at most, or sooner once this many records wait: one Python
+/// call per batch, never one per request.
+const LOG_BATCH: usize = 256;
+const LOG_DELAY: Duration = Duration::from_millis(100);
+
 /// Reads `[(kind, options), ...]` as `cello.middleware` builds it into the app's
 /// stack. A bad option, or a kind listed twice, is a `ValueError` naming the
-/// middleware, at startup.
-pub fn stack_from_specs(specs: Vec<(String, Bound<'_, PyDict>)>) -> PyResult<Stack> {
+/// middleware, at startup. With `AccessLog(target="logging")` also returns the
+/// receiver of its records, for `access_log::deliver`.
+pub fn stack_from_specs(
+    specs: Vec<(String, Bound<'_, PyDict>)>,
+) -> PyResult<(Stack, Option<BatchReceiver>)> {
+    let mut receiver = None;
     let list = specs
         .into_iter()
-        .map(|(kind, opts)| parse(&kind, &opts))
+        .map(|(kind, opts)| parse(&kind, &opts, &mut receiver))
         .collect::<PyResult<Vec<_>>>()?;
-    Stack::new(list).map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))
+    let stack =
+        Stack::new(list).map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))?;
+    Ok((stack, receiver))
 }
 
-fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Middleware> {
+fn parse(
+    kind: &str,
+    o: &Bound<'_, PyDict>,
+    receiver: &mut Option<BatchReceiver>,
+) -> PyResult<Middleware> {
     let bad = |e: &dyn std::fmt::Display| PyValueError::new_err(format!("{kind}: {e}"));
     Ok(match kind {
         "cors" => {
@@ -105,6 +124,35 @@ fn parse(kind: &str, o: &Bound<'_, PyDict>) -> PyResult<Middleware> {
             let secs: f64 = get(o, "seconds")?.ok_or_else(|| bad(&"needs `seconds`"))?;
             let d = Duration::try_from_secs_f64(secs).map_err(|e| bad(&e))?;
             Middleware::Timeout(TimeoutLayer::new(d))
+        }
+        "trusted_proxies" => {
+            let trusted: Vec<String> = get(o, "trusted")?.unwrap_or_default();
+            let layer = TrustedProxiesLayer::new(&trusted).map_err(|e| bad(&e))?;
+            Middleware::TrustedProxies(
+                layer
+                    .x_forwarded(get(o, "x_forwarded")?.unwrap_or(true))
+                    .forwarded(get(o, "forwarded")?.unwrap_or(false)),
+            )
+        }
+        "access_log" => {
+            let target: String = get(o, "target")?.unwrap_or_else(|| "logging".to_owned());
+            let sink = match target.as_str() {
+                "stderr" => LogSink::Stderr(StderrSink),
+                "logging" if receiver.is_some() => {
+                    return Err(bad(&"only one AccessLog(target=\"logging\") per app"))
+                }
+                "logging" => {
+                    let (sink, rx) = access_log::channel(LOG_BATCH, LOG_DELAY);
+                    *receiver = Some(rx);
+                    LogSink::Channel(sink)
+                }
+                other => {
+                    return Err(bad(&format!(
+                        "unknown target {other:?}; use \"logging\" or \"stderr\""
+                    )))
+                }
+            };
+            Middleware::AccessLog(AccessLogLayer::new(sink))
         }
         other => {
             return Err(PyValueError::new_err(format!(

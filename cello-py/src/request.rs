@@ -5,6 +5,7 @@
 use crate::json_decode::{decode, DecodeError};
 use crate::runtime;
 use bytes::Bytes;
+use cello_middleware::forwarded::ClientInfo;
 use cello_router::ParamValue;
 use percent_encoding::percent_decode;
 use pyo3::prelude::*;
@@ -21,13 +22,16 @@ pub struct PyRequest {
     pub(crate) params: Vec<(String, ParamValue<'static>)>,
     pub(crate) body: Bytes,
     pub(crate) peer: Option<SocketAddr>,
+    /// What trusted proxies said (client, scheme, host); None unless the
+    /// `TrustedProxies` middleware honored a forwarding header.
+    pub(crate) forwarded: Option<Box<ClientInfo>>,
     /// `req.state`, made on first access: a request that never asks pays nothing.
     pub(crate) state: PyOnceLock<Py<PyAny>>,
 }
 
 impl PyRequest {
     /// The request object for what the engine read.
-    pub fn new(req: crate::call::Incoming) -> Self {
+    pub fn new(mut req: crate::call::Incoming) -> Self {
         PyRequest {
             method: req.parts.method,
             uri: req.parts.uri,
@@ -35,6 +39,8 @@ impl PyRequest {
             params: req.params,
             body: req.body,
             peer: req.peer,
+            // Set by the `TrustedProxies` layer; an empty extension map makes this free.
+            forwarded: req.parts.extensions.remove::<ClientInfo>().map(Box::new),
             state: PyOnceLock::new(),
         }
     }
@@ -126,20 +132,34 @@ impl PyRequest {
         self.uri.query().unwrap_or("")
     }
 
-    /// The full URL, `http://host[:port]/path?query`. The host is the request's
-    /// authority (see `host`), or `localhost` when it names none.
+    /// The full URL, `scheme://host[:port]/path?query`. The host is `host`, or
+    /// `localhost` when there is none.
     #[getter]
     fn url(&self) -> String {
         let host = self.host().unwrap_or("localhost");
         let pq = self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        format!("http://{host}{pq}")
+        format!("{}://{host}{pq}", self.scheme())
     }
 
-    /// The authority the request names, `host[:port]` as sent: the target's (an
-    /// absolute-form target, HTTP/2 `:authority`) first, else the `Host` header, which
-    /// the server has checked. None for an HTTP/1.0 request without `Host`.
+    /// `"http"`, or what a trusted proxy reported (`X-Forwarded-Proto`, `proto=`):
+    /// `"https"`, `"ws"`, `"wss"`.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.forwarded
+            .as_ref()
+            .and_then(|f| f.scheme)
+            .map_or("http", |s| s.as_str())
+    }
+
+    /// The host the client asked for, `host[:port]`: what a trusted proxy reported
+    /// (`X-Forwarded-Host`, `host=`), else the request's authority as sent — the
+    /// target's (an absolute-form target, HTTP/2 `:authority`) first, else the `Host`
+    /// header, which the server has checked. None for an HTTP/1.0 request without `Host`.
     #[getter]
     fn host(&self) -> Option<&str> {
+        if let Some(host) = self.forwarded.as_ref().and_then(|f| f.host.as_ref()) {
+            return Some(host.as_str());
+        }
         cello_http::host::authority(&self.uri, &self.headers)
     }
 
@@ -202,10 +222,16 @@ impl PyRequest {
         Ok(d)
     }
 
-    /// The client's `(host, port)`, or None on a Unix socket.
+    /// The client's `(host, port)`: the peer, or the client a trusted proxy named (port
+    /// 0 when it gave none). None on a Unix socket, or when the proxy hid the client
+    /// (`Forwarded: for=unknown` or `for=_obfuscated`).
     #[getter]
     fn client(&self) -> Option<(String, u16)> {
-        self.peer.map(|a| (a.ip().to_string(), a.port()))
+        let addr = match &self.forwarded {
+            Some(f) => f.client,
+            None => self.peer,
+        };
+        addr.map(|a| (a.ip().to_string(), a.port()))
     }
 
     /// The body as bytes.

@@ -23,21 +23,26 @@
 //! ```
 
 use cello_http::{Body, Request, Response};
+use cello_middleware::access_log::{
+    self, AccessLog, AccessLogLayer, AccessRecord, ChannelSink, Sink, StderrSink,
+};
 use cello_middleware::compression::{self, Compression, CompressionLayer};
 use cello_middleware::cors::{self, Cors, CorsLayer};
+use cello_middleware::forwarded::{TrustedProxies, TrustedProxiesLayer};
 use cello_middleware::request_id::{self, RequestId, RequestIdLayer};
 use cello_middleware::security_headers::{self, SecurityHeaders, SecurityHeadersLayer};
 use cello_middleware::timeout::{self, Timeout, TimeoutLayer};
 use pin_project_lite::pin_project;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
 /// How many layers a [`Stack`] holds at most: one of each kind.
-pub const DEPTH: usize = 5;
+pub const DEPTH: usize = 7;
 
 /// One configured built-in layer.
 #[derive(Debug, Clone)]
@@ -52,6 +57,28 @@ pub enum Middleware {
     SecurityHeaders(SecurityHeadersLayer),
     /// [`cello_middleware::timeout`].
     Timeout(TimeoutLayer),
+    /// [`cello_middleware::forwarded`].
+    TrustedProxies(TrustedProxiesLayer),
+    /// [`cello_middleware::access_log`].
+    AccessLog(AccessLogLayer<LogSink>),
+}
+
+/// Where the access log's records go.
+#[derive(Debug, Clone)]
+pub enum LogSink {
+    /// A line per request on stderr.
+    Stderr(StderrSink),
+    /// Batches, for a receiver that hands them on (Python's `logging`).
+    Channel(ChannelSink),
+}
+
+impl Sink for LogSink {
+    fn emit(&self, record: AccessRecord) {
+        match self {
+            LogSink::Stderr(s) => s.emit(record),
+            LogSink::Channel(s) => s.emit(record),
+        }
+    }
 }
 
 impl Middleware {
@@ -63,12 +90,14 @@ impl Middleware {
             Middleware::RequestId(_) => "request_id",
             Middleware::SecurityHeaders(_) => "security_headers",
             Middleware::Timeout(_) => "timeout",
+            Middleware::TrustedProxies(_) => "trusted_proxies",
+            Middleware::AccessLog(_) => "access_log",
         }
     }
 }
 
 macro_rules! from_layer {
-    ($($layer:ident => $variant:ident),*) => {$(
+    ($($layer:ty => $variant:ident),*) => {$(
         impl From<$layer> for Middleware {
             fn from(layer: $layer) -> Self {
                 Middleware::$variant(layer)
@@ -77,7 +106,8 @@ macro_rules! from_layer {
     )*};
 }
 from_layer!(CorsLayer => Cors, CompressionLayer => Compression, RequestIdLayer => RequestId,
-    SecurityHeadersLayer => SecurityHeaders, TimeoutLayer => Timeout);
+    SecurityHeadersLayer => SecurityHeaders, TimeoutLayer => Timeout,
+    TrustedProxiesLayer => TrustedProxies, AccessLogLayer<LogSink> => AccessLog);
 
 /// Why a middleware list was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,11 +152,22 @@ impl Stack {
         self.0.is_empty()
     }
 
-    /// `inner` inside the layers: `inner` itself when there are none.
-    pub fn wrap<S>(&self, inner: S) -> Stacked<S> {
+    /// Whether a layer reads the client's socket address
+    /// ([`ConnectInfo`](cello_middleware::ConnectInfo)): only then is it put in each
+    /// request's extensions (whose first insert allocates).
+    pub fn needs_peer(&self) -> bool {
+        self.0
+            .iter()
+            .any(|m| matches!(m, Middleware::TrustedProxies(_) | Middleware::AccessLog(_)))
+    }
+
+    /// `inner` inside the layers: `inner` itself when there are none. `peer` is the
+    /// connection's client, for the layers that need it.
+    pub fn wrap<S>(&self, inner: S, peer: Option<SocketAddr>) -> Stacked<S> {
         if self.0.is_empty() {
             return Stacked::Plain(inner);
         }
+        let peer = peer.filter(|_| self.needs_peer());
         // Level k from the inside holds the k-th layer from the end of the list; the
         // levels past the list's length pass through.
         let at = |k: usize| self.0.len().checked_sub(k + 1).map(|i| &self.0[i]);
@@ -135,20 +176,26 @@ impl Stack {
         let s = level(at(2), s);
         let s = level(at(3), s);
         let s = level(at(4), s);
-        Stacked::Layered(s)
+        let s = level(at(5), s);
+        let s = level(at(6), s);
+        Stacked::Layered(s, peer.map(cello_middleware::ConnectInfo))
     }
 }
 
 /// The [`DEPTH`] levels around a service.
-pub type Levels<S> = Level<Level<Level<Level<Level<S>>>>>;
+pub type Levels<S> = Level<Level<Level<Level<Level<Level<Level<S>>>>>>>;
 
 /// A service inside its [`Stack`]: as it is when the stack is empty.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "cloned per request: boxing the levels would allocate per request"
+)]
 pub enum Stacked<S> {
     /// No middleware: the service itself.
     Plain(S),
-    /// Inside the levels.
-    Layered(Levels<S>),
+    /// Inside the levels, with the client's address when a layer needs it.
+    Layered(Levels<S>, Option<cello_middleware::ConnectInfo>),
 }
 
 fn level<S>(m: Option<&Middleware>, inner: S) -> Level<S> {
@@ -159,6 +206,8 @@ fn level<S>(m: Option<&Middleware>, inner: S) -> Level<S> {
         Some(Middleware::RequestId(l)) => Level::RequestId(l.layer(inner)),
         Some(Middleware::SecurityHeaders(l)) => Level::SecurityHeaders(l.layer(inner)),
         Some(Middleware::Timeout(l)) => Level::Timeout(l.layer(inner)),
+        Some(Middleware::TrustedProxies(l)) => Level::TrustedProxies(l.layer(inner)),
+        Some(Middleware::AccessLog(l)) => Level::AccessLog(l.layer(inner)),
     }
 }
 
@@ -177,6 +226,10 @@ pub enum Level<S> {
     SecurityHeaders(SecurityHeaders<S>),
     /// Timeout.
     Timeout(Timeout<S>),
+    /// Trusted proxies.
+    TrustedProxies(TrustedProxies<S>),
+    /// Access log; its body is boxed into [`Body`].
+    AccessLog(AccessLog<S, LogSink>),
 }
 
 impl<S> Service<Request> for Level<S>
@@ -195,6 +248,8 @@ where
             Level::RequestId(s) => s.poll_ready(cx),
             Level::SecurityHeaders(s) => s.poll_ready(cx),
             Level::Timeout(s) => s.poll_ready(cx),
+            Level::TrustedProxies(s) => s.poll_ready(cx),
+            Level::AccessLog(s) => s.poll_ready(cx),
         }
     }
 
@@ -206,6 +261,8 @@ where
             Level::RequestId(s) => LevelFuture::RequestId { f: s.call(req) },
             Level::SecurityHeaders(s) => LevelFuture::SecurityHeaders { f: s.call(req) },
             Level::Timeout(s) => LevelFuture::Timeout { f: s.call(req) },
+            Level::TrustedProxies(s) => LevelFuture::Pass { f: s.call(req) },
+            Level::AccessLog(s) => LevelFuture::AccessLog { f: s.call(req) },
         }
     }
 }
@@ -227,6 +284,8 @@ pin_project! {
         SecurityHeaders { #[pin] f: security_headers::ResponseFuture<F> },
         /// Timeout.
         Timeout { #[pin] f: timeout::ResponseFuture<F> },
+        /// Access log.
+        AccessLog { #[pin] f: access_log::ResponseFuture<F, LogSink> },
     }
 }
 
@@ -244,6 +303,7 @@ where
             LevelProj::RequestId { f } => f.poll(cx),
             LevelProj::SecurityHeaders { f } => f.poll(cx),
             LevelProj::Timeout { f } => f.poll(cx),
+            LevelProj::AccessLog { f } => f.poll(cx).map_ok(|res| res.map(Body::new)),
         }
     }
 }
@@ -259,22 +319,28 @@ where
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         match self {
             Stacked::Plain(s) => s.poll_ready(cx),
-            Stacked::Layered(s) => s.poll_ready(cx),
+            Stacked::Layered(s, _) => s.poll_ready(cx),
         }
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         match self {
             Stacked::Plain(s) => StackedFuture::Plain { f: s.call(req) },
-            Stacked::Layered(s) => StackedFuture::Layered {
-                f: Box::pin(s.call(req)),
-            },
+            Stacked::Layered(s, peer) => {
+                if let Some(peer) = peer {
+                    req.extensions_mut().insert(*peer);
+                }
+                StackedFuture::Layered {
+                    f: Box::pin(s.call(req)),
+                }
+            }
         }
     }
 }
 
 /// The future of the levels around a service whose future is `F`.
-pub type LevelsFuture<F> = LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<F>>>>>;
+pub type LevelsFuture<F> =
+    LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<F>>>>>>>;
 
 pin_project! {
     /// The future of a [`Stacked`] service (`f`: the service's or the levels' future).
@@ -321,6 +387,8 @@ mod tests {
             RequestIdLayer::new().into(),
             SecurityHeadersLayer::builder().build().unwrap().into(),
             TimeoutLayer::new(std::time::Duration::from_secs(1)).into(),
+            TrustedProxiesLayer::new(["127.0.0.1"]).unwrap().into(),
+            AccessLogLayer::new(LogSink::Stderr(StderrSink)).into(),
         ];
         assert_eq!(all.len(), DEPTH);
         assert_eq!(Stack::new(all).unwrap().len(), DEPTH);

@@ -6,6 +6,12 @@ first and the response last), as in Starlette.
 >>> from cello.middleware import CORS, Compression, RequestId
 >>> app = App(middleware=[RequestId(), CORS(allow_origins=["https://app.example"]), Compression()])
 
+Behind a proxy, put ``TrustedProxies`` first (so every layer and the handler see the real
+client) and ``AccessLog`` after ``RequestId`` (so its records carry the id):
+
+>>> from cello.middleware import AccessLog, TrustedProxies
+>>> app = App(middleware=[TrustedProxies(trusted=["10.0.0.0/8"]), RequestId(), AccessLog()])
+
 Each class only records its settings; they are checked when the app starts serving,
 and a bad one (an invalid header name, a compression level out of range) stops it with
 a ``ValueError`` naming the middleware.
@@ -16,7 +22,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-__all__ = ["CORS", "Compression", "Middleware", "RequestId", "SecurityHeaders", "Timeout"]
+__all__ = [
+    "CORS",
+    "AccessLog",
+    "Compression",
+    "Middleware",
+    "RequestId",
+    "SecurityHeaders",
+    "Timeout",
+    "TrustedProxies",
+]
 
 
 class Middleware:
@@ -98,3 +113,52 @@ class Timeout(Middleware):
 
     seconds: float = field(default=30.0)
     _kind = "timeout"
+
+
+@dataclass
+class TrustedProxies(Middleware):
+    """Believe ``X-Forwarded-For``, ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (and,
+    with ``forwarded=True``, RFC 7239 ``Forwarded``) only from the peers in ``trusted``:
+    IP addresses and CIDR networks (``["127.0.0.1", "10.0.0.0/8", "::1"]``), or ``"*"``
+    for every peer. uvicorn calls this ``--proxy-headers`` with
+    ``--forwarded-allow-ips``.
+
+    From a trusted peer, ``req.client`` becomes the rightmost ``X-Forwarded-For`` hop
+    that is not itself trusted (port 0), ``req.scheme`` the forwarded scheme (``http``,
+    ``https``, ``ws`` or ``wss`` only), and ``req.host`` / ``req.url`` the forwarded host.
+    From any other peer the headers are ignored (and left for the handler to see). A
+    malformed header from a trusted proxy is ignored too; the request is still served.
+    Turn on only headers your proxy sets: one it passes through is the client's to forge.
+    """
+
+    trusted: Sequence[str] = ("127.0.0.1", "::1")
+    x_forwarded: bool = True
+    forwarded: bool = False
+    _kind = "trusted_proxies"
+
+    def _spec(self) -> tuple[str, dict[str, Any]]:
+        trusted = [self.trusted] if isinstance(self.trusted, str) else list(self.trusted)
+        return self._kind, {
+            "trusted": trusted,
+            "x_forwarded": self.x_forwarded,
+            "forwarded": self.forwarded,
+        }
+
+
+@dataclass
+class AccessLog(Middleware):
+    """One record per request, made in Rust: method, path with query, HTTP version,
+    status, response body bytes, duration, request id and client (the forwarded one
+    behind ``TrustedProxies``). Off unless added.
+
+    ``target="logging"`` (default) gives each record to
+    ``logging.getLogger("cello.access")`` at level INFO, with the fields as attributes
+    of the ``LogRecord`` (``method``, ``path``, ``http_version``, ``status``, ``bytes``,
+    ``duration_ms``, ``request_id``, ``client``, ``complete``). Records are batched in
+    Rust and handed over at most every 100 ms (or 256 at a time), one Python call per
+    batch; the rest are flushed at shutdown. ``target="stderr"`` writes one Common Log
+    Format line per request (plus duration and request id) straight from Rust.
+    """
+
+    target: str = "logging"
+    _kind = "access_log"
