@@ -32,6 +32,7 @@ use cello_middleware::forwarded::{TrustedProxies, TrustedProxiesLayer};
 use cello_middleware::request_id::{self, RequestId, RequestIdLayer};
 use cello_middleware::security_headers::{self, SecurityHeaders, SecurityHeadersLayer};
 use cello_middleware::timeout::{self, Timeout, TimeoutLayer};
+use cello_middleware::ConnectInfo;
 use pin_project_lite::pin_project;
 use std::convert::Infallible;
 use std::future::Future;
@@ -167,35 +168,64 @@ impl Stack {
         if self.0.is_empty() {
             return Stacked::Plain(inner);
         }
-        let peer = peer.filter(|_| self.needs_peer());
-        // Level k from the inside holds the k-th layer from the end of the list; the
-        // levels past the list's length pass through.
+        let peer = peer.filter(|_| self.needs_peer()).map(ConnectInfo);
+        // Level k from the inside holds the k-th layer from the end of the list.
         let at = |k: usize| self.0.len().checked_sub(k + 1).map(|i| &self.0[i]);
-        let s = level(at(0), inner);
-        let s = level(at(1), s);
-        let s = level(at(2), s);
-        let s = level(at(3), s);
-        let s = level(at(4), s);
-        let s = level(at(5), s);
-        let s = level(at(6), s);
-        Stacked::Layered(s, peer.map(cello_middleware::ConnectInfo))
+        let l1 = level(at(0), inner);
+        if self.0.len() == 1 {
+            return Stacked::L1(l1, peer);
+        }
+        let l2 = level(at(1), l1);
+        if self.0.len() == 2 {
+            return Stacked::L2(l2, peer);
+        }
+        let l3 = level(at(2), l2);
+        if self.0.len() == 3 {
+            return Stacked::L3(l3, peer);
+        }
+        let l4 = level(at(3), l3);
+        if self.0.len() == 4 {
+            return Stacked::L4(l4, peer);
+        }
+        let l5 = level(at(4), l4);
+        if self.0.len() == 5 {
+            return Stacked::L5(l5, peer);
+        }
+        let l6 = level(at(5), l5);
+        if self.0.len() == 6 {
+            return Stacked::L6(l6, peer);
+        }
+        Stacked::L7(level(at(6), l6), peer)
     }
 }
 
-/// The [`DEPTH`] levels around a service.
-pub type Levels<S> = Level<Level<Level<Level<Level<Level<Level<S>>>>>>>;
+type L2<S> = Level<Level<S>>;
+type L3<S> = Level<L2<S>>;
+type L4<S> = Level<L3<S>>;
+type L5<S> = Level<L4<S>>;
+type L6<S> = Level<L5<S>>;
+type L7<S> = Level<L6<S>>;
 
-/// A service inside its [`Stack`]: as it is when the stack is empty.
+/// A service inside its [`Stack`]: as it is when the stack is empty, else nested in
+/// exactly as many [`Level`]s as there are layers (a fixed depth would make every
+/// request clone, move and allocate the unused levels too). Each carries the client's
+/// address when a layer needs it.
 #[derive(Clone, Debug)]
 #[allow(
     clippy::large_enum_variant,
     reason = "cloned per request: boxing the levels would allocate per request"
 )]
+#[allow(missing_docs, reason = "Ln: n levels")]
 pub enum Stacked<S> {
     /// No middleware: the service itself.
     Plain(S),
-    /// Inside the levels, with the client's address when a layer needs it.
-    Layered(Levels<S>, Option<cello_middleware::ConnectInfo>),
+    L1(Level<S>, Option<ConnectInfo>),
+    L2(L2<S>, Option<ConnectInfo>),
+    L3(L3<S>, Option<ConnectInfo>),
+    L4(L4<S>, Option<ConnectInfo>),
+    L5(L5<S>, Option<ConnectInfo>),
+    L6(L6<S>, Option<ConnectInfo>),
+    L7(L7<S>, Option<ConnectInfo>),
 }
 
 fn level<S>(m: Option<&Middleware>, inner: S) -> Level<S> {
@@ -311,6 +341,7 @@ where
 impl<S> Service<Request> for Stacked<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -319,28 +350,44 @@ where
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         match self {
             Stacked::Plain(s) => s.poll_ready(cx),
-            Stacked::Layered(s, _) => s.poll_ready(cx),
+            Stacked::L1(s, _) => s.poll_ready(cx),
+            Stacked::L2(s, _) => s.poll_ready(cx),
+            Stacked::L3(s, _) => s.poll_ready(cx),
+            Stacked::L4(s, _) => s.poll_ready(cx),
+            Stacked::L5(s, _) => s.poll_ready(cx),
+            Stacked::L6(s, _) => s.poll_ready(cx),
+            Stacked::L7(s, _) => s.poll_ready(cx),
         }
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        match self {
-            Stacked::Plain(s) => StackedFuture::Plain { f: s.call(req) },
-            Stacked::Layered(s, peer) => {
-                if let Some(peer) = peer {
-                    req.extensions_mut().insert(*peer);
-                }
-                StackedFuture::Layered {
-                    f: Box::pin(s.call(req)),
-                }
-            }
+        let peer = match self {
+            Stacked::Plain(s) => return StackedFuture::Plain { f: s.call(req) },
+            Stacked::L1(_, p)
+            | Stacked::L2(_, p)
+            | Stacked::L3(_, p)
+            | Stacked::L4(_, p)
+            | Stacked::L5(_, p)
+            | Stacked::L6(_, p)
+            | Stacked::L7(_, p) => *p,
+        };
+        if let Some(peer) = peer {
+            req.extensions_mut().insert(peer);
         }
+        // One box for the whole stack, sized for the levels there are.
+        let f: Pin<Box<dyn Future<Output = Result<Response, Infallible>>>> = match self {
+            Stacked::Plain(_) => unreachable!("answered above"),
+            Stacked::L1(s, _) => Box::pin(s.call(req)),
+            Stacked::L2(s, _) => Box::pin(s.call(req)),
+            Stacked::L3(s, _) => Box::pin(s.call(req)),
+            Stacked::L4(s, _) => Box::pin(s.call(req)),
+            Stacked::L5(s, _) => Box::pin(s.call(req)),
+            Stacked::L6(s, _) => Box::pin(s.call(req)),
+            Stacked::L7(s, _) => Box::pin(s.call(req)),
+        };
+        StackedFuture::Layered { f }
     }
 }
-
-/// The future of the levels around a service whose future is `F`.
-pub type LevelsFuture<F> =
-    LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<LevelFuture<F>>>>>>>;
 
 pin_project! {
     /// The future of a [`Stacked`] service (`f`: the service's or the levels' future).
@@ -350,9 +397,8 @@ pin_project! {
         /// No middleware.
         Plain { #[pin] f: F },
         /// Inside the levels: boxed once (not once per layer), so that the future of
-        /// a service with no middleware stays small (measured: inline, the levels'
-        /// futures pushed every request's allocation past malloc's fast path).
-        Layered { f: Pin<Box<LevelsFuture<F>>> },
+        /// a service with no middleware stays small.
+        Layered { f: Pin<Box<dyn Future<Output = Result<Response, Infallible>>>> },
     }
 }
 
