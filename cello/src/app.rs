@@ -3,6 +3,7 @@
 
 use crate::handler::{Erased, ErasedHandler, Handler, HandlerFuture};
 use crate::local_service::LocalService;
+use crate::middleware::{Middleware, Stack as MiddlewareStack, StackError, Stacked, StackedFuture};
 use crate::rejection::Rejection;
 use cello_http::{IntoResponse, Request, Response};
 use cello_router::{ParamValue, RouteError, Router, RouterBuilder};
@@ -48,10 +49,31 @@ impl<S> RequestContext<S> {
 /// answers (404, 405) included; the last added is the outermost.
 pub struct App<S = ()> {
     routes: RouterBuilder<Endpoint<S>>,
-    error: Option<RouteError>,
+    error: Option<AppError>,
+    middleware: MiddlewareStack,
     layers: Vec<LayerFn>,
     state: S,
 }
+
+/// Why an [`App`] could not be frozen into a service.
+#[derive(Debug)]
+pub enum AppError {
+    /// A route did not fit the table (a conflict, a bad pattern).
+    Route(RouteError),
+    /// The [`App::middleware`] list was refused.
+    Middleware(StackError),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Route(e) => e.fmt(f),
+            AppError::Middleware(e) => write!(f, "middleware: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
 
 impl<S> std::fmt::Debug for App<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,6 +104,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         App {
             routes: RouterBuilder::new(),
             error: None,
+            middleware: MiddlewareStack::default(),
             layers: Vec::new(),
             state,
         }
@@ -98,7 +121,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             _args: std::marker::PhantomData,
         });
         if let Err(e) = self.routes.insert(method, pattern, endpoint) {
-            self.error.get_or_insert(e);
+            self.error.get_or_insert(AppError::Route(e));
         }
         self
     }
@@ -128,6 +151,30 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         self.route(Method::DELETE, pattern, handler)
     }
 
+    /// The built-in middleware, outermost first — the same list Python's
+    /// `App(middleware=[...])` takes: cello-middleware's layers, stacked around the
+    /// routes without a box per layer (see [`crate::middleware`]). Each kind at most
+    /// once; layers added with [`App::layer`] go around them.
+    ///
+    /// ```
+    /// use cello::App;
+    /// use cello_middleware::{compression::CompressionLayer, request_id::RequestIdLayer};
+    ///
+    /// let app = App::new()
+    ///     .get("/", || async { "hello" })
+    ///     .middleware([RequestIdLayer::new().into(), CompressionLayer::new().into()]);
+    /// assert!(app.into_service().is_ok());
+    /// ```
+    pub fn middleware(mut self, list: impl IntoIterator<Item = Middleware>) -> Self {
+        match MiddlewareStack::new(list.into_iter().collect()) {
+            Ok(stack) => self.middleware = stack,
+            Err(e) => {
+                self.error.get_or_insert(AppError::Middleware(e));
+            }
+        }
+        self
+    }
+
     /// Wraps the app (routes and router answers) in a tower layer, such as cello-middleware's
     /// `RequestIdLayer` or `CorsLayer`. The layer is applied once per worker thread.
     pub fn layer<L>(mut self, layer: L) -> Self
@@ -143,12 +190,13 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
 
     /// Freezes the route table: the app becomes a [`MakeService`] that gives each
     /// worker thread its service. Fails with the first route that did not fit.
-    pub fn into_service(self) -> Result<MakeService<S>, RouteError> {
+    pub fn into_service(self) -> Result<MakeService<S>, AppError> {
         if let Some(e) = self.error {
             return Err(e);
         }
         Ok(MakeService {
             routes: Arc::new(self.routes.freeze()),
+            middleware: self.middleware,
             layers: self.layers.into(),
             state: self.state,
         })
@@ -159,6 +207,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
 /// thread's service.
 pub struct MakeService<S = ()> {
     routes: Arc<Router<Endpoint<S>>>,
+    middleware: MiddlewareStack,
     layers: Arc<[LayerFn]>,
     state: S,
 }
@@ -176,6 +225,9 @@ impl<S: Clone + Send + Sync + 'static> MakeService<S> {
             router: self.routes.clone(),
             state: self.state.clone(),
         };
+        // The Rust server does not pass the client's address on: layers that read it
+        // see none.
+        let routes = self.middleware.wrap(routes, None);
         if self.layers.is_empty() {
             return AppService(Stack::Plain(routes));
         }
@@ -199,9 +251,13 @@ impl<S> std::fmt::Debug for AppService<S> {
 }
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "cloned per request: boxing the levels would allocate per request"
+)]
 enum Stack<S> {
-    /// No layers: the routes are called directly, no boxing.
-    Plain(Routes<S>),
+    /// No layers: the routes (inside the built-in middleware) are called directly.
+    Plain(Stacked<Routes<S>>),
     Layered(LocalService),
 }
 
@@ -212,14 +268,17 @@ impl<S: Clone + 'static> Service<Request> for AppService<S> {
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         match &mut self.0 {
-            Stack::Plain(_) => Poll::Ready(Ok(())),
+            Stack::Plain(routes) => routes.poll_ready(cx),
             Stack::Layered(svc) => svc.poll_ready(cx),
         }
     }
 
     fn call(&mut self, req: Request) -> RouteFuture {
         match &mut self.0 {
-            Stack::Plain(routes) => routes.call(req),
+            Stack::Plain(routes) => match routes.call(req) {
+                StackedFuture::Plain { f } => f,
+                StackedFuture::Layered { f } => RouteFuture::Boxed(f),
+            },
             Stack::Layered(svc) => RouteFuture::Boxed(svc.call(req)),
         }
     }
@@ -266,7 +325,7 @@ pub enum RouteFuture {
     Ready(Option<Response>),
     /// A handler.
     Handler(HandlerFuture),
-    /// The layered stack.
+    /// The layered stack, or the routes inside the built-in middleware.
     Boxed(Pin<Box<dyn Future<Output = Result<Response, Infallible>>>>),
 }
 

@@ -439,4 +439,47 @@ mod tests {
         assert_eq!(all.len(), DEPTH);
         assert_eq!(Stack::new(all).unwrap().len(), DEPTH);
     }
+
+    /// A CORS preflight is answered by the CORS layer: the request id layer sees it
+    /// only when it is outside (listed first).
+    async fn preflight_has_request_id(list: Vec<Middleware>) -> bool {
+        use tower::ServiceExt;
+        let handler = tower::service_fn(|_req: Request| async {
+            Ok::<_, Infallible>(Response::new(Body::from("handler")))
+        });
+        let svc = Stack::new(list).unwrap().wrap(handler, None);
+        let req = http::Request::builder()
+            .method("OPTIONS")
+            .uri("/")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "GET")
+            .body(Body::default())
+            .unwrap();
+        let res = svc.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), http::StatusCode::NO_CONTENT);
+        res.headers().contains_key("x-request-id")
+    }
+
+    #[tokio::test]
+    async fn the_first_middleware_listed_is_the_outermost() {
+        let cors = || -> Middleware {
+            CorsLayer::builder()
+                .allow_origins(["https://app.example"])
+                .build()
+                .unwrap()
+                .into()
+        };
+        let rid = || -> Middleware { RequestIdLayer::new().into() };
+        assert!(preflight_has_request_id(vec![rid(), cors()]).await);
+        assert!(!preflight_has_request_id(vec![cors(), rid()]).await);
+        // Deeper stacks keep the order too.
+        let timeout =
+            || -> Middleware { TimeoutLayer::new(std::time::Duration::from_secs(5)).into() };
+        assert!(preflight_has_request_id(vec![timeout(), rid(), security_headers(), cors()]).await);
+        assert!(!preflight_has_request_id(vec![timeout(), cors(), rid()]).await);
+    }
+
+    fn security_headers() -> Middleware {
+        SecurityHeadersLayer::builder().build().unwrap().into()
+    }
 }

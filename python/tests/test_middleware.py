@@ -159,3 +159,14 @@ def test_a_bad_setting_stops_the_app_at_startup_naming_the_middleware(middleware
 def test_only_cello_middleware_is_accepted():
     with pytest.raises(TypeError, match="cello.middleware"):
         App(middleware=[object()])
+
+
+def test_a_middleware_listed_twice_stops_the_app_at_startup_naming_it():
+    app = App(middleware=[RequestId(), CORS(allow_origins=["*"]), RequestId(header="x-other-id")])
+
+    @app.get("/")
+    def root() -> str:
+        return "x"
+
+    with pytest.raises(RuntimeError, match="request_id is listed twice"):
+        TestClient(app)
