@@ -6,7 +6,8 @@ use crate::handlers;
 use cello::App;
 use cello_middleware::request_id::RequestIdLayer;
 
-/// The app: six routes behind the request-id layer.
+/// The app: six routes behind the request-id middleware (the built-in list, stacked
+/// without a box per layer; `.layer(...)` takes any other tower layer).
 pub fn app() -> App {
     App::new()
         .get("/plaintext", handlers::plaintext)
@@ -15,7 +16,7 @@ pub fn app() -> App {
         .get("/users/{id:int}", handlers::user)
         .get("/user/{id:int}", handlers::user)
         .get("/async-sleep", handlers::sleep_then_ok)
-        .layer(RequestIdLayer::new())
+        .middleware([RequestIdLayer::new().into()])
 }
 
 #[cfg(test)]
