@@ -12,7 +12,7 @@ use futures_util::future::Either;
 use futures_util::FutureExt;
 use http::header::{CONNECTION, CONTENT_LENGTH, SERVER};
 use http::{HeaderValue, StatusCode};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -67,7 +67,7 @@ impl ConnState {
 
 /// hyper's per-connection service.
 pub(crate) struct Adapter<S> {
-    pub(crate) inner: S,
+    pub(crate) inner: RefCell<S>,
     pub(crate) state: Rc<ConnState>,
 }
 
@@ -120,11 +120,11 @@ where
             Body::incoming(incoming, state.max_body_bytes, state.body_timeouts)
         };
         let req = Request::from_parts(parts, body);
-        let svc = self.inner.clone();
         // Called now, not in the future below: the boxed future then holds the
         // service's future and not the request as well (past 1 KiB a future misses
-        // malloc's per-thread cache; measured ~300 instructions a request).
-        let started = std::panic::catch_unwind(AssertUnwindSafe(|| start(svc, req)));
+        // malloc's per-thread cache; measured ~300 instructions a request), and the
+        // connection's own service is called in place rather than cloned per request.
+        let started = std::panic::catch_unwind(AssertUnwindSafe(|| start(&self.inner, req)));
         Box::pin(async move {
             let _guard = guard;
             let outcome = match started {
@@ -157,19 +157,38 @@ where
 
 /// The service's answer to `req`: called at once when the service is ready (Cello's
 /// always are), else once it is (that rare path boxes, to keep the common one small).
-fn start<S>(mut svc: S, req: Request) -> Either<S::Future, ReadyThenCall>
+fn start<S>(svc: &RefCell<S>, req: Request) -> Either<S::Future, ReadyThenCall>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    // Borrowed only for these two synchronous calls; no one else holds it across an
+    // await, and a service does not call its own connection's adapter.
+    let Ok(mut ready) = svc.try_borrow_mut() else {
+        tracing::error!("connection service called while in use; answered 500");
+        let res = plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        return Either::Right(Box::pin(std::future::ready(Ok(res))));
+    };
+    match ready.poll_ready(&mut cx) {
+        Poll::Ready(Ok(())) => Either::Left(ready.call(req)),
+        Poll::Ready(Err(never)) => match never {},
+        Poll::Pending => {
+            let svc = ready.clone();
+            drop(ready);
+            later(svc, req)
+        }
+    }
+}
+
+/// A service that is not ready now: a clone of it waits until it is.
+fn later<S>(mut svc: S, req: Request) -> Either<S::Future, ReadyThenCall>
 where
     S: Service<Request, Response = Response, Error = Infallible> + 'static,
 {
-    let mut cx = Context::from_waker(Waker::noop());
-    match svc.poll_ready(&mut cx) {
-        Poll::Ready(Ok(())) => Either::Left(svc.call(req)),
-        Poll::Ready(Err(never)) => match never {},
-        Poll::Pending => Either::Right(Box::pin(async move {
-            std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
-            svc.call(req).await
-        })),
-    }
+    Either::Right(Box::pin(async move {
+        std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
+        svc.call(req).await
+    }))
 }
 
 type ReadyThenCall = Pin<Box<dyn Future<Output = Result<Response, Infallible>>>>;

@@ -91,7 +91,7 @@ impl Http {
             framing: Tracker::new(self.config.http2),
         });
         let adapter = Adapter {
-            inner: service,
+            inner: std::cell::RefCell::new(service),
             state: state.clone(),
         };
         let mut conn = pin!(self.builder.serve_connection(io, adapter));

@@ -2,6 +2,7 @@
 //! are kept.
 
 use super::{PrefixedCounter, RequestIdLayer};
+use http::header::Entry;
 use http::{HeaderName, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -81,20 +82,25 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let kept = {
-            let mut values = req.headers().get_all(&self.header_name).iter();
-            match (values.next(), values.next()) {
-                (Some(one), None) if is_valid_request_id(one.as_bytes()) => Some(one.clone()),
-                // None, an invalid one, or several (no way to tell which one the
-                // client meant): a new id replaces them.
-                _ => None,
+        // One lookup: the entry is kept, replaced or filled in place.
+        let id = match req.headers_mut().entry(&self.header_name) {
+            Entry::Occupied(mut seen) => {
+                let mut values = seen.iter();
+                let kept = match (values.next(), values.next()) {
+                    (Some(one), None) if is_valid_request_id(one.as_bytes()) => Some(one.clone()),
+                    // An invalid id, or several (no way to tell which one the client
+                    // meant): a new id replaces them.
+                    _ => None,
+                };
+                kept.unwrap_or_else(|| {
+                    let id = PrefixedCounter::next();
+                    seen.insert(id.clone());
+                    id
+                })
             }
-        };
-        let id = match kept {
-            Some(id) => id,
-            None => {
+            Entry::Vacant(slot) => {
                 let id = PrefixedCounter::next();
-                req.headers_mut().insert(&self.header_name, id.clone());
+                slot.insert(id.clone());
                 id
             }
         };
@@ -128,7 +134,7 @@ where
             other => return other,
         };
         if let Some((name, id)) = this.header.take() {
-            if let http::header::Entry::Vacant(slot) = res.headers_mut().entry(name) {
+            if let Entry::Vacant(slot) = res.headers_mut().entry(name) {
                 slot.insert(id);
             }
         }
