@@ -86,17 +86,32 @@ pub fn pytest(wheel: &Path, extra: &[String]) -> Result<(), String> {
         "--no-deps",
         &format!("/tmp/cello-test-wheels/{name}"),
     ]))?;
-    let tests = root.join("tmp/cello-tests");
-    let _ = std::fs::remove_dir_all(&tests);
+    // The tests and the Python examples, in the repository's layout (tests find
+    // `examples/` next to `python/`).
+    let tree = root.join("tmp/cello-tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    let tests = tree.join("python/tests");
+    let examples = tree.join("examples");
+    for dir in [&tests, &examples] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     sh::run(
         Command::new("cp")
-            .arg("-r")
+            .arg("-rT")
             .arg(sh::root().join("python/tests"))
             .arg(&tests),
     )?;
+    for example in std::fs::read_dir(sh::root().join("examples")).map_err(|e| e.to_string())? {
+        let path = example.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "py") {
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, examples.join(name)).map_err(|e| e.to_string())?;
+            }
+        }
+    }
     sh::run(
         chroot(&root)
-            .args(["env", "-C", "/tmp/cello-tests"])
+            .args(["env", "-C", "/tmp/cello-tree/python/tests"])
             .arg(format!("{VENV}/bin/python"))
             .args(["-m", "pytest", ".", "-q", "-ra", "-p", "no:cacheprovider"])
             // The slow-client attacks test the Rust engine's timeouts, not the
