@@ -57,15 +57,18 @@ impl ConstResponse {
     fn response(&self) -> Response {
         let mut res = Response::new(Body::full(self.body.clone()));
         *res.status_mut() = self.status;
-        // Sized for the headers the layers below add (Server, Date...): a clone of
-        // `self.headers` would be full and grow on the first insert.
-        let headers = res.headers_mut();
-        headers.reserve(self.headers.len() + 4);
-        for (name, value) in &self.headers {
-            headers.append(name, value.clone());
-        }
+        *res.headers_mut() = self.headers.clone();
         res
     }
+}
+
+/// A constant response's headers, with a slot for the `Server` header that every
+/// response gets: the adapter then overwrites a value in place. (Without the slot, a
+/// clone — exactly full — grows on that insert; building a roomier map per request
+/// and re-inserting each header cost more. Measured with callgrind.)
+fn const_headers(mut headers: http::HeaderMap) -> http::HeaderMap {
+    headers.insert(http::header::SERVER, http::HeaderValue::from_static("cello"));
+    headers
 }
 
 #[pymethods]
@@ -80,7 +83,7 @@ impl Engine {
         let body = convert::body_now(body)?;
         let endpoint = Endpoint::Const(Arc::new(ConstResponse {
             status: parts.status,
-            headers: parts.headers,
+            headers: const_headers(parts.headers),
             body,
         }));
         self.insert(method, pattern, &[], endpoint)
