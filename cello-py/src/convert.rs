@@ -258,15 +258,6 @@ pub fn internal_error() -> Response {
     )
 }
 
-/// `{"detail": detail}` with `status`.
-pub fn detail(status: StatusCode, detail: &str) -> Response {
-    let mut buf = Vec::with_capacity(detail.len() + 16);
-    buf.extend_from_slice(b"{\"detail\":");
-    cello_json::write_str(&mut buf, detail);
-    buf.push(b'}');
-    json_bytes(status, buf)
-}
-
 /// An exception from a handler → response: `HTTPException` gives its status and
 /// `{"detail": ...}`; anything else is logged with its traceback and becomes a 500.
 pub fn from_exception(py: Python<'_>, err: PyErr, handler: &str) -> Response {

@@ -378,7 +378,7 @@ impl tower_service::Service<Request> for PyService {
             Err(e) => {
                 let err = lookup_error(e);
                 return match &self.state.recovery {
-                    Some(recovery) if recovery.wants(err.status) => {
+                    Some(recovery) if recovery.wants(err.status()) => {
                         let (state, peer) = (self.state.clone(), self.peer);
                         let (parts, _) = req.into_parts();
                         PyFuture::Handler(Box::pin(async move {
@@ -457,7 +457,7 @@ async fn engine_error(
     err: EngineError,
 ) -> Response {
     match &state.recovery {
-        Some(recovery) if recovery.wants(err.status) => {
+        Some(recovery) if recovery.wants(err.status()) => {
             recovery.engine_error(parts, peer, err).await
         }
         _ => err.response(),
@@ -465,50 +465,11 @@ async fn engine_error(
 }
 
 async fn body_bytes(body: Body) -> Result<bytes::Bytes, EngineError> {
-    body.to_bytes().await.map_err(|e| {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-        EngineError {
-            status: e.status(),
-            detail: e.to_string(),
-            headers,
-        }
-    })
+    body.to_bytes()
+        .await
+        .map_err(|e| EngineError(cello::Rejection::Body(e)))
 }
 
 fn lookup_error(e: LookupError) -> EngineError {
-    let (status, detail, headers) = match e {
-        LookupError::NotFound => (
-            StatusCode::NOT_FOUND,
-            "Not Found".into(),
-            http::HeaderMap::new(),
-        ),
-        LookupError::MethodNotAllowed { allow } => {
-            let mut headers = http::HeaderMap::new();
-            headers.insert(http::header::ALLOW, allow);
-            (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method Not Allowed".into(),
-                headers,
-            )
-        }
-        other @ LookupError::InvalidParam { .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            other.to_string(),
-            http::HeaderMap::new(),
-        ),
-        other => {
-            let status = StatusCode::from_u16(other.status()).unwrap_or(StatusCode::NOT_FOUND);
-            let detail = status.canonical_reason().unwrap_or("Not Found").into();
-            (status, detail, http::HeaderMap::new())
-        }
-    };
-    EngineError {
-        status,
-        detail,
-        headers,
-    }
+    EngineError(cello::Rejection::Route(e))
 }

@@ -17,30 +17,25 @@ use crate::request::PyRequest;
 use crate::runtime;
 use crate::scheduler::Scheduler;
 use cello_http::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use std::net::SocketAddr;
 
-/// An error the engine answers without a handler.
-pub struct EngineError {
-    /// Its status.
-    pub status: StatusCode,
-    /// The text of `{"detail": ...}`.
-    pub detail: String,
-    /// Headers it must keep: `Allow` on a 405, `Connection: close` when the body was
-    /// not read to its end.
-    pub headers: HeaderMap,
-}
+/// An error the engine answers without a handler: the `cello` crate's
+/// [`Rejection`](cello::Rejection), whose status, text and headers are defined there
+/// once for Rust and Python apps alike.
+pub struct EngineError(pub cello::Rejection);
 
 impl EngineError {
+    /// Its status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status()
+    }
+
     /// The default answer: `{"detail": ...}` with its status and headers.
-    pub fn response(&self) -> Response {
-        let mut res = convert::detail(self.status, &self.detail);
-        for (k, v) in &self.headers {
-            res.headers_mut().insert(k.clone(), v.clone());
-        }
-        res
+    pub fn response(self) -> Response {
+        cello_http::IntoResponse::into_response(self.0)
     }
 }
 
@@ -125,7 +120,7 @@ impl Recovery {
             Some(Started::Done(r)) => r,
             Some(Started::Pending(p)) => p.finish("").await,
         };
-        for (k, v) in &err.headers {
+        for (k, v) in &err.0.headers() {
             if !res.headers().contains_key(k) {
                 res.headers_mut().insert(k.clone(), v.clone());
             }
@@ -180,12 +175,12 @@ impl Recovery {
 /// `HTTPException(status, detail, headers)` for an engine error.
 fn http_exception<'py>(py: Python<'py>, err: &EngineError) -> PyResult<Bound<'py, PyAny>> {
     let headers = PyDict::new(py);
-    for (k, v) in &err.headers {
+    for (k, v) in &err.0.headers() {
         headers.set_item(k.as_str(), String::from_utf8_lossy(v.as_bytes()))?;
     }
     runtime::get(py)?.http_exception.bind(py).call1((
-        err.status.as_u16(),
-        err.detail.as_str(),
+        err.status().as_u16(),
+        err.0.to_string(),
         headers,
     ))
 }

@@ -7,7 +7,7 @@ use cello_http::response::json_bytes;
 use cello_http::{IntoResponse, Response};
 use cello_router::LookupError;
 use http::header::{ALLOW, CONNECTION};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use std::fmt;
 
 /// A request the app answers without running a handler.
@@ -67,19 +67,32 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
+impl Rejection {
+    /// The headers its answer carries besides the body's: `Allow` on a 405, and
+    /// `Connection: close` after a body error (the body was left half read, so the
+    /// connection's framing is lost).
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        match self {
+            Rejection::Route(LookupError::MethodNotAllowed { allow }) => {
+                headers.insert(ALLOW, allow.clone());
+            }
+            Rejection::Body(_) => {
+                headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
+        }
+        headers
+    }
+}
+
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let mut res = detail(self.status(), &self.to_string());
-        match self {
-            Rejection::Route(LookupError::MethodNotAllowed { allow }) => {
-                res.headers_mut().insert(ALLOW, allow);
+        for (name, value) in self.headers() {
+            if let Some(name) = name {
+                res.headers_mut().insert(name, value);
             }
-            // The body was left half read: the connection's framing is lost.
-            Rejection::Body(_) => {
-                res.headers_mut()
-                    .insert(CONNECTION, HeaderValue::from_static("close"));
-            }
-            _ => {}
         }
         res
     }
