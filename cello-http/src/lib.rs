@@ -58,7 +58,7 @@ pub use config::HttpConfig;
 pub use connection::{Http, LocalExec};
 pub use error::Error;
 pub use response::IntoResponse;
-pub use server::{Listening, Server};
+pub use server::{serve_worker, Listening, Server, WorkerFuture};
 
 /// A request as handlers see it.
 pub type Request = http::Request<Body>;

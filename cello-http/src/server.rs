@@ -4,8 +4,8 @@ use crate::config::HttpConfig;
 use crate::connection::Http;
 use crate::{Request, Response};
 use cello_net::{
-    bind_tcp_workers, run_local, serve, shutdown_on_signals, Listener, ServeConfig, Shutdown,
-    TcpOptions,
+    bind_tcp_workers, run_local, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig,
+    Shutdown, TcpOptions,
 };
 use std::convert::Infallible;
 use std::io;
@@ -24,6 +24,7 @@ use tower_service::Service;
 pub struct Server {
     addr: SocketAddr,
     workers: usize,
+    runtime: Runtime,
     tcp: TcpOptions,
     serve: ServeConfig,
     http: HttpConfig,
@@ -37,6 +38,7 @@ impl Server {
         Server {
             addr,
             workers: 1,
+            runtime: Runtime(Arc::new(|worker| run_local(worker)?)),
             tcp: TcpOptions::default(),
             serve: ServeConfig::default(),
             http: HttpConfig::default(),
@@ -65,6 +67,19 @@ impl Server {
     /// Listener socket options.
     pub fn tcp_options(mut self, options: TcpOptions) -> Self {
         self.tcp = options;
+        self
+    }
+
+    /// How each worker thread runs its future: by default a current-thread tokio
+    /// runtime with a `LocalSet` ([`cello_net::run_local`]). A hook may build the
+    /// runtime differently, or drive it while holding something for the worker's
+    /// lifetime, as the Python engine holds the GIL; it must give the future a
+    /// `LocalSet`, since services need not be `Send`.
+    pub fn runtime<R>(mut self, run: R) -> Self
+    where
+        R: Fn(WorkerFuture) -> io::Result<()> + Send + Sync + 'static,
+    {
+        self.runtime = Runtime(Arc::new(run));
         self
     }
 
@@ -128,12 +143,23 @@ impl Listening {
         for (i, listener) in listeners.into_iter().enumerate() {
             let worker = {
                 let make_service = make_service.clone();
-                let (http, serve_cfg, shutdown) = (
+                let (http, serve_cfg, shutdown, runtime) = (
                     server.http.clone(),
                     server.serve.clone(),
                     server.shutdown.clone(),
+                    server.runtime.0.clone(),
                 );
-                move || run_worker(listener, make_service(), http, serve_cfg, shutdown, i == 0)
+                move || {
+                    let service = make_service();
+                    runtime(Box::pin(serve_worker(
+                        listener,
+                        http,
+                        serve_cfg,
+                        shutdown,
+                        i == 0,
+                        move |_peer| service.clone(),
+                    )))
+                }
             };
             if i == 0 {
                 first = Some(worker);
@@ -153,34 +179,54 @@ impl Listening {
     }
 }
 
-fn run_worker<S>(
+/// The future a worker thread runs: its accept loop, to the end.
+pub type WorkerFuture = std::pin::Pin<Box<dyn std::future::Future<Output = io::Result<()>>>>;
+
+/// The hook of [`Server::runtime`].
+#[derive(Clone)]
+struct Runtime(Arc<dyn Fn(WorkerFuture) -> io::Result<()> + Send + Sync>);
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Runtime")
+    }
+}
+
+/// One worker: serves `listener` until `shutdown` (and SIGINT/SIGTERM when `signals`),
+/// each connection with the service `make_service` makes for its client's address.
+/// Runs on the current thread's runtime, inside a `LocalSet`. [`Server`] runs one per
+/// thread; the Python engine runs one per process, inside its GIL-holding runtime.
+pub async fn serve_worker<M, S>(
     listener: std::net::TcpListener,
-    service: S,
     http: HttpConfig,
     serve_cfg: ServeConfig,
     shutdown: Shutdown,
     signals: bool,
+    make_service: M,
 ) -> io::Result<()>
 where
+    M: Fn(Option<SocketAddr>) -> S + 'static,
     S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
 {
-    run_local(async move {
-        if signals {
-            shutdown_on_signals(shutdown.clone())?;
-        }
-        let listener = Listener::from_std_tcp(listener)?;
-        let http = Http::new(http);
-        serve(
-            listener,
-            serve_cfg,
-            shutdown,
-            move |stream, _peer, shutdown| {
-                let http = http.clone();
-                let service = service.clone();
-                async move { http.serve_connection(stream, service, shutdown).await }
-            },
-        )
-        .await;
-        Ok(())
-    })?
+    if signals {
+        shutdown_on_signals(shutdown.clone())?;
+    }
+    let listener = Listener::from_std_tcp(listener)?;
+    let http = Http::new(http);
+    serve(
+        listener,
+        serve_cfg,
+        shutdown,
+        move |stream, peer, shutdown| {
+            let http = http.clone();
+            let peer = match peer {
+                PeerAddr::Tcp(a) => Some(a),
+                PeerAddr::Unix(_) => None,
+            };
+            let service = make_service(peer);
+            async move { http.serve_connection(stream, service, shutdown).await }
+        },
+    )
+    .await;
+    Ok(())
 }

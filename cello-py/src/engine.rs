@@ -6,8 +6,8 @@ use crate::guest_loop;
 use crate::listener::{self, PyListener};
 use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
-use cello_http::{Body, Http, HttpConfig, Request, Response};
-use cello_net::{serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown};
+use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
+use cello_net::{ServeConfig, Shutdown};
 use cello_router::{LookupError, Router, RouterBuilder};
 use http::StatusCode;
 use http_body::Body as _;
@@ -67,7 +67,10 @@ impl ConstResponse {
 /// clone — exactly full — grows on that insert; building a roomier map per request
 /// and re-inserting each header cost more. Measured with callgrind.)
 fn const_headers(mut headers: http::HeaderMap) -> http::HeaderMap {
-    headers.insert(http::header::SERVER, http::HeaderValue::from_static("cello"));
+    headers.insert(
+        http::header::SERVER,
+        http::HeaderValue::from_static("cello"),
+    );
     headers
 }
 
@@ -251,10 +254,6 @@ impl Engine {
         let shutdown = self.shutdown.clone();
         let result = {
             crate::gil::run_holding_gil(async move {
-                if handle_signals {
-                    shutdown_on_signals(shutdown.clone())?;
-                }
-                let listener = Listener::from_std_tcp(std_listener)?;
                 let state = Python::attach(|py| {
                     Rc::new(State {
                         router,
@@ -271,20 +270,21 @@ impl Engine {
                         tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
                     (stop, task)
                 });
-                let http = Http::new(http_config);
-                serve(
-                    listener,
+                // The same worker loop as the Rust server's, on this runtime.
+                let served = serve_worker(
+                    std_listener,
+                    http_config,
                     serve_config,
                     shutdown,
-                    move |stream, peer, shutdown| {
-                        let http = http.clone();
-                        let state = state.clone();
-                        let peer = match peer {
-                            PeerAddr::Tcp(a) => Some(a),
-                            PeerAddr::Unix(_) => None,
-                        };
-                        let svc = stack.wrap(PyService { state, peer }, peer);
-                        async move { http.serve_connection(stream, svc, shutdown).await }
+                    handle_signals,
+                    move |peer| {
+                        stack.wrap(
+                            PyService {
+                                state: state.clone(),
+                                peer,
+                            },
+                            peer,
+                        )
                     },
                 )
                 .await;
@@ -294,7 +294,7 @@ impl Engine {
                     let _ = task.await;
                 }
                 driver.abort();
-                Ok::<(), std::io::Error>(())
+                served
             })
         };
         match result {

@@ -48,6 +48,38 @@ impl<S: Clone + Send + Sync + 'static> Serve<S> {
         self
     }
 
+    /// How each worker thread runs: the hook gets the worker's future and must run it
+    /// to the end on a current-thread runtime with a `LocalSet` (the default is
+    /// [`cello_net::run_local`]). A host that needs its own runtime — one that holds a
+    /// lock for the worker's lifetime, or runs tasks of its own beside the server —
+    /// supplies it here.
+    ///
+    /// ```
+    /// use cello::{serve, App};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let workers_run = Arc::new(AtomicUsize::new(0));
+    /// let count = workers_run.clone();
+    /// let server = serve("127.0.0.1:0".parse().unwrap(), App::new().get("/", || async { "hi" }))
+    ///     .workers(2)
+    ///     .runtime(move |worker| {
+    ///         count.fetch_add(1, Ordering::SeqCst);
+    ///         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    ///         tokio::task::LocalSet::new().block_on(&rt, worker)
+    ///     });
+    /// server.shutdown_handle().trigger(); // stop at once: this example only starts it
+    /// server.run().unwrap();
+    /// assert_eq!(workers_run.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn runtime<R>(mut self, run: R) -> Self
+    where
+        R: Fn(cello_http::WorkerFuture) -> io::Result<()> + Send + Sync + 'static,
+    {
+        self.server = self.server.runtime(run);
+        self
+    }
+
     /// A handle that stops the server gracefully (SIGINT and SIGTERM do too).
     pub fn shutdown_handle(&self) -> Shutdown {
         self.server.shutdown_handle()
