@@ -134,15 +134,30 @@ impl Listening {
         M: Fn() -> S + Send + Sync + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
+        self.run_per_connection(move || {
+            let service = make_service();
+            move |_peer| service.clone()
+        })
+    }
+
+    /// Serves until shutdown, with a service per connection: `make_worker` runs once
+    /// per worker thread and returns what makes that thread's connections' services
+    /// from each client's address.
+    pub fn run_per_connection<M, F, S>(self, make_worker: M) -> io::Result<()>
+    where
+        M: Fn() -> F + Send + Sync + 'static,
+        F: Fn(Option<SocketAddr>) -> S + 'static,
+        S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+    {
         let Listening {
             server, listeners, ..
         } = self;
-        let make_service = Arc::new(make_service);
+        let make_worker = Arc::new(make_worker);
         let mut threads = Vec::new();
         let mut first = None;
         for (i, listener) in listeners.into_iter().enumerate() {
             let worker = {
-                let make_service = make_service.clone();
+                let make_worker = make_worker.clone();
                 let (http, serve_cfg, shutdown, runtime) = (
                     server.http.clone(),
                     server.serve.clone(),
@@ -150,14 +165,14 @@ impl Listening {
                     server.runtime.0.clone(),
                 );
                 move || {
-                    let service = make_service();
+                    let per_connection = make_worker();
                     runtime(Box::pin(serve_worker(
                         listener,
                         http,
                         serve_cfg,
                         shutdown,
                         i == 0,
-                        move |_peer| service.clone(),
+                        per_connection,
                     )))
                 }
             };

@@ -12,7 +12,7 @@ use cello_http::Response;
 use cello_router::ParamValue;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use std::rc::Rc;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// Where a suspended handler's outcome arrives.
@@ -62,7 +62,7 @@ pub enum OnError {
     /// The default answer: `HTTPException` gives its status, anything else a logged 500.
     Default,
     /// The app's exception handlers (`@app.exception_handler`), given this request.
-    Recover(Rc<Recovery>, Py<PyAny>),
+    Recover(Arc<Recovery>, Py<PyAny>),
     /// An exception handler's own failure: a logged 500.
     Fail,
 }
@@ -144,7 +144,7 @@ pub fn start(
     route: &Route,
     req: Incoming,
     scheduler: &Scheduler,
-    recovery: Option<&Rc<Recovery>>,
+    recovery: Option<&Arc<Recovery>>,
 ) -> Started {
     let (args, request) = match build_args(py, route, req, recovery.is_some()) {
         Ok(a) => a,

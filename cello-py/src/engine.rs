@@ -1,4 +1,6 @@
-//! `Engine`: the route table and the server loop of one worker.
+//! `Engine`: a Python app as a `cello::App` — Python handlers and constant routes as
+//! its endpoints — served by the worker loop the Rust server runs, inside a runtime
+//! that holds the GIL.
 
 use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
@@ -6,17 +8,14 @@ use crate::guest_loop;
 use crate::listener::{self, PyListener};
 use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
+use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
 use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
 use cello_net::{ServeConfig, Shutdown};
-use cello_router::{LookupError, Router, RouterBuilder};
-use http::StatusCode;
 use http_body::Body as _;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// The routes of an app and the server that runs them, for one worker.
@@ -26,52 +25,51 @@ use std::time::Duration;
 /// arrives.
 #[pyclass(module = "cello._cello")]
 pub struct Engine {
-    builder: Mutex<Option<RouterBuilder<Endpoint>>>,
+    app: Mutex<Option<App<Worker>>>,
+    worker: Worker,
     shutdown: Shutdown,
     /// `set_error_handler`'s `find` and statuses.
     error_handler: Mutex<Option<(Py<PyAny>, Vec<u16>)>>,
 }
 
-struct State {
-    router: Arc<Router<Endpoint>>,
+/// The app's state: what the worker's handlers share, set when it starts serving (the
+/// event loop's scheduler is known only then).
+#[derive(Clone, Default)]
+struct Worker(Arc<OnceLock<WorkerState>>);
+
+struct WorkerState {
     scheduler: Py<Scheduler>,
     /// The app's exception handlers; None (no cost) without them.
-    recovery: Option<Rc<Recovery>>,
+    recovery: Option<Arc<Recovery>>,
 }
 
-/// What a route runs: a Python handler, or a response fixed at registration.
+/// A Python handler as an endpoint of the `cello::App`.
 #[derive(Clone)]
-enum Endpoint {
-    Python(Arc<Route>),
-    Const(Arc<ConstResponse>),
+struct PyEndpoint {
+    route: Arc<Route>,
+    /// The pattern's parameter names, in the order the app passes their values.
+    names: Arc<[String]>,
 }
 
-/// `app.const(...)`: answered from Rust, no Python call, no GIL.
-struct ConstResponse {
-    status: StatusCode,
-    headers: http::HeaderMap,
-    body: bytes::Bytes,
-}
+/// `PyEndpoint`'s argument list, for `cello::Handler`'s type parameter.
+struct PyArgs;
 
-impl ConstResponse {
-    fn response(&self) -> Response {
-        let mut res = Response::new(Body::full(self.body.clone()));
-        *res.status_mut() = self.status;
-        *res.headers_mut() = self.headers.clone();
-        res
+impl cello::Handler<PyArgs, Worker> for PyEndpoint {
+    fn call(&self, req: Request, ctx: RequestContext<Worker>) -> HandlerFuture {
+        let params = self
+            .names
+            .iter()
+            .cloned()
+            .zip(ctx.params().iter().cloned())
+            .collect();
+        Box::pin(handle(
+            ctx.state().clone(),
+            ctx.peer(),
+            self.route.clone(),
+            params,
+            req,
+        ))
     }
-}
-
-/// A constant response's headers, with a slot for the `Server` header that every
-/// response gets: the adapter then overwrites a value in place. (Without the slot, a
-/// clone — exactly full — grows on that insert; building a roomier map per request
-/// and re-inserting each header cost more. Measured with callgrind.)
-fn const_headers(mut headers: http::HeaderMap) -> http::HeaderMap {
-    headers.insert(
-        http::header::SERVER,
-        http::HeaderValue::from_static("cello"),
-    );
-    headers
 }
 
 #[pymethods]
@@ -84,18 +82,16 @@ impl Engine {
         let res = convert::constant(value)?;
         let (parts, body) = res.into_parts();
         let body = convert::body_now(body)?;
-        let endpoint = Endpoint::Const(Arc::new(ConstResponse {
-            status: parts.status,
-            headers: const_headers(parts.headers),
-            body,
-        }));
-        self.insert(method, pattern, &[], endpoint)
+        let answer = Constant::new(parts.status, parts.headers, body);
+        self.with_app(|app| app.constant(method, pattern, answer))
     }
 
     #[new]
     fn new() -> Self {
+        let worker = Worker::default();
         Engine {
-            builder: Mutex::new(Some(RouterBuilder::new())),
+            app: Mutex::new(Some(App::with_state(worker.clone()))),
+            worker,
             shutdown: Shutdown::new(),
             error_handler: Mutex::new(None),
         }
@@ -153,7 +149,16 @@ impl Engine {
                 .map(|a| a.map_or(Arg::Request, Arg::Param))
                 .collect(),
         };
-        self.insert(method, pattern, &types, Endpoint::Python(Arc::new(route)))
+        let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let endpoint = PyEndpoint {
+            route: Arc::new(route),
+            names,
+        };
+        self.with_app(|app| app.try_route(method, pattern, &types, endpoint))
     }
 
     /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)
@@ -185,15 +190,14 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
     ) -> PyResult<()> {
-        let (stack, access_log) =
+        let (middleware, access_log) =
             crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
-        let builder = self
-            .builder
+        let app = self
+            .app
             .lock()
             .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("this engine is already serving"))?;
-        let router = Arc::new(builder.freeze());
         let error_handler = self
             .error_handler
             .lock()
@@ -220,6 +224,33 @@ impl Engine {
             .getattr("_selector")?
             .call_method0("fileno")?
             .extract()?;
+        let answers_413 = error_handler
+            .as_ref()
+            .is_some_and(|(_, statuses)| statuses.contains(&413));
+        // The app is complete and checked before the server says it is ready.
+        let recovery = error_handler.map(|(find, statuses)| {
+            Arc::new(Recovery::new(find, statuses, scheduler.clone_ref(py)))
+        });
+        let app = if recovery.is_some() {
+            app.on_rejection(engine_error_answer)
+        } else {
+            app
+        };
+        let make = app
+            .middleware(middleware)
+            .into_service()
+            .map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))?;
+        if self
+            .worker
+            .0
+            .set(WorkerState {
+                scheduler: scheduler.clone_ref(py),
+                recovery,
+            })
+            .is_err()
+        {
+            return Err(PyRuntimeError::new_err("this engine is already serving"));
+        }
         if let Some(ready) = ready {
             ready.call1(py, (bound.port(),))?;
         }
@@ -242,8 +273,8 @@ impl Engine {
         set(&mut http_config.min_body_rate, min_body_rate);
         set(&mut http_config.write_timeout, write_timeout.map(secs));
         // An app that answers 413 itself gets declared bodies over the limit too.
-        if let Some((_, statuses)) = &error_handler {
-            http_config.early_body_limit = !statuses.contains(&413);
+        if answers_413 {
+            http_config.early_body_limit = false;
         }
         let mut serve_config = ServeConfig::default();
         set(&mut serve_config.max_connections, max_connections);
@@ -254,15 +285,6 @@ impl Engine {
         let shutdown = self.shutdown.clone();
         let result = {
             crate::gil::run_holding_gil(async move {
-                let state = Python::attach(|py| {
-                    Rc::new(State {
-                        router,
-                        scheduler: scheduler.clone_ref(py),
-                        recovery: error_handler.map(|(find, statuses)| {
-                            Rc::new(Recovery::new(find, statuses, scheduler.clone_ref(py)))
-                        }),
-                    })
-                });
                 let driver = tokio::task::spawn_local(guest_loop::drive(scheduler, selector_fd));
                 let access_log = access_log.map(|batches| {
                     let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -277,15 +299,7 @@ impl Engine {
                     serve_config,
                     shutdown,
                     handle_signals,
-                    move |peer| {
-                        stack.wrap(
-                            PyService {
-                                state: state.clone(),
-                                peer,
-                            },
-                            peer,
-                        )
-                    },
+                    move |peer| make.service_for(peer),
                 )
                 .await;
                 if let Some((stop, task)) = access_log {
@@ -317,24 +331,20 @@ fn set<T>(field: &mut T, value: Option<T>) {
 }
 
 impl Engine {
-    /// Adds one route to the table still being built; conflicts raise `ValueError`.
-    fn insert(
+    /// Adds to the app still being built; a route that does not fit raises
+    /// `ValueError` naming it.
+    fn with_app(
         &self,
-        method: http::Method,
-        pattern: &str,
-        types: &[(&str, cello_router::ParamType)],
-        endpoint: Endpoint,
+        add: impl FnOnce(&mut App<Worker>) -> Result<(), cello_router::RouteError>,
     ) -> PyResult<()> {
         let mut guard = self
-            .builder
+            .app
             .lock()
             .map_err(|_| PyRuntimeError::new_err("route table lock poisoned"))?;
-        let builder = guard.as_mut().ok_or_else(|| {
+        let app = guard.as_mut().ok_or_else(|| {
             PyRuntimeError::new_err("routes cannot be added once the app is serving")
         })?;
-        builder
-            .insert_typed(method, pattern, types, endpoint)
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        add(app).map_err(|e| PyValueError::new_err(e.to_string()))
     }
 }
 
@@ -342,85 +352,18 @@ fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
 
-/// The per-connection service: the worker's state and the client's address.
-#[derive(Clone)]
-struct PyService {
-    state: Rc<State>,
-    peer: Option<SocketAddr>,
-}
-
-impl tower_service::Service<Request> for PyService {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = PyFuture;
-
-    fn poll_ready(
-        &mut self,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Infallible>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        // Answers that need no Python (constant routes, 404, 405 without an exception
-        // handler for them) are ready now: no future is boxed for them.
-        let (route, params) = match self.state.router.lookup(req.method(), req.uri().path()) {
-            Ok(m) => match m.value {
-                Endpoint::Python(route) => (
-                    route.clone(),
-                    m.params
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.into_owned()))
-                        .collect::<Vec<_>>(),
-                ),
-                Endpoint::Const(c) => return PyFuture::Ready(Some(c.response())),
-            },
-            Err(e) => {
-                let err = lookup_error(e);
-                return match &self.state.recovery {
-                    Some(recovery) if recovery.wants(err.status()) => {
-                        let (state, peer) = (self.state.clone(), self.peer);
-                        let (parts, _) = req.into_parts();
-                        PyFuture::Handler(Box::pin(async move {
-                            engine_error(&state, parts, peer, err).await
-                        }))
-                    }
-                    _ => PyFuture::Ready(Some(err.response())),
-                };
-            }
-        };
-        let state = self.state.clone();
-        PyFuture::Handler(Box::pin(handle(state, self.peer, route, params, req)))
-    }
-}
-
-/// The future of [`PyService`]: an answer made without Python, or a handler's.
-enum PyFuture {
-    Ready(Option<Response>),
-    Handler(std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>),
-}
-
-impl std::future::Future for PyFuture {
-    type Output = Result<Response, Infallible>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        match self.get_mut() {
-            PyFuture::Ready(res) => std::task::Poll::Ready(Ok(res.take().unwrap_or_default())),
-            PyFuture::Handler(f) => f.as_mut().poll(cx).map(Ok),
-        }
-    }
-}
-
+/// A request for a Python handler: its body read, the handler called, its answer.
 async fn handle(
-    state: Rc<State>,
+    worker: Worker,
     peer: Option<SocketAddr>,
     route: Arc<Route>,
     params: Vec<(String, cello_router::ParamValue<'static>)>,
     req: Request,
 ) -> Response {
+    let Some(state) = worker.0.get() else {
+        // Unreachable: the worker's state is set before the server starts.
+        return convert::internal_error();
+    };
     let (parts, body) = req.into_parts();
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
@@ -429,7 +372,7 @@ async fn handle(
         // their state (a future past 1 KiB misses malloc's per-thread cache).
         match Box::pin(body_bytes(body)).await {
             Ok(b) => b,
-            Err(e) => return Box::pin(engine_error(&state, parts, peer, e)).await,
+            Err(e) => return Box::pin(engine_error(state, parts, peer, e)).await,
         }
     };
     let incoming = Incoming {
@@ -451,7 +394,7 @@ async fn handle(
 /// An error the engine answers itself: by the app's exception handler when it asked
 /// for this status, else `{"detail": ...}`.
 async fn engine_error(
-    state: &State,
+    state: &WorkerState,
     parts: http::request::Parts,
     peer: Option<SocketAddr>,
     err: EngineError,
@@ -470,6 +413,27 @@ async fn body_bytes(body: Body) -> Result<bytes::Bytes, EngineError> {
         .map_err(|e| EngineError(cello::Rejection::Body(e)))
 }
 
-fn lookup_error(e: LookupError) -> EngineError {
-    EngineError(cello::Rejection::Route(e))
+/// The app's answer to a router error (404, 405, 422) when it registered an exception
+/// handler for that status; else the rejection is handed back for the default answer.
+fn engine_error_answer(
+    rejection: Rejection,
+    parts: http::request::Parts,
+    ctx: &RequestContext<Worker>,
+) -> Result<HandlerFuture, Rejection> {
+    let wanted = ctx
+        .state()
+        .0
+        .get()
+        .and_then(|s| s.recovery.as_ref())
+        .is_some_and(|r| r.wants(rejection.status()));
+    if !wanted {
+        return Err(rejection);
+    }
+    let (worker, peer) = (ctx.state().clone(), ctx.peer());
+    Ok(Box::pin(async move {
+        match worker.0.get() {
+            Some(state) => engine_error(state, parts, peer, EngineError(rejection)).await,
+            None => convert::internal_error(),
+        }
+    }))
 }

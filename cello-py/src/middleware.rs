@@ -5,7 +5,7 @@
 //! proxies and the access log read the peer address, which the connection's service
 //! adds to each request only when one of them is in the stack (`Stack::needs_peer`).
 
-use cello::middleware::{LogSink, Middleware, Stack};
+use cello::middleware::{LogSink, Middleware};
 use cello_middleware::access_log::{self, AccessLogLayer, BatchReceiver, StderrSink};
 use cello_middleware::compression::CompressionLayer;
 use cello_middleware::cors::CorsLayer;
@@ -24,21 +24,19 @@ use std::time::Duration;
 const LOG_BATCH: usize = 256;
 const LOG_DELAY: Duration = Duration::from_millis(100);
 
-/// Reads `[(kind, options), ...]` as `cello.middleware` builds it into the app's
-/// stack. A bad option, or a kind listed twice, is a `ValueError` naming the
-/// middleware, at startup. With `AccessLog(target="logging")` also returns the
-/// receiver of its records, for `access_log::deliver`.
+/// Reads `[(kind, options), ...]` as `cello.middleware` builds it, for the app's
+/// `cello::App::middleware` (which refuses a kind listed twice). A bad option is a
+/// `ValueError` naming the middleware, at startup. With `AccessLog(target="logging")`
+/// also returns the receiver of its records, for `access_log::deliver`.
 pub fn stack_from_specs(
     specs: Vec<(String, Bound<'_, PyDict>)>,
-) -> PyResult<(Stack, Option<BatchReceiver>)> {
+) -> PyResult<(Vec<Middleware>, Option<BatchReceiver>)> {
     let mut receiver = None;
     let list = specs
         .into_iter()
         .map(|(kind, opts)| parse(&kind, &opts, &mut receiver))
         .collect::<PyResult<Vec<_>>>()?;
-    let stack =
-        Stack::new(list).map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))?;
-    Ok((stack, receiver))
+    Ok((list, receiver))
 }
 
 fn parse(

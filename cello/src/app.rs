@@ -17,6 +17,12 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 type Endpoint<S> = Arc<dyn ErasedHandler<S>>;
+/// What answers a router error when the app asked to (see [`App::on_rejection`]).
+type RejectionFn<S> = Arc<
+    dyn Fn(Rejection, http::request::Parts, &RequestContext<S>) -> Result<HandlerFuture, Rejection>
+        + Send
+        + Sync,
+>;
 type LayerFn = Arc<dyn Fn(LocalService) -> LocalService + Send + Sync>;
 
 /// What a handler gets besides the request: the route's path parameters (converted
@@ -25,6 +31,7 @@ type LayerFn = Arc<dyn Fn(LocalService) -> LocalService + Send + Sync>;
 pub struct RequestContext<S> {
     pub(crate) params: Vec<ParamValue<'static>>,
     pub(crate) state: S,
+    pub(crate) peer: Option<std::net::SocketAddr>,
 }
 
 impl<S> RequestContext<S> {
@@ -36,6 +43,57 @@ impl<S> RequestContext<S> {
     /// The app's state.
     pub fn state(&self) -> &S {
         &self.state
+    }
+
+    /// The client's address, when the server passed it on
+    /// ([`MakeService::service_for`]).
+    pub fn peer(&self) -> Option<std::net::SocketAddr> {
+        self.peer
+    }
+}
+
+/// A response fixed when the app is built (a health check, a robots.txt): every
+/// request gets a copy, with no handler run and no future boxed. See
+/// [`App::constant`].
+#[derive(Debug, Clone)]
+pub struct Constant {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+impl Constant {
+    /// A constant answer. Its headers get a slot for the `Server` header every
+    /// response carries, so each copy is one clone (without it, an exactly full clone
+    /// grows on that insert; measured with callgrind).
+    pub fn new(status: http::StatusCode, mut headers: http::HeaderMap, body: bytes::Bytes) -> Self {
+        headers.insert(
+            http::header::SERVER,
+            http::HeaderValue::from_static("cello"),
+        );
+        Constant {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn response(&self) -> Response {
+        let mut res = Response::new(cello_http::Body::full(self.body.clone()));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers.clone();
+        res
+    }
+}
+
+impl<S> ErasedHandler<S> for Constant {
+    fn call(&self, _req: Request, _ctx: RequestContext<S>) -> HandlerFuture {
+        let res = self.response();
+        Box::pin(async move { res })
+    }
+
+    fn ready(&self) -> Option<Response> {
+        Some(self.response())
     }
 }
 
@@ -52,6 +110,7 @@ pub struct App<S = ()> {
     error: Option<AppError>,
     middleware: MiddlewareStack,
     layers: Vec<LayerFn>,
+    on_rejection: Option<RejectionFn<S>>,
     state: S,
 }
 
@@ -106,6 +165,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             error: None,
             middleware: MiddlewareStack::default(),
             layers: Vec::new(),
+            on_rejection: None,
             state,
         }
     }
@@ -123,6 +183,67 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         if let Err(e) = self.routes.insert(method, pattern, endpoint) {
             self.error.get_or_insert(AppError::Route(e));
         }
+        self
+    }
+
+    /// Routes `method` requests for `pattern` to `handler` now, or says why not: the
+    /// in-place form of [`App::route`] for apps built step by step (a host language's
+    /// decorators), which must report a conflict when the route is added. `types`
+    /// types the parameters the pattern leaves untyped.
+    pub fn try_route<H, T>(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        types: &[(&str, cello_router::ParamType)],
+        handler: H,
+    ) -> Result<(), RouteError>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        let endpoint: Endpoint<S> = Arc::new(Erased {
+            handler,
+            _args: std::marker::PhantomData,
+        });
+        self.routes.insert_typed(method, pattern, types, endpoint)
+    }
+
+    /// A constant route: every `method` request for `pattern` gets a copy of `answer`.
+    ///
+    /// ```
+    /// use cello::{App, Constant};
+    /// use http::{HeaderMap, Method, StatusCode};
+    ///
+    /// let mut app = App::new();
+    /// let ok = Constant::new(StatusCode::OK, HeaderMap::new(), "ok".into());
+    /// app.constant(Method::GET, "/health", ok.clone()).unwrap();
+    /// // The same route twice is a conflict, reported at once.
+    /// assert!(app.constant(Method::GET, "/health", ok).is_err());
+    /// ```
+    pub fn constant(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        answer: Constant,
+    ) -> Result<(), RouteError> {
+        self.routes.insert(method, pattern, Arc::new(answer))
+    }
+
+    /// Answers the router's own errors (404, 405, 422 for a path parameter) with
+    /// `f` instead of the default `{"detail": ...}`: `f` gets the rejection and the
+    /// request's head, and gives the rejection back (`Err`) to keep the default answer.
+    pub fn on_rejection<F>(mut self, f: F) -> Self
+    where
+        F: Fn(
+                Rejection,
+                http::request::Parts,
+                &RequestContext<S>,
+            ) -> Result<HandlerFuture, Rejection>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.on_rejection = Some(Arc::new(f));
         self
     }
 
@@ -197,6 +318,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         Ok(MakeService {
             routes: Arc::new(self.routes.freeze()),
             middleware: self.middleware,
+            on_rejection: self.on_rejection,
             layers: self.layers.into(),
             state: self.state,
         })
@@ -208,6 +330,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
 pub struct MakeService<S = ()> {
     routes: Arc<Router<Endpoint<S>>>,
     middleware: MiddlewareStack,
+    on_rejection: Option<RejectionFn<S>>,
     layers: Arc<[LayerFn]>,
     state: S,
 }
@@ -219,15 +342,23 @@ impl<S> std::fmt::Debug for MakeService<S> {
 }
 
 impl<S: Clone + Send + Sync + 'static> MakeService<S> {
-    /// The service of one worker thread: the routes, inside the layers.
+    /// The service of one worker thread: the routes, inside the layers. Handlers
+    /// and layers see no client address; see [`MakeService::service_for`].
     pub fn service(&self) -> AppService<S> {
+        self.service_for(None)
+    }
+
+    /// The service of one connection, from the client at `peer`: handlers read it
+    /// with [`RequestContext::peer`], and the layers that need it (trusted proxies,
+    /// the access log) get it too.
+    pub fn service_for(&self, peer: Option<std::net::SocketAddr>) -> AppService<S> {
         let routes = Routes {
             router: self.routes.clone(),
             state: self.state.clone(),
+            on_rejection: self.on_rejection.clone(),
+            peer,
         };
-        // The Rust server does not pass the client's address on: layers that read it
-        // see none.
-        let routes = self.middleware.wrap(routes, None);
+        let routes = self.middleware.wrap(routes, peer);
         if self.layers.is_empty() {
             return AppService(Stack::Plain(routes));
         }
@@ -289,6 +420,28 @@ impl<S: Clone + 'static> Service<Request> for AppService<S> {
 pub(crate) struct Routes<S> {
     router: Arc<Router<Endpoint<S>>>,
     state: S,
+    on_rejection: Option<RejectionFn<S>>,
+    peer: Option<std::net::SocketAddr>,
+}
+
+impl<S: Clone> Routes<S> {
+    /// A router error: the app's [`App::on_rejection`] answer, else the default.
+    #[cold]
+    fn rejected(&self, rejection: Rejection, req: Request) -> RouteFuture {
+        let Some(on_rejection) = &self.on_rejection else {
+            return RouteFuture::Ready(Some(rejection.into_response()));
+        };
+        let ctx = RequestContext {
+            params: Vec::new(),
+            state: self.state.clone(),
+            peer: self.peer,
+        };
+        let (parts, _body) = req.into_parts();
+        match on_rejection(rejection, parts, &ctx) {
+            Ok(answer) => RouteFuture::Handler(answer),
+            Err(rejection) => RouteFuture::Ready(Some(rejection.into_response())),
+        }
+    }
 }
 
 impl<S: Clone + 'static> Service<Request> for Routes<S> {
@@ -303,8 +456,11 @@ impl<S: Clone + 'static> Service<Request> for Routes<S> {
     fn call(&mut self, req: Request) -> RouteFuture {
         let found = match self.router.lookup(req.method(), req.uri().path()) {
             Ok(found) => found,
-            Err(e) => return RouteFuture::Ready(Some(Rejection::Route(e).into_response())),
+            Err(e) => return self.rejected(Rejection::Route(e), req),
         };
+        if let Some(res) = found.value.ready() {
+            return RouteFuture::Ready(Some(res));
+        }
         let endpoint = found.value.clone();
         let ctx = RequestContext {
             params: found
@@ -313,6 +469,7 @@ impl<S: Clone + 'static> Service<Request> for Routes<S> {
                 .map(|(_, v)| v.into_owned())
                 .collect(),
             state: self.state.clone(),
+            peer: self.peer,
         };
         RouteFuture::Handler(endpoint.call(req, ctx))
     }

@@ -87,6 +87,12 @@ handler_with_args!(T1, T2, T3, T4, T5, T6, T7; T8);
 /// A handler with its argument types erased, as the route table stores it.
 pub(crate) trait ErasedHandler<S>: Send + Sync {
     fn call(&self, req: Request, ctx: RequestContext<S>) -> HandlerFuture;
+
+    /// An answer known without running anything (a constant route): no future, no
+    /// box.
+    fn ready(&self) -> Option<Response> {
+        None
+    }
 }
 
 pub(crate) struct Erased<H, T> {

@@ -74,7 +74,7 @@ pub mod middleware;
 mod rejection;
 mod serve;
 
-pub use app::{App, AppService, MakeService, RequestContext, RouteFuture};
+pub use app::{App, AppError, AppService, Constant, MakeService, RequestContext, RouteFuture};
 pub use cello_http::{Body, IntoResponse, Request, Response};
 pub use extract::{Path, Query, State};
 pub use handler::{Handler, HandlerFuture};

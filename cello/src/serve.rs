@@ -119,9 +119,13 @@ impl<S: Clone + Send + Sync + 'static> Listening<S> {
         self.listening.local_addr()
     }
 
-    /// Serves until shutdown.
+    /// Serves until shutdown: each connection gets its service with the client's
+    /// address ([`MakeService::service_for`]).
     pub fn run(self) -> io::Result<()> {
-        let make = self.make;
-        self.listening.run(move || make.service())
+        let make = std::sync::Arc::new(self.make);
+        self.listening.run_per_connection(move || {
+            let make = make.clone();
+            move |peer| make.service_for(peer)
+        })
     }
 }
