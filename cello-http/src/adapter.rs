@@ -173,9 +173,13 @@ where
         Poll::Ready(Ok(())) => Either::Left(ready.call(req)),
         Poll::Ready(Err(never)) => match never {},
         Poll::Pending => {
-            let svc = ready.clone();
+            // The service that was asked now waits (a layer such as a concurrency limit
+            // queued it for a permit, and only it will be woken); a fresh clone takes
+            // its place for the next request.
+            let fresh = ready.clone();
+            let asked = std::mem::replace(&mut *ready, fresh);
             drop(ready);
-            later(svc, req)
+            later(asked, req)
         }
     }
 }

@@ -129,7 +129,8 @@ fn parse(
             Middleware::TrustedProxies(
                 layer
                     .x_forwarded(get(o, "x_forwarded")?.unwrap_or(true))
-                    .forwarded(get(o, "forwarded")?.unwrap_or(false)),
+                    .forwarded(get(o, "forwarded")?.unwrap_or(false))
+                    .host(get(o, "host")?.unwrap_or(false)),
             )
         }
         "access_log" => {

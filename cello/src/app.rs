@@ -384,7 +384,7 @@ impl<S> std::fmt::Debug for AppService<S> {
 #[derive(Clone)]
 #[allow(
     clippy::large_enum_variant,
-    reason = "cloned per request: boxing the levels would allocate per request"
+    reason = "cloned per connection: boxing the levels would allocate per connection"
 )]
 enum Stack<S> {
     /// No layers: the routes (inside the built-in middleware) are called directly.

@@ -115,12 +115,15 @@ from_layer!(CorsLayer => Cors, CompressionLayer => Compression, RequestIdLayer =
 pub enum StackError {
     /// The same kind appears twice.
     Repeated(&'static str),
+    /// More layers than [`DEPTH`].
+    TooDeep(usize),
 }
 
 impl std::fmt::Display for StackError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StackError::Repeated(kind) => write!(f, "{kind} is listed twice"),
+            StackError::TooDeep(n) => write!(f, "{n} layers; at most {DEPTH} fit"),
         }
     }
 }
@@ -134,10 +137,27 @@ pub struct Stack(Vec<Middleware>);
 
 impl Stack {
     /// Checks `list`: each kind at most once.
-    pub fn new(list: Vec<Middleware>) -> Result<Self, StackError> {
+    /// The access log reads request ids from the header the request id layer writes,
+    /// when both are in the list.
+    pub fn new(mut list: Vec<Middleware>) -> Result<Self, StackError> {
         for (i, m) in list.iter().enumerate() {
             if list[..i].iter().any(|o| o.kind() == m.kind()) {
                 return Err(StackError::Repeated(m.kind()));
+            }
+        }
+        if list.len() > DEPTH {
+            // Unreachable while each kind has its level; a new kind needs a new level.
+            return Err(StackError::TooDeep(list.len()));
+        }
+        let id_header = list.iter().find_map(|m| match m {
+            Middleware::RequestId(l) => Some(l.name().clone()),
+            _ => None,
+        });
+        if let Some(name) = id_header {
+            for m in &mut list {
+                if let Middleware::AccessLog(l) = m {
+                    *l = l.clone().request_id_header(name.clone());
+                }
             }
         }
         Ok(Stack(list))
@@ -208,12 +228,12 @@ type L7<S> = Level<L6<S>>;
 
 /// A service inside its [`Stack`]: as it is when the stack is empty, else nested in
 /// exactly as many [`Level`]s as there are layers (a fixed depth would make every
-/// request clone, move and allocate the unused levels too). Each carries the client's
-/// address when a layer needs it.
+/// request move and allocate the unused levels' futures too). Each carries the
+/// client's address when a layer needs it.
 #[derive(Clone, Debug)]
 #[allow(
     clippy::large_enum_variant,
-    reason = "cloned per request: boxing the levels would allocate per request"
+    reason = "cloned per connection: boxing the levels would allocate per connection"
 )]
 #[allow(missing_docs, reason = "Ln: n levels")]
 pub enum Stacked<S> {

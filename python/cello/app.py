@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import uuid
-from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union
+from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
 from . import _cello, _middleware_chain, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
@@ -56,9 +56,16 @@ class Router:
         self._consts: list[tuple[str, str, Any]] = []
         self._middleware: list[Callable[[Any, Any], Any]] = []
 
-    def middleware(self, func: M) -> M:
+    @overload
+    def middleware(self, func: M) -> M: ...
+
+    @overload
+    def middleware(self, func: str) -> Callable[[M], M]: ...
+
+    def middleware(self, func: M | str) -> M | Callable[[M], M]:
         """Registers a Python middleware for this router's routes (an ``App``'s: every
-        Python route), Starlette's shape::
+        Python route), Starlette's shape (FastAPI's ``@app.middleware("http")`` works
+        too)::
 
             @app.middleware
             async def timing(req, call_next):
@@ -74,6 +81,14 @@ class Router:
         middleware (else the app does not start: ``TypeError``). A route no
         middleware applies to runs without any; constant routes and the engine's own
         errors (404, 405...) never pass through Python middleware."""
+        if isinstance(func, str):
+            if func != "http":
+                raise ValueError(f'middleware type {func!r}: only "http" is known (or use @app.middleware bare)')
+
+            def decorate(f: M) -> M:
+                return self.middleware(f)
+
+            return decorate
         if not callable(func):
             raise TypeError(f"middleware must be callable, not {type(func).__name__}")
         self._middleware.append(func)

@@ -341,3 +341,22 @@ def test_app_state_filled_at_startup_is_read_by_handlers():
 
     with TestClient(app) as client:
         assert client.get("/").text == "hello from startup"
+
+
+def test_fastapis_middleware_http_form_registers_the_same_middleware():
+    app = App()
+
+    @app.middleware("http")
+    async def tag(req, call_next):
+        response = await call_next(req)
+        response.add_header("x-tag", "http")
+        return response
+
+    @app.get("/")
+    def root(req):
+        return "ok"
+
+    with TestClient(app) as client:
+        assert client.get("/").headers["x-tag"] == "http"
+    with pytest.raises(ValueError, match='only "http"'):
+        app.middleware("websocket")

@@ -40,8 +40,17 @@ impl<B: Body, K: Sink> AccessLogBody<B, K> {
             status,
             bytes: 0,
         };
-        // An empty body (204, HEAD) is never polled: it is done now.
-        if body.inner.is_end_stream() {
+        // A body that is empty, or that the server will not send (the answer to a HEAD,
+        // a 1xx, 204 or 304, whose body the server drops unread), is never polled:
+        // the request is done now, and complete.
+        let bodiless = body
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.method == http::Method::HEAD)
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        if bodiless || body.inner.is_end_stream() {
             if let Some(pending) = body.pending.take() {
                 pending.emit(status, 0, true);
             }

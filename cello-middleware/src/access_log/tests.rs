@@ -103,6 +103,32 @@ async fn an_empty_body_is_logged_without_being_polled() {
 }
 
 #[tokio::test]
+async fn a_head_or_304_answer_is_complete_though_its_body_is_never_sent() {
+    let (records, sink) = collecting();
+    let service = ServiceBuilder::new()
+        .layer(AccessLogLayer::new(sink))
+        .service_fn(|req: Request<()>| async move {
+            // A GET handler answering HEAD too: a body the server will drop unread.
+            let mut res = Response::new(full("hello"));
+            if req.uri().path() == "/cached" {
+                *res.status_mut() = StatusCode::NOT_MODIFIED;
+            }
+            Ok::<_, Infallible>(res)
+        });
+    let head = Request::builder().method("HEAD").body(()).unwrap();
+    drop(service.clone().oneshot(head).await.unwrap());
+    let cached = Request::builder().uri("/cached").body(()).unwrap();
+    drop(service.oneshot(cached).await.unwrap());
+    let records = records.lock().unwrap();
+    assert_eq!(records.len(), 2);
+    assert!(
+        records.iter().all(|r| r.complete && r.bytes == 0),
+        "{records:?}"
+    );
+    assert_eq!(records[1].status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
 async fn counts_a_streamed_body_across_chunks() {
     let (records, sink) = collecting();
     let service = ServiceBuilder::new()

@@ -24,6 +24,7 @@ pub(super) struct Config {
     trusted: Trusted,
     x_forwarded: bool,
     forwarded: bool,
+    host: bool,
 }
 
 impl TrustedProxiesLayer {
@@ -45,6 +46,7 @@ impl TrustedProxiesLayer {
                 trusted: Trusted::parse(trusted)?,
                 x_forwarded: true,
                 forwarded: false,
+                host: false,
             }),
         })
     }
@@ -60,6 +62,16 @@ impl TrustedProxiesLayer {
     /// one it passes through untouched is whatever the client wrote.
     pub fn forwarded(mut self, on: bool) -> Self {
         Arc::make_mut(&mut self.config).forwarded = on;
+        self
+    }
+
+    /// Whether the forwarded host (`X-Forwarded-Host`, or `host=` in `Forwarded`)
+    /// becomes the request's host. Off by default: common proxies (nginx among them)
+    /// do not set `X-Forwarded-Host` but pass a client's through, which would let any
+    /// client choose the host the app builds URLs from. Turn it on when your proxy
+    /// sets (or strips) it, as werkzeug's `ProxyFix(x_host=1)`.
+    pub fn host(mut self, on: bool) -> Self {
+        Arc::make_mut(&mut self.config).host = on;
         self
     }
 
@@ -84,15 +96,22 @@ impl Config {
         if !trusted_peer {
             return None;
         }
+        let mut info = None;
         if self.forwarded {
-            if let Some(info) = rfc7239::resolve(headers, &self.trusted, peer) {
-                return Some(info);
+            info = rfc7239::resolve(headers, &self.trusted, peer);
+        }
+        if info.is_none() && self.x_forwarded {
+            info = x_forwarded::resolve(headers, &self.trusted, peer);
+        }
+        let mut info = info?;
+        if !self.host {
+            info.host = None;
+            if info.scheme.is_none() && info.client == peer {
+                // Nothing but a host was forwarded, and it is not honored.
+                return None;
             }
         }
-        if self.x_forwarded {
-            return x_forwarded::resolve(headers, &self.trusted, peer);
-        }
-        None
+        Some(info)
     }
 }
 

@@ -45,7 +45,7 @@ const PROXY: Option<&str> = Some("10.1.2.3:50000");
 #[tokio::test]
 async fn takes_client_scheme_and_host_from_a_trusted_proxy() {
     let info = seen(
-        local(),
+        local().host(true),
         PROXY,
         &[
             ("x-forwarded-for", "203.0.113.9"),
@@ -197,7 +197,7 @@ async fn only_the_four_web_schemes_are_taken_from_forwarded_proto() {
         ("https\u{e9}", None),
     ] {
         let info = seen(
-            local(),
+            local().host(true),
             PROXY,
             &[
                 ("x-forwarded-proto", value),
@@ -211,14 +211,40 @@ async fn only_the_four_web_schemes_are_taken_from_forwarded_proto() {
 }
 
 #[tokio::test]
+async fn a_forwarded_host_is_ignored_unless_turned_on() {
+    let headers = [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("x-forwarded-host", "evil.example"),
+    ];
+    let info = seen(local(), PROXY, &headers).await.unwrap();
+    assert_eq!(info.client, addr("203.0.113.9:0"));
+    assert_eq!(info.host, None);
+    // A host alone, not honored, is nothing forwarded.
+    let info = seen(local(), PROXY, &[("x-forwarded-host", "evil.example")]).await;
+    assert_eq!(info, None);
+    let info = seen(
+        rfc(),
+        PROXY,
+        &[("forwarded", "for=203.0.113.9;host=evil.example")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(info.host, None);
+}
+
+#[tokio::test]
 async fn a_forwarded_host_must_be_a_valid_authority() {
     for bad in ["", "user@evil.example", "a b", "exa mple.com", "/path"] {
-        let info = seen(local(), PROXY, &[("x-forwarded-host", bad)]).await;
+        let info = seen(local().host(true), PROXY, &[("x-forwarded-host", bad)]).await;
         assert_eq!(info, None, "{bad:?}");
     }
-    let info = seen(local(), PROXY, &[("x-forwarded-host", "[::1]:8080")])
-        .await
-        .unwrap();
+    let info = seen(
+        local().host(true),
+        PROXY,
+        &[("x-forwarded-host", "[::1]:8080")],
+    )
+    .await
+    .unwrap();
     assert_eq!(info.host.unwrap().as_str(), "[::1]:8080");
 }
 
@@ -267,7 +293,7 @@ fn rfc() -> TrustedProxiesLayer {
 #[tokio::test]
 async fn reads_an_rfc_7239_element_with_proto_and_host() {
     let info = seen(
-        rfc(),
+        rfc().host(true),
         PROXY,
         &[(
             "forwarded",
@@ -318,7 +344,7 @@ async fn walks_rfc_7239_elements_from_the_right_skipping_trusted_ones() {
 #[tokio::test]
 async fn a_comma_inside_quotes_does_not_split_elements() {
     let info = seen(
-        rfc(),
+        rfc().host(true),
         PROXY,
         &[(
             "forwarded",

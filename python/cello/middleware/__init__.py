@@ -125,7 +125,10 @@ class TrustedProxies(Middleware):
 
     From a trusted peer, ``req.client`` becomes the rightmost ``X-Forwarded-For`` hop
     that is not itself trusted (port 0), ``req.scheme`` the forwarded scheme (``http``,
-    ``https``, ``ws`` or ``wss`` only), and ``req.host`` / ``req.url`` the forwarded host.
+    ``https``, ``ws`` or ``wss`` only), and, with ``host=True``, ``req.host`` /
+    ``req.url`` the forwarded host. ``host`` is off by default: nginx, for one, does not
+    set ``X-Forwarded-Host`` but passes a client's through, which would let any client
+    choose the host your app builds links from (werkzeug's ``ProxyFix`` has it off too).
     From any other peer the headers are ignored (and left for the handler to see). A
     malformed header from a trusted proxy is ignored too; the request is still served.
     Turn on only headers your proxy sets: one it passes through is the client's to forge.
@@ -134,6 +137,7 @@ class TrustedProxies(Middleware):
     trusted: Sequence[str] = ("127.0.0.1", "::1")
     x_forwarded: bool = True
     forwarded: bool = False
+    host: bool = False
     _kind = "trusted_proxies"
 
     def _spec(self) -> tuple[str, dict[str, Any]]:
@@ -142,6 +146,7 @@ class TrustedProxies(Middleware):
             "trusted": trusted,
             "x_forwarded": self.x_forwarded,
             "forwarded": self.forwarded,
+            "host": self.host,
         }
 
 
