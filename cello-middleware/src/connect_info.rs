@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 /// trusted, and [`access_log`](crate::access_log) logs it when no proxy named the client.
 ///
 /// A request carries it only when the server was asked to add it: inserting an extension
-/// allocates, so a server adds it only for stacks that read it. Cello's Python engine
-/// does so when the app has `TrustedProxies` or `AccessLog`; with hyper or another
+/// allocates, so a server adds it only for stacks that read it. The `cello` crate's
+/// middleware stack (which Python apps use too) does so when it has `TrustedProxies` or
+/// `AccessLog`; with hyper or another
 /// server, insert it yourself per connection (for example with tower's `MapRequest`)
 /// before these layers.
 ///
