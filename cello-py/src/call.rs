@@ -24,6 +24,22 @@ pub enum Arg {
     Request,
     /// The path parameter with this name.
     Param(String),
+    /// A query parameter (`limit: int = 10`), converted in Rust.
+    Query(crate::query::QueryParam),
+}
+
+impl Arg {
+    /// `None` → the request, `"name"` → a path parameter, `(name, type, required,
+    /// default)` → a query parameter, as `cello.app._compile` lists them.
+    pub fn from_spec(spec: &Bound<'_, PyAny>, handler: &str) -> PyResult<Arg> {
+        if spec.is_none() {
+            return Ok(Arg::Request);
+        }
+        if let Ok(name) = spec.extract::<String>() {
+            return Ok(Arg::Param(name));
+        }
+        crate::query::QueryParam::from_spec(spec, handler).map(Arg::Query)
+    }
 }
 
 /// A registered handler.
@@ -146,7 +162,7 @@ pub fn start(
     scheduler: &Scheduler,
     recovery: Option<&Arc<Recovery>>,
 ) -> Started {
-    let (args, request) = match build_args(py, route, req, recovery.is_some()) {
+    let (args, request, invalid) = match build_args(py, route, req, recovery.is_some()) {
         Ok(a) => a,
         Err(e) => return Started::Done(convert::from_exception(py, e, &route.name)),
     };
@@ -154,6 +170,10 @@ pub fn start(
         (Some(r), Some(req)) => OnError::Recover(r.clone(), req.unbind()),
         _ => OnError::Default,
     };
+    if let Some(invalid) = invalid {
+        // The app's exception handlers see it as any HTTPException(422).
+        return fail(py, invalid, &route.name, on_error);
+    }
     let result = match route.handler.bind(py).call1(args) {
         Ok(r) => r,
         Err(e) => return fail(py, e, &route.name, on_error),
@@ -211,26 +231,48 @@ pub fn run_coroutine(
 /// The handler's arguments, and the request object when one was made or `keep` asks
 /// for it.
 #[allow(clippy::type_complexity)]
+/// A handler's arguments, the request object when it was made, and the 422 to answer
+/// instead when a query parameter did not convert.
+type Built<'py> = (
+    Bound<'py, PyTuple>,
+    Option<Bound<'py, PyAny>>,
+    Option<PyErr>,
+);
+
 fn build_args<'py>(
     py: Python<'py>,
     route: &Route,
     req: Incoming,
     keep: bool,
-) -> PyResult<(Bound<'py, PyTuple>, Option<Bound<'py, PyAny>>)> {
+) -> PyResult<Built<'py>> {
     // Path parameters are converted first: the Request object takes them over.
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
+    // Routes without query parameters (most) never look at the query string here.
+    let mut query = None;
     for arg in &route.args {
         items.push(match arg {
             Arg::Param(name) => Some(match req.params.iter().find(|(k, _)| k == name) {
                 Some((_, v)) => param_to_py(py, v)?,
                 None => py.None().into_bound(py),
             }),
+            Arg::Query(param) => Some(
+                query
+                    .get_or_insert_with(|| crate::query::Query::new(req.parts.uri.query()))
+                    .convert(py, param)?,
+            ),
             Arg::Request => None,
         });
     }
+    let invalid = match &query {
+        Some(query) => query.errors(py)?,
+        None => None,
+    };
     let mut request: Option<Bound<'py, PyAny>> = None;
     if keep || items.iter().any(Option::is_none) {
         request = Some(Bound::new(py, PyRequest::new(req))?.into_any());
+    }
+    if invalid.is_some() {
+        return Ok((PyTuple::empty(py), request, invalid));
     }
     let args = PyTuple::new(
         py,
@@ -239,5 +281,5 @@ fn build_args<'py>(
                 .unwrap_or_else(|| py.None().into_bound(py))
         }),
     )?;
-    Ok((args, if keep { request } else { None }))
+    Ok((args, if keep { request } else { None }, None))
 }

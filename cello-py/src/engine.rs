@@ -112,7 +112,7 @@ impl Engine {
 
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
-    /// parameter. `param_types` types the parameters the pattern leaves untyped
+    /// parameter, `(name, type, required, default)` for a query parameter. `param_types` types the parameters the pattern leaves untyped
     /// (`{"id": "int"}`, read from the handler's annotations). Conflicting routes raise
     /// `ValueError` naming both.
     #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None))]
@@ -125,7 +125,7 @@ impl Engine {
         handler: Py<PyAny>,
         name: String,
         is_async: bool,
-        args: Vec<Option<String>>,
+        args: Vec<Bound<'_, PyAny>>,
         param_types: Option<Vec<(String, String)>>,
     ) -> PyResult<()> {
         let mut types = Vec::new();
@@ -139,15 +139,16 @@ impl Engine {
         }
         let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
+        let args = args
+            .iter()
+            .map(|a| Arg::from_spec(a, &name))
+            .collect::<PyResult<_>>()?;
         let route = Route {
             handler,
             task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
             name,
             is_async,
-            args: args
-                .into_iter()
-                .map(|a| a.map_or(Arg::Request, Arg::Param))
-                .collect(),
+            args,
         };
         let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
             .map_err(|e| PyValueError::new_err(e.to_string()))?

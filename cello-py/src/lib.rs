@@ -17,6 +17,7 @@ mod json_decode;
 mod json_encode;
 mod listener;
 mod middleware;
+mod query;
 mod recovery;
 mod request;
 mod response;

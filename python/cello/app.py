@@ -388,9 +388,13 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
-def _compile(path: str, handler: Callable[..., Any]) -> tuple[list[str | None], list[tuple[str, str]]]:
-    """``/users/{id}`` + ``def h(req, id: int)`` → ``[None, "id"]`` (what to pass) and
-    ``[("id", "int")]`` (types for the parameters the pattern leaves untyped).
+def _compile(
+    path: str, handler: Callable[..., Any]
+) -> tuple[list[str | None | tuple[str, str, bool, Any]], list[tuple[str, str]]]:
+    """``/users/{id}`` + ``def h(req, id: int, limit: int = 10)`` → ``[None, "id",
+    ("limit", "int", False, 10)]`` (what to pass: the request, a path parameter, a query
+    parameter) and ``[("id", "int")]`` (types for the parameters the pattern leaves
+    untyped).
 
     Done once per route, at registration: the engine never inspects a signature. The
     pattern itself is read by the router's parser, in Rust (``_cello.route_params``);
@@ -421,7 +425,7 @@ def _compile(path: str, handler: Callable[..., Any]) -> tuple[list[str | None], 
                 f"convert a path segment to; use one of int, float, str, uuid.UUID"
             )
         param_types.append((pname, kind))
-    args: list[str | None] = []
+    args: list[str | None | tuple[str, str, bool, Any]] = []
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
@@ -436,12 +440,36 @@ def _compile(path: str, handler: Callable[..., Any]) -> tuple[list[str | None], 
         if _is_request(ann) or p.name in ("req", "request") or (ann is p.empty and not args and p.default is p.empty):
             args.append(None)
             continue
-        if p.default is not p.empty:
-            break
-        raise TypeError(
-            f"handler {name}: parameter `{p.name}` is neither a path parameter of {path!r} nor the request"
-        )
+        # Anything else is a query parameter, as in FastAPI: `limit: int = 10`.
+        args.append(_query_param(name, p.name, ann, p.default))
     return args, param_types
+
+
+_QUERY_TYPES = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid"}
+
+
+def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str, str, bool, Any]:
+    """A query parameter as the engine reads it: ``(name, type, required, default)``.
+    ``X | None`` (or ``Optional[X]``) without a default defaults to None."""
+    import types
+    import typing
+
+    if ann is inspect.Parameter.empty:
+        ann = str
+    nullable = False
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(ann) if a is not type(None)]
+        nullable = len(members) < len(typing.get_args(ann))
+        ann = members[0] if len(members) == 1 else ann
+    kind = _QUERY_TYPES.get(ann)
+    if kind is None:
+        raise TypeError(
+            f"handler {handler}: query parameter `{pname}` is annotated {ann!r}, which Cello cannot "
+            f"read from the query string; use int, float, str, bool or uuid.UUID (or one of them | None)"
+        )
+    if default is inspect.Parameter.empty:
+        return (pname, kind, not nullable, None)
+    return (pname, kind, False, default)
 
 
 def _is_request(ann: Any) -> bool:

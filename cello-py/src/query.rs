@@ -1,0 +1,225 @@
+//! Query parameters declared in a handler's signature (`limit: int = 10`), read from
+//! the query string and converted in Rust. Every parameter that does not convert is
+//! reported at once, in FastAPI's shape: a 422 whose `detail` lists
+//! `{"type", "loc": ["query", name], "msg", "input"}` per failure.
+
+use crate::request::parse_urlencoded;
+use crate::runtime;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+/// What a query parameter is converted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `int` (64-bit).
+    Int,
+    /// `float`.
+    Float,
+    /// `str`, as sent (percent- and `+`-decoded).
+    Str,
+    /// `bool`: `true/false`, `1/0`, `yes/no`, `on/off`, any case.
+    Bool,
+    /// `uuid.UUID`.
+    Uuid,
+}
+
+/// A query parameter of a route, from its handler's signature.
+pub struct QueryParam {
+    name: String,
+    kind: Kind,
+    /// Missing is a 422.
+    required: bool,
+    /// What a missing, optional parameter gets.
+    default: Py<PyAny>,
+}
+
+impl QueryParam {
+    /// `(name, type, required, default)`, as `cello.app._compile` makes it.
+    pub fn from_spec(spec: &Bound<'_, PyAny>, handler: &str) -> PyResult<Self> {
+        let (name, kind, required, default): (String, String, bool, Py<PyAny>) =
+            spec.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "handler {handler}: an argument must be None, a path parameter's name or \
+                     (name, type, required, default), not {spec}"
+                ))
+            })?;
+        let kind = match kind.as_str() {
+            "int" => Kind::Int,
+            "float" => Kind::Float,
+            "str" => Kind::Str,
+            "bool" => Kind::Bool,
+            "uuid" => Kind::Uuid,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "handler {handler}: query parameter `{name}` has unknown type `{other}`"
+                )))
+            }
+        };
+        Ok(QueryParam {
+            name,
+            kind,
+            required,
+            default,
+        })
+    }
+}
+
+/// One request's query string, parsed on the first parameter that asks, and the
+/// failures so far.
+pub struct Query<'a> {
+    raw: Option<&'a str>,
+    pairs: Option<Vec<(String, String)>>,
+    errors: Vec<Failure>,
+}
+
+struct Failure {
+    name: String,
+    kind: &'static str,
+    msg: &'static str,
+    input: Option<String>,
+}
+
+impl<'a> Query<'a> {
+    /// The query string of a request (`None` when it has none). Nothing is parsed yet.
+    pub fn new(raw: Option<&'a str>) -> Self {
+        Query {
+            raw,
+            pairs: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// `param`'s value as a Python object: its last value in the query string
+    /// converted, or its default. A failure is recorded (see [`Query::errors`]) and
+    /// stands in as None.
+    pub fn convert<'py>(
+        &mut self,
+        py: Python<'py>,
+        param: &QueryParam,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let raw = self.raw;
+        let pairs = self
+            .pairs
+            .get_or_insert_with(|| parse_urlencoded(raw.unwrap_or("").as_bytes()));
+        let value = pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == param.name)
+            .map(|(_, v)| v.as_str());
+        let Some(value) = value else {
+            if param.required {
+                self.errors.push(Failure {
+                    name: param.name.clone(),
+                    kind: "missing",
+                    msg: "Field required",
+                    input: None,
+                });
+                return Ok(py.None().into_bound(py));
+            }
+            return Ok(param.default.bind(py).clone());
+        };
+        let converted = match param.kind {
+            Kind::Str => Ok(PyString::new(py, value).into_any()),
+            Kind::Int => value
+                .trim()
+                .parse::<i64>()
+                .map(|i| PyInt::new(py, i).into_any())
+                .map_err(|_| {
+                    (
+                        "int_parsing",
+                        "Input should be a valid integer, unable to parse string as an integer",
+                    )
+                }),
+            Kind::Float => value
+                .trim()
+                .parse::<f64>()
+                .map(|f| PyFloat::new(py, f).into_any())
+                .map_err(|_| {
+                    (
+                        "float_parsing",
+                        "Input should be a valid number, unable to parse string as a number",
+                    )
+                }),
+            Kind::Bool => parse_bool(value)
+                .map(|b| PyBool::new(py, b).to_owned().into_any())
+                .ok_or((
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                )),
+            Kind::Uuid => match uuid::Uuid::try_parse(value.trim()) {
+                Ok(u) => Ok(crate::request::param_to_py(
+                    py,
+                    &cello_router::ParamValue::Uuid(u),
+                )?),
+                Err(_) => Err((
+                    "uuid_parsing",
+                    "Input should be a valid UUID, unable to parse string as a UUID",
+                )),
+            },
+        };
+        match converted {
+            Ok(obj) => Ok(obj),
+            Err((kind, msg)) => {
+                self.errors.push(Failure {
+                    name: param.name.clone(),
+                    kind,
+                    msg,
+                    input: Some(value.to_owned()),
+                });
+                Ok(py.None().into_bound(py))
+            }
+        }
+    }
+
+    /// `HTTPException(422, detail=[...])` listing every failure, or None.
+    pub fn errors(&self, py: Python<'_>) -> PyResult<Option<PyErr>> {
+        if self.errors.is_empty() {
+            return Ok(None);
+        }
+        let detail = PyList::empty(py);
+        for f in &self.errors {
+            let item = PyDict::new(py);
+            item.set_item("type", f.kind)?;
+            item.set_item(
+                "loc",
+                PyTuple::new(py, ["query", f.name.as_str()])?.to_list(),
+            )?;
+            item.set_item("msg", f.msg)?;
+            item.set_item("input", f.input.as_deref())?;
+            detail.append(item)?;
+        }
+        let exc = runtime::get(py)?
+            .http_exception
+            .bind(py)
+            .call1((422, detail))?;
+        Ok(Some(PyErr::from_value(exc)))
+    }
+}
+
+/// Pydantic's words for booleans.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bool;
+
+    #[test]
+    fn booleans_read_as_pydantic_reads_them_and_nothing_else() {
+        for yes in ["true", "True", "1", "yes", "ON", "t", "y"] {
+            assert_eq!(parse_bool(yes), Some(true), "{yes}");
+        }
+        for no in ["false", "0", "No", "off", "f", "n"] {
+            assert_eq!(parse_bool(no), Some(false), "{no}");
+        }
+        for bad in ["", "2", "maybe", "truthy"] {
+            assert_eq!(parse_bool(bad), None, "{bad}");
+        }
+    }
+}
