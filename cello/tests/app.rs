@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use cello::{App, Json, Path, Query, State};
 use cello_middleware::request_id::RequestIdLayer;
+use common::Running;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -43,45 +46,13 @@ async fn create(Json(todo): Json<Todo>) -> (StatusCode, Json<Todo>) {
     (StatusCode::CREATED, Json(todo))
 }
 
-struct Running {
-    addr: SocketAddr,
-    stop: cello::Shutdown,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.trigger();
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-    }
-}
-
 fn start() -> Running {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     let app = App::with_state(Arc::new(Counter::default()))
         .get("/count", count)
         .get("/items/{name}/{id:int}", item)
         .post("/todos", create)
         .layer(RequestIdLayer::new());
-    let server = cello::serve(addr, app);
-    let stop = server.shutdown_handle();
-    let thread = std::thread::spawn(move || server.run().unwrap());
-    for _ in 0..200 {
-        if TcpStream::connect(addr).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Running {
-        addr,
-        stop,
-        thread: Some(thread),
-    }
+    common::spawn(app)
 }
 
 fn exchange(addr: SocketAddr, raw: &str) -> (u16, String, String) {

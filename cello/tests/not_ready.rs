@@ -1,6 +1,8 @@
 //! A layer that is not always ready (a concurrency limit) behind the HTTP adapter: a
 //! request that had to wait is served once the layer is ready, not left hanging.
 
+mod common;
+
 use cello::App;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -34,23 +36,12 @@ fn get(addr: SocketAddr, path: &str) -> String {
 #[test]
 #[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 fn a_request_that_waited_for_a_concurrency_limit_is_served_when_a_slot_frees() {
-    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     let app = App::new()
         .get("/slow", slow)
         .get("/fast", fast)
         .layer(ConcurrencyLimitLayer::new(1));
-    let server = cello::serve(addr, app);
-    let stop = server.shutdown_handle();
-    let thread = std::thread::spawn(move || server.run().unwrap());
-    for _ in 0..200 {
-        if TcpStream::connect(addr).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let server = common::spawn(app);
+    let addr = server.addr;
     let first = std::thread::spawn(move || get(addr, "/slow"));
     std::thread::sleep(Duration::from_millis(50));
     // The slot is taken: this one waits for it, then is answered.
@@ -61,6 +52,4 @@ fn a_request_that_waited_for_a_concurrency_limit_is_served_when_a_slot_frees() {
     assert!(first.ends_with("slow"), "{first}");
     // And the connection after them is served too.
     assert!(get(addr, "/fast").ends_with("fast"));
-    stop.trigger();
-    thread.join().unwrap();
 }

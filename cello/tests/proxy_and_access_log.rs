@@ -3,12 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use cello::{App, Body};
 use cello_middleware::access_log::{AccessLogBody, AccessLogLayer, AccessRecord};
 use cello_middleware::forwarded::{ClientInfo, TrustedProxiesLayer};
 use http::request::Parts;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -31,32 +33,19 @@ fn trusted_proxies_and_the_access_log_are_ordinary_app_layers() {
         let records = Arc::clone(&records);
         move |record| records.lock().unwrap().push(record)
     };
-    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     // The access log wraps the body to count it: map it back to Cello's `Body`.
     let access_log = ServiceBuilder::new()
         .map_response(|res: http::Response<AccessLogBody<Body, _>>| res.map(Body::new))
         .layer(AccessLogLayer::new(sink));
-    // The last layer added is the outermost: trusted proxies run first. The pure-Rust
-    // server does not put the peer (`ConnectInfo`) in requests, so only `*` trusts here.
+    // The last layer added is the outermost: trusted proxies run first. Layers added
+    // with `App::layer` get no `ConnectInfo` (only `App::middleware`'s stack adds it),
+    // so only `*` trusts here.
     let app = App::new()
         .get("/who", who)
         .layer(access_log)
         .layer(TrustedProxiesLayer::new(["*"]).unwrap());
-    let server = cello::serve(addr, app);
-    let stop = server.shutdown_handle();
-    let thread = std::thread::spawn(move || server.run().unwrap());
-
-    let mut stream = (0..200)
-        .find_map(|_| {
-            TcpStream::connect(addr).ok().or_else(|| {
-                std::thread::sleep(Duration::from_millis(10));
-                None
-            })
-        })
-        .expect("the server listens");
+    let server = common::spawn(app);
+    let mut stream = TcpStream::connect(server.addr).expect("the server listens");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -68,8 +57,7 @@ fn trusted_proxies_and_the_access_log_are_ordinary_app_layers() {
         .unwrap();
     let mut out = String::new();
     stream.read_to_string(&mut out).unwrap();
-    stop.trigger();
-    thread.join().unwrap();
+    drop(server); // stopped and joined: every record is in
 
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     let body = out.split_once("\r\n\r\n").unwrap().1;
