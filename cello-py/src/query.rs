@@ -7,7 +7,7 @@ use crate::request::parse_urlencoded;
 use crate::runtime;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 /// What a query parameter is converted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum Kind {
 pub struct QueryParam {
     name: String,
     kind: Kind,
+    /// `list[kind]`: every value of the repeated key, in order.
+    list: bool,
     /// Missing is a 422.
     required: bool,
     /// What a missing, optional parameter gets.
@@ -44,7 +46,11 @@ impl QueryParam {
                      (name, type, required, default), not {spec}"
                 ))
             })?;
-        let kind = match kind.as_str() {
+        let (list, kind) = match kind.strip_prefix("list[").and_then(|k| k.strip_suffix(']')) {
+            Some(item) => (true, item),
+            None => (false, kind.as_str()),
+        };
+        let kind = match kind {
             "int" => Kind::Int,
             "float" => Kind::Float,
             "str" => Kind::Str,
@@ -59,6 +65,7 @@ impl QueryParam {
         Ok(QueryParam {
             name,
             kind,
+            list,
             required,
             default,
         })
@@ -74,7 +81,8 @@ pub struct Query<'a> {
 }
 
 struct Failure {
-    name: String,
+    /// The parameter, and the position of the value for a list.
+    loc: (String, Option<usize>),
     kind: &'static str,
     msg: &'static str,
     input: Option<String>,
@@ -91,8 +99,8 @@ impl<'a> Query<'a> {
     }
 
     /// `param`'s value as a Python object: its last value in the query string
-    /// converted, or its default. A failure is recorded (see [`Query::errors`]) and
-    /// stands in as None.
+    /// converted (every value, for a list), or its default. A failure is recorded (see
+    /// [`Query::errors`]) and stands in as None.
     pub fn convert<'py>(
         &mut self,
         py: Python<'py>,
@@ -102,74 +110,58 @@ impl<'a> Query<'a> {
         let pairs = self
             .pairs
             .get_or_insert_with(|| parse_urlencoded(raw.unwrap_or("").as_bytes()));
-        let value = pairs
+        let values: Vec<&str> = pairs
             .iter()
-            .rev()
-            .find(|(k, _)| *k == param.name)
-            .map(|(_, v)| v.as_str());
-        let Some(value) = value else {
+            .filter(|(k, _)| *k == param.name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if values.is_empty() {
             if param.required {
                 self.errors.push(Failure {
-                    name: param.name.clone(),
+                    loc: (param.name.clone(), None),
                     kind: "missing",
                     msg: "Field required",
                     input: None,
                 });
                 return Ok(py.None().into_bound(py));
             }
-            return Ok(param.default.bind(py).clone());
+            let default = param.default.bind(py);
+            // A list default is copied: a handler that appends to it must not change
+            // the next request's.
+            return match default.cast::<PyList>() {
+                Ok(list) => Ok(PyList::new(py, list.iter())?.into_any()),
+                Err(_) => Ok(default.clone()),
+            };
+        }
+        // A scalar takes the last value, as Starlette's `QueryParams` gives it.
+        let taken = if param.list {
+            &values[..]
+        } else {
+            &values[values.len() - 1..]
         };
-        let converted = match param.kind {
-            Kind::Str => Ok(PyString::new(py, value).into_any()),
-            Kind::Int => value
-                .trim()
-                .parse::<i64>()
-                .map(|i| PyInt::new(py, i).into_any())
-                .map_err(|_| {
-                    (
-                        "int_parsing",
-                        "Input should be a valid integer, unable to parse string as an integer",
-                    )
-                }),
-            Kind::Float => value
-                .trim()
-                .parse::<f64>()
-                .map(|f| PyFloat::new(py, f).into_any())
-                .map_err(|_| {
-                    (
-                        "float_parsing",
-                        "Input should be a valid number, unable to parse string as a number",
-                    )
-                }),
-            Kind::Bool => parse_bool(value)
-                .map(|b| PyBool::new(py, b).to_owned().into_any())
-                .ok_or((
-                    "bool_parsing",
-                    "Input should be a valid boolean, unable to interpret input",
-                )),
-            Kind::Uuid => match uuid::Uuid::try_parse(value.trim()) {
-                Ok(u) => Ok(crate::request::param_to_py(
-                    py,
-                    &cello_router::ParamValue::Uuid(u),
-                )?),
-                Err(_) => Err((
-                    "uuid_parsing",
-                    "Input should be a valid UUID, unable to parse string as a UUID",
-                )),
-            },
-        };
-        match converted {
-            Ok(obj) => Ok(obj),
-            Err((kind, msg)) => {
-                self.errors.push(Failure {
-                    name: param.name.clone(),
-                    kind,
-                    msg,
-                    input: Some(value.to_owned()),
-                });
-                Ok(py.None().into_bound(py))
+        let mut converted = Vec::with_capacity(taken.len());
+        let mut failed = false;
+        for (i, value) in taken.iter().enumerate() {
+            match scalar(py, param.kind, value)? {
+                Ok(obj) => converted.push(obj),
+                Err((kind, msg)) => {
+                    failed = true;
+                    self.errors.push(Failure {
+                        loc: (param.name.clone(), param.list.then_some(i)),
+                        kind,
+                        msg,
+                        input: Some((*value).to_owned()),
+                    });
+                }
             }
         }
+        if failed {
+            return Ok(py.None().into_bound(py));
+        }
+        if param.list {
+            return Ok(PyList::new(py, converted)?.into_any());
+        }
+        Ok(converted.pop().unwrap_or_else(|| py.None().into_bound(py)))
     }
 
     /// `HTTPException(422, detail=[...])` listing every failure, or None.
@@ -181,10 +173,11 @@ impl<'a> Query<'a> {
         for f in &self.errors {
             let item = PyDict::new(py);
             item.set_item("type", f.kind)?;
-            item.set_item(
-                "loc",
-                PyTuple::new(py, ["query", f.name.as_str()])?.to_list(),
-            )?;
+            let loc = PyList::new(py, ["query", f.loc.0.as_str()])?;
+            if let Some(i) = f.loc.1 {
+                loc.append(i)?;
+            }
+            item.set_item("loc", loc)?;
             item.set_item("msg", f.msg)?;
             item.set_item("input", f.input.as_deref())?;
             detail.append(item)?;
@@ -195,6 +188,56 @@ impl<'a> Query<'a> {
             .call1((422, detail))?;
         Ok(Some(PyErr::from_value(exc)))
     }
+}
+
+/// What a value that did not convert is called, and the message, as pydantic says it.
+type Failed = (&'static str, &'static str);
+
+/// One value converted to `kind`, or why not.
+fn scalar<'py>(
+    py: Python<'py>,
+    kind: Kind,
+    value: &str,
+) -> PyResult<Result<Bound<'py, PyAny>, Failed>> {
+    Ok(match kind {
+        Kind::Str => Ok(PyString::new(py, value).into_any()),
+        Kind::Int => value
+            .trim()
+            .parse::<i64>()
+            .map(|i| PyInt::new(py, i).into_any())
+            .map_err(|_| {
+                (
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                )
+            }),
+        Kind::Float => value
+            .trim()
+            .parse::<f64>()
+            .map(|f| PyFloat::new(py, f).into_any())
+            .map_err(|_| {
+                (
+                    "float_parsing",
+                    "Input should be a valid number, unable to parse string as a number",
+                )
+            }),
+        Kind::Bool => parse_bool(value)
+            .map(|b| PyBool::new(py, b).to_owned().into_any())
+            .ok_or((
+                "bool_parsing",
+                "Input should be a valid boolean, unable to interpret input",
+            )),
+        Kind::Uuid => match uuid::Uuid::try_parse(value.trim()) {
+            Ok(u) => Ok(crate::request::param_to_py(
+                py,
+                &cello_router::ParamValue::Uuid(u),
+            )?),
+            Err(_) => Err((
+                "uuid_parsing",
+                "Input should be a valid UUID, unable to parse string as a UUID",
+            )),
+        },
+    })
 }
 
 /// Pydantic's words for booleans.

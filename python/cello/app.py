@@ -462,10 +462,15 @@ def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str,
         nullable = len(members) < len(typing.get_args(ann))
         ann = members[0] if len(members) == 1 else ann
     kind = _QUERY_TYPES.get(ann)
+    if kind is None and typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1:
+        # `tags: list[str] = []`: every value of a repeated key, in order.
+        item = _QUERY_TYPES.get(typing.get_args(ann)[0])
+        kind = f"list[{item}]" if item is not None else None
     if kind is None:
         raise TypeError(
             f"handler {handler}: query parameter `{pname}` is annotated {ann!r}, which Cello cannot "
-            f"read from the query string; use int, float, str, bool or uuid.UUID (or one of them | None)"
+            f"read from the query string; use int, float, str, bool or uuid.UUID, a list[...] of one "
+            f"of them, or one of them | None"
         )
     if default is inspect.Parameter.empty:
         return (pname, kind, not nullable, None)

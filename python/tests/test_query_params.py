@@ -31,6 +31,11 @@ def typed_app() -> App:
     async def async_handler(n: int):
         return {"n": n * 2}
 
+    @app.get("/tagged")
+    def tagged(tags: list[str] = [], ids: list[int] = []):  # noqa: B006
+        tags.append("seen")  # must not leak into the next request's default
+        return {"tags": tags, "ids": ids}
+
     @app.get("/blocking", blocking=True)
     def blocking_handler(n: int = 1):
         return {"n": n}
@@ -130,12 +135,28 @@ def test_an_exception_handler_for_422_sees_query_errors_as_an_http_exception():
         assert r.json() == {"error": ["n"], "path": "/n"}
 
 
+def test_a_list_takes_every_value_of_a_repeated_key_in_order(client):
+    assert client.get("/tagged?tags=a&ids=3&tags=b&ids=1").json() == {"tags": ["a", "b", "seen"], "ids": [3, 1]}
+    # The default list is a fresh copy each time.
+    assert client.get("/tagged").json() == {"tags": ["seen"], "ids": []}
+    assert client.get("/tagged").json() == {"tags": ["seen"], "ids": []}
+
+
+def test_a_bad_list_item_is_reported_with_its_position(client):
+    r = client.get("/tagged?ids=1&ids=two&ids=3&ids=x")
+    assert r.status_code == 422
+    assert [(e["loc"], e["input"]) for e in r.json()["detail"]] == [
+        (["query", "ids", 1], "two"),
+        (["query", "ids", 3], "x"),
+    ]
+
+
 def test_an_annotation_the_query_cannot_hold_is_an_error_at_registration():
     app = App()
 
     @app.get("/bad")
-    def bad(ids: list[int] = []):  # noqa: B006
-        return ids
+    def bad(where: dict[str, int] = {}):  # noqa: B006
+        return where
 
-    with pytest.raises(TypeError, match=r"handler .*bad: query parameter `ids` is annotated list\[int\]"):
+    with pytest.raises(TypeError, match=r"handler .*bad: query parameter `where` is annotated dict\[str, int\]"):
         app._engine()
