@@ -22,7 +22,20 @@ pub enum Kind {
     Bool,
     /// `uuid.UUID`.
     Uuid,
+    /// One of a `Literal`'s values.
+    Literal,
+    /// One of an `Enum`'s members, by value.
+    Enum,
 }
+
+/// `(name, type, required, default, choices)` from `cello.app._compile`.
+type Spec = (
+    String,
+    String,
+    bool,
+    Py<PyAny>,
+    Option<Vec<(String, Py<PyAny>, String)>>,
+);
 
 /// A query parameter of a route, from its handler's signature.
 pub struct QueryParam {
@@ -34,18 +47,20 @@ pub struct QueryParam {
     required: bool,
     /// What a missing, optional parameter gets.
     default: Py<PyAny>,
+    /// For `Literal`/`Enum`: each allowed text, the value it gives, and how an error
+    /// names it (`'red'`, `1`).
+    choices: Vec<(String, Py<PyAny>, String)>,
 }
 
 impl QueryParam {
-    /// `(name, type, required, default)`, as `cello.app._compile` makes it.
+    /// `(name, type, required, default, choices)`, as `cello.app._compile` makes it.
     pub fn from_spec(spec: &Bound<'_, PyAny>, handler: &str) -> PyResult<Self> {
-        let (name, kind, required, default): (String, String, bool, Py<PyAny>) =
-            spec.extract().map_err(|_| {
-                PyValueError::new_err(format!(
-                    "handler {handler}: an argument must be None, a path parameter's name or \
-                     (name, type, required, default), not {spec}"
-                ))
-            })?;
+        let (name, kind, required, default, choices): Spec = spec.extract().map_err(|_| {
+            PyValueError::new_err(format!(
+                "handler {handler}: an argument must be None, a path parameter's name or \
+                 (name, type, required, default, choices), not {spec}"
+            ))
+        })?;
         let (list, kind) = match kind.strip_prefix("list[").and_then(|k| k.strip_suffix(']')) {
             Some(item) => (true, item),
             None => (false, kind.as_str()),
@@ -56,6 +71,8 @@ impl QueryParam {
             "str" => Kind::Str,
             "bool" => Kind::Bool,
             "uuid" => Kind::Uuid,
+            "literal" => Kind::Literal,
+            "enum" => Kind::Enum,
             other => {
                 return Err(PyValueError::new_err(format!(
                     "handler {handler}: query parameter `{name}` has unknown type `{other}`"
@@ -68,6 +85,7 @@ impl QueryParam {
             list,
             required,
             default,
+            choices: choices.unwrap_or_default(),
         })
     }
 }
@@ -84,7 +102,7 @@ struct Failure {
     /// The parameter, and the position of the value for a list.
     loc: (String, Option<usize>),
     kind: &'static str,
-    msg: &'static str,
+    msg: std::borrow::Cow<'static, str>,
     input: Option<String>,
 }
 
@@ -120,7 +138,7 @@ impl<'a> Query<'a> {
                 self.errors.push(Failure {
                     loc: (param.name.clone(), None),
                     kind: "missing",
-                    msg: "Field required",
+                    msg: "Field required".into(),
                     input: None,
                 });
                 return Ok(py.None().into_bound(py));
@@ -142,7 +160,7 @@ impl<'a> Query<'a> {
         let mut converted = Vec::with_capacity(taken.len());
         let mut failed = false;
         for (i, value) in taken.iter().enumerate() {
-            match scalar(py, param.kind, value)? {
+            match scalar(py, param, value)? {
                 Ok(obj) => converted.push(obj),
                 Err((kind, msg)) => {
                     failed = true;
@@ -178,7 +196,7 @@ impl<'a> Query<'a> {
                 loc.append(i)?;
             }
             item.set_item("loc", loc)?;
-            item.set_item("msg", f.msg)?;
+            item.set_item("msg", f.msg.as_ref())?;
             item.set_item("input", f.input.as_deref())?;
             detail.append(item)?;
         }
@@ -191,22 +209,35 @@ impl<'a> Query<'a> {
 }
 
 /// What a value that did not convert is called, and the message, as pydantic says it.
-type Failed = (&'static str, &'static str);
+type Failed = (&'static str, std::borrow::Cow<'static, str>);
 
 /// One value converted to `kind`, or why not.
 fn scalar<'py>(
     py: Python<'py>,
-    kind: Kind,
+    param: &QueryParam,
     value: &str,
 ) -> PyResult<Result<Bound<'py, PyAny>, Failed>> {
-    Ok(match kind {
+    let failed = |kind: &'static str, msg: &'static str| (kind, msg.into());
+    Ok(match param.kind {
+        Kind::Literal | Kind::Enum => match param.choices.iter().find(|(text, _, _)| text == value)
+        {
+            Some((_, chosen, _)) => Ok(chosen.bind(py).clone()),
+            None => Err((
+                if param.kind == Kind::Enum {
+                    "enum"
+                } else {
+                    "literal_error"
+                },
+                expected(&param.choices).into(),
+            )),
+        },
         Kind::Str => Ok(PyString::new(py, value).into_any()),
         Kind::Int => value
             .trim()
             .parse::<i64>()
             .map(|i| PyInt::new(py, i).into_any())
             .map_err(|_| {
-                (
+                failed(
                     "int_parsing",
                     "Input should be a valid integer, unable to parse string as an integer",
                 )
@@ -216,28 +247,40 @@ fn scalar<'py>(
             .parse::<f64>()
             .map(|f| PyFloat::new(py, f).into_any())
             .map_err(|_| {
-                (
+                failed(
                     "float_parsing",
                     "Input should be a valid number, unable to parse string as a number",
                 )
             }),
         Kind::Bool => parse_bool(value)
             .map(|b| PyBool::new(py, b).to_owned().into_any())
-            .ok_or((
-                "bool_parsing",
-                "Input should be a valid boolean, unable to interpret input",
-            )),
+            .ok_or_else(|| {
+                failed(
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                )
+            }),
         Kind::Uuid => match uuid::Uuid::try_parse(value.trim()) {
             Ok(u) => Ok(crate::request::param_to_py(
                 py,
                 &cello_router::ParamValue::Uuid(u),
             )?),
-            Err(_) => Err((
+            Err(_) => Err(failed(
                 "uuid_parsing",
                 "Input should be a valid UUID, unable to parse string as a UUID",
             )),
         },
     })
+}
+
+/// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
+fn expected(choices: &[(String, Py<PyAny>, String)]) -> String {
+    let labels: Vec<&str> = choices.iter().map(|(_, _, label)| label.as_str()).collect();
+    match labels.split_last() {
+        Some((last, [])) => format!("Input should be {last}"),
+        Some((last, rest)) => format!("Input should be {} or {last}", rest.join(", ")),
+        None => "Input should be one of no values".to_owned(),
+    }
 }
 
 /// Pydantic's words for booleans.

@@ -390,7 +390,7 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
 
 def _compile(
     path: str, handler: Callable[..., Any]
-) -> tuple[list[str | None | tuple[str, str, bool, Any]], list[tuple[str, str]]]:
+) -> tuple[list[str | None | tuple[str, str, bool, Any, Any]], list[tuple[str, str]]]:
     """``/users/{id}`` + ``def h(req, id: int, limit: int = 10)`` → ``[None, "id",
     ("limit", "int", False, 10)]`` (what to pass: the request, a path parameter, a query
     parameter) and ``[("id", "int")]`` (types for the parameters the pattern leaves
@@ -425,7 +425,7 @@ def _compile(
                 f"convert a path segment to; use one of int, float, str, uuid.UUID"
             )
         param_types.append((pname, kind))
-    args: list[str | None | tuple[str, str, bool, Any]] = []
+    args: list[str | None | tuple[str, str, bool, Any, Any]] = []
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
@@ -448,9 +448,25 @@ def _compile(
 _QUERY_TYPES = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid"}
 
 
-def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str, str, bool, Any]:
-    """A query parameter as the engine reads it: ``(name, type, required, default)``.
-    ``X | None`` (or ``Optional[X]``) without a default defaults to None."""
+def _choices(t: Any) -> tuple[str, list[tuple[str, Any, str]]] | None:
+    """``Literal["a", "b"]`` or an ``Enum``: the kind and ``(text in the query, value,
+    how an error names it)`` triples, else None."""
+    import enum
+    import typing
+
+    if typing.get_origin(t) is typing.Literal:
+        values = typing.get_args(t)
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            return "literal", [(str(v), v, repr(v)) for v in values]
+        return None
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return "enum", [(str(m.value), m, repr(m.value)) for m in t]
+    return None
+
+
+def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str, str, bool, Any, Any]:
+    """A query parameter as the engine reads it: ``(name, type, required, default,
+    choices)``. ``X | None`` (or ``Optional[X]``) without a default defaults to None."""
     import types
     import typing
 
@@ -462,19 +478,25 @@ def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str,
         nullable = len(members) < len(typing.get_args(ann))
         ann = members[0] if len(members) == 1 else ann
     kind = _QUERY_TYPES.get(ann)
+    choices = None
+    if kind is None and (found := _choices(ann)) is not None:
+        kind, choices = found
     if kind is None and typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1:
         # `tags: list[str] = []`: every value of a repeated key, in order.
-        item = _QUERY_TYPES.get(typing.get_args(ann)[0])
+        item_type = typing.get_args(ann)[0]
+        item = _QUERY_TYPES.get(item_type)
+        if item is None and (found := _choices(item_type)) is not None:
+            item, choices = found
         kind = f"list[{item}]" if item is not None else None
     if kind is None:
         raise TypeError(
             f"handler {handler}: query parameter `{pname}` is annotated {ann!r}, which Cello cannot "
-            f"read from the query string; use int, float, str, bool or uuid.UUID, a list[...] of one "
-            f"of them, or one of them | None"
+            f"read from the query string; use int, float, str, bool, uuid.UUID, an Enum or Literal, "
+            f"a list[...] of one of them, or one of them | None"
         )
     if default is inspect.Parameter.empty:
-        return (pname, kind, not nullable, None)
-    return (pname, kind, False, default)
+        return (pname, kind, not nullable, None, choices)
+    return (pname, kind, False, default, choices)
 
 
 def _is_request(ann: Any) -> bool:

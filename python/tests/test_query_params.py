@@ -3,8 +3,9 @@ them, converted in Rust; every failure reported at once in FastAPI's 422 shape."
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Optional
+from typing import Literal, Optional
 
 import pytest
 
@@ -12,8 +13,22 @@ from cello import App, HTTPException, Request
 from cello.testing import TestClient
 
 
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
 def typed_app() -> App:
     app = App()
+
+    @app.get("/paint")
+    def paint(color: Color, order: Literal["asc", "desc"] = "asc", level: Level = Level.LOW, also: list[Color] = []):  # noqa: B006
+        return {"color": color.value, "is_enum": isinstance(color, Color), "order": order, "level": level.name, "also": [c.value for c in also]}
 
     @app.get("/items")
     def items(req: Request, limit: int = 10, q: str | None = None, ratio: float = 0.5, full: bool = False):
@@ -148,6 +163,22 @@ def test_a_bad_list_item_is_reported_with_its_position(client):
     assert [(e["loc"], e["input"]) for e in r.json()["detail"]] == [
         (["query", "ids", 1], "two"),
         (["query", "ids", 3], "x"),
+    ]
+
+
+def test_enum_and_literal_choices_give_the_member_or_the_value(client):
+    r = client.get("/paint?color=green&order=desc&level=2&also=red&also=green")
+    assert r.json() == {"color": "green", "is_enum": True, "order": "desc", "level": "HIGH", "also": ["red", "green"]}
+    assert client.get("/paint?color=red").json()["order"] == "asc"
+
+
+def test_a_value_outside_the_choices_names_them_as_pydantic_does(client):
+    r = client.get("/paint?color=blue&order=up&level=3")
+    assert r.status_code == 422
+    assert [(e["type"], e["loc"], e["msg"], e["input"]) for e in r.json()["detail"]] == [
+        ("enum", ["query", "color"], "Input should be 'red' or 'green'", "blue"),
+        ("literal_error", ["query", "order"], "Input should be 'asc' or 'desc'", "up"),
+        ("enum", ["query", "level"], "Input should be 1 or 2", "3"),
     ]
 
 
