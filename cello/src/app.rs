@@ -176,11 +176,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         H: Handler<T, S>,
         T: 'static,
     {
-        let endpoint: Endpoint<S> = Arc::new(Erased {
-            handler,
-            _args: std::marker::PhantomData,
-        });
-        if let Err(e) = self.routes.insert(method, pattern, endpoint) {
+        if let Err(e) = self.try_route(method, pattern, &[], handler) {
             self.error.get_or_insert(AppError::Route(e));
         }
         self
