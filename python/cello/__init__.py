@@ -9,6 +9,7 @@ from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
 from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
+from .params import Body, Cookie, Depends, Form, Header, Path, Query, Security
 
 __all__ = [
     "App",
@@ -16,6 +17,14 @@ __all__ = [
     "Request",
     "Response",
     "HTTPException",
+    "Query",
+    "Path",
+    "Header",
+    "Cookie",
+    "Body",
+    "Form",
+    "Depends",
+    "Security",
     "Headers",
     "QueryParams",
     "State",

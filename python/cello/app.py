@@ -9,11 +9,11 @@ import logging
 import os
 import signal
 import threading
-import uuid
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
 from . import _cello, _middleware_chain, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
+from ._signature import compile_signature
 from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,12 +23,11 @@ Hook = Callable[[], Union[None, Awaitable[None]]]
 
 logger = logging.getLogger("cello")
 
-_TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 class _RouteSpec:
-    __slots__ = ("method", "path", "handler", "blocking", "routers")
+    __slots__ = ("method", "path", "handler", "blocking", "routers", "options")
 
     def __init__(
         self,
@@ -37,24 +36,52 @@ class _RouteSpec:
         handler: Callable[..., Any],
         blocking: bool = False,
         routers: tuple["Router", ...] = (),
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.method, self.path, self.handler, self.blocking = method, path, handler, blocking
         # The included routers the route came through, outermost first: their
         # middleware applies to it.
         self.routers = routers
+        # The decorator's keywords (`status_code`, `response_model`, `tags`...).
+        self.options: dict[str, Any] = options or {}
+
+
+#: What a route decorator takes besides the path, FastAPI's names.
+_ROUTE_OPTIONS = frozenset(
+    (
+        "status_code",
+        "response_model",
+        "response_model_exclude_unset",
+        "response_model_exclude_none",
+        "response_class",
+        "tags",
+        "summary",
+        "description",
+        "response_description",
+        "responses",
+        "dependencies",
+        "deprecated",
+        "include_in_schema",
+        "name",
+        "operation_id",
+    )
+)
 
 
 class Router:
     """A group of routes under a common prefix, mounted into an ``App`` with
     ``app.include_router(router)``."""
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", *, tags: Sequence[str] = (), dependencies: Sequence[Any] = ()) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"router prefix must start with '/' and not end with one: {prefix!r}")
         self.prefix = prefix
         self._routes: list[_RouteSpec] = []
         self._consts: list[tuple[str, str, Any]] = []
         self._middleware: list[Callable[[Any, Any], Any]] = []
+        #: Added to every route's tags and dependencies.
+        self.tags = list(tags)
+        self.dependencies = list(dependencies)
 
     @overload
     def middleware(self, func: M) -> M: ...
@@ -94,8 +121,15 @@ class Router:
         self._middleware.append(func)
         return func
 
-    def route(self, path: str, methods: Iterable[str] = ("GET",), *, blocking: bool = False) -> Callable[[F], F]:
+    def route(
+        self, path: str, methods: Iterable[str] = ("GET",), *, blocking: bool = False, **options: Any
+    ) -> Callable[[F], F]:
         """Registers the decorated handler for ``path`` and each of ``methods``.
+
+        ``options`` are FastAPI's decorator keywords: ``status_code``,
+        ``response_model``, ``response_model_exclude_unset``, ``tags``, ``summary``,
+        ``description``, ``responses``, ``dependencies``, ``deprecated``,
+        ``include_in_schema``, ``name``, ``operation_id``; another is a ``TypeError``.
 
         ``blocking=True`` is for a sync handler that blocks (a blocking database
         driver, ``time.sleep``): it runs on the event loop's thread pool so it does
@@ -104,6 +138,9 @@ class Router:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
         methods = [m.upper() for m in methods]
+        unknown = sorted(set(options) - _ROUTE_OPTIONS)
+        if unknown:
+            raise TypeError(f"route {path!r}: unknown option(s) {', '.join(unknown)}")
 
         def decorate(handler: F) -> F:
             if not callable(handler):
@@ -111,38 +148,38 @@ class Router:
             if blocking and inspect.iscoroutinefunction(handler):
                 raise TypeError(f"blocking=True is for sync handlers; {handler.__qualname__} is async def")
             for m in methods:
-                self._routes.append(_RouteSpec(m, path, handler, blocking))
+                self._routes.append(_RouteSpec(m, path, handler, blocking, (), dict(options)))
             return handler
 
         return decorate
 
-    def get(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def get(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``GET`` handler (``HEAD`` is answered from it too)."""
-        return self.route(path, ["GET"], blocking=blocking)
+        return self.route(path, ["GET"], blocking=blocking, **options)
 
-    def post(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def post(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``POST`` handler."""
-        return self.route(path, ["POST"], blocking=blocking)
+        return self.route(path, ["POST"], blocking=blocking, **options)
 
-    def put(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def put(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``PUT`` handler."""
-        return self.route(path, ["PUT"], blocking=blocking)
+        return self.route(path, ["PUT"], blocking=blocking, **options)
 
-    def patch(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def patch(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``PATCH`` handler."""
-        return self.route(path, ["PATCH"], blocking=blocking)
+        return self.route(path, ["PATCH"], blocking=blocking, **options)
 
-    def delete(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def delete(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``DELETE`` handler."""
-        return self.route(path, ["DELETE"], blocking=blocking)
+        return self.route(path, ["DELETE"], blocking=blocking, **options)
 
-    def head(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def head(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``HEAD`` handler."""
-        return self.route(path, ["HEAD"], blocking=blocking)
+        return self.route(path, ["HEAD"], blocking=blocking, **options)
 
-    def options(self, path: str, *, blocking: bool = False) -> Callable[[F], F]:
+    def options(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers an ``OPTIONS`` handler."""
-        return self.route(path, ["OPTIONS"], blocking=blocking)
+        return self.route(path, ["OPTIONS"], blocking=blocking, **options)
 
     def const(self, path: str, value: Any, *, methods: Iterable[str] = ("GET",)) -> None:
         """A constant route: ``value`` — anything a handler may return (a str, dict,
@@ -168,6 +205,7 @@ class Router:
                     spec.handler,
                     spec.blocking,
                     (router, *spec.routers),
+                    spec.options,
                 )
             )
         for method, path, value in router._consts:
@@ -183,8 +221,23 @@ class App(Router):
     ...     return {"msg": "hello"}
     """
 
-    def __init__(self, middleware: Sequence[Any] = ()) -> None:
-        super().__init__("")
+    def __init__(
+        self,
+        middleware: Sequence[Any] = (),
+        *,
+        dependencies: Sequence[Any] = (),
+        redirect_slashes: bool = True,
+        title: str = "Cello",
+        version: str = "0.1.0",
+        description: str = "",
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+    ) -> None:
+        super().__init__("", dependencies=dependencies)
+        self.redirect_slashes = redirect_slashes
+        self.title, self.version, self.description = title, version, description
+        self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         from .middleware import Middleware
@@ -241,8 +294,8 @@ class App(Router):
     def _engine(self) -> "_cello.Engine":
         engine = _cello.Engine()
         for spec in self._routes:
-            args, param_types = _compile(spec.path, spec.handler)
-            name = getattr(spec.handler, "__qualname__", repr(spec.handler))
+            signature = compile_signature(spec.path, spec.handler)
+            args, param_types, name = signature.engine_args(), signature.param_types, signature.handler_name
             handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
             is_async = inspect.iscoroutinefunction(handler)
             chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
@@ -386,126 +439,3 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         t.cancel()
     if tasks:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-
-
-def _compile(
-    path: str, handler: Callable[..., Any]
-) -> tuple[list[str | None | tuple[str, str, bool, Any, Any]], list[tuple[str, str]]]:
-    """``/users/{id}`` + ``def h(req, id: int, limit: int = 10)`` → ``[None, "id",
-    ("limit", "int", False, 10)]`` (what to pass: the request, a path parameter, a query
-    parameter) and ``[("id", "int")]`` (types for the parameters the pattern leaves
-    untyped).
-
-    Done once per route, at registration: the engine never inspects a signature. The
-    pattern itself is read by the router's parser, in Rust (``_cello.route_params``);
-    an annotation the engine cannot convert to is a ``TypeError`` naming the handler."""
-    name = getattr(handler, "__qualname__", repr(handler))
-    try:
-        sig = inspect.signature(handler)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"cannot read the signature of handler {handler!r}: {exc}") from None
-    try:
-        hints = _type_hints(handler)
-    except Exception:
-        hints = {}
-    try:
-        declared = _cello.route_params(path)
-    except ValueError as exc:
-        raise ValueError(f"handler {name}: {exc}") from None
-    params = {pname for pname, _, _ in declared}
-    param_types: list[tuple[str, str]] = []
-    for pname, written, catch_all in declared:
-        ann = hints.get(pname, sig.parameters[pname].annotation if pname in sig.parameters else None)
-        if written is not None or catch_all or ann in (None, inspect.Parameter.empty):
-            continue
-        kind = _TYPES.get(ann)
-        if kind is None:
-            raise TypeError(
-                f"handler {name}: path parameter `{pname}` is annotated {ann!r}, which Cello cannot "
-                f"convert a path segment to; use one of int, float, str, uuid.UUID"
-            )
-        param_types.append((pname, kind))
-    args: list[str | None | tuple[str, str, bool, Any, Any]] = []
-    for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind is p.KEYWORD_ONLY:
-            if p.default is p.empty:
-                raise TypeError(f"handler {name}: keyword-only parameter `{p.name}` is not supported")
-            continue
-        if p.name in params:
-            args.append(p.name)
-            continue
-        ann = hints.get(p.name, p.annotation)
-        if _is_request(ann) or p.name in ("req", "request") or (ann is p.empty and not args and p.default is p.empty):
-            args.append(None)
-            continue
-        # Anything else is a query parameter, as in FastAPI: `limit: int = 10`.
-        args.append(_query_param(name, p.name, ann, p.default))
-    return args, param_types
-
-
-_QUERY_TYPES = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid"}
-
-
-def _choices(t: Any) -> tuple[str, list[tuple[str, Any, str]]] | None:
-    """``Literal["a", "b"]`` or an ``Enum``: the kind and ``(text in the query, value,
-    how an error names it)`` triples, else None."""
-    import enum
-    import typing
-
-    if typing.get_origin(t) is typing.Literal:
-        values = typing.get_args(t)
-        if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
-            return "literal", [(str(v), v, repr(v)) for v in values]
-        return None
-    if isinstance(t, type) and issubclass(t, enum.Enum):
-        return "enum", [(str(m.value), m, repr(m.value)) for m in t]
-    return None
-
-
-def _query_param(handler: str, pname: str, ann: Any, default: Any) -> tuple[str, str, bool, Any, Any]:
-    """A query parameter as the engine reads it: ``(name, type, required, default,
-    choices)``. ``X | None`` (or ``Optional[X]``) without a default defaults to None."""
-    import types
-    import typing
-
-    if ann is inspect.Parameter.empty:
-        ann = str
-    nullable = False
-    if typing.get_origin(ann) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(ann) if a is not type(None)]
-        nullable = len(members) < len(typing.get_args(ann))
-        ann = members[0] if len(members) == 1 else ann
-    kind = _QUERY_TYPES.get(ann)
-    choices = None
-    if kind is None and (found := _choices(ann)) is not None:
-        kind, choices = found
-    if kind is None and typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1:
-        # `tags: list[str] = []`: every value of a repeated key, in order.
-        item_type = typing.get_args(ann)[0]
-        item = _QUERY_TYPES.get(item_type)
-        if item is None and (found := _choices(item_type)) is not None:
-            item, choices = found
-        kind = f"list[{item}]" if item is not None else None
-    if kind is None:
-        raise TypeError(
-            f"handler {handler}: query parameter `{pname}` is annotated {ann!r}, which Cello cannot "
-            f"read from the query string; use int, float, str, bool, uuid.UUID, an Enum or Literal, "
-            f"a list[...] of one of them, or one of them | None"
-        )
-    if default is inspect.Parameter.empty:
-        return (pname, kind, not nullable, None, choices)
-    return (pname, kind, False, default, choices)
-
-
-def _is_request(ann: Any) -> bool:
-    from ._cello import Request
-
-    return ann is Request or ann == "Request"
-
-
-def _type_hints(handler: Callable[..., Any]) -> dict[str, Any]:
-    import typing
-
-    return typing.get_type_hints(handler)

@@ -1,0 +1,253 @@
+"""A handler's signature, read once at registration: where each argument comes from
+(the request, the path, the query string, a header, a cookie, the body, a
+dependency), its type and its constraints.
+
+The engine gets the part it converts in Rust (``RouteSignature.engine_args``); the
+OpenAPI document is built from the same ``ParamInfo`` list, so the two cannot
+disagree. The engine never inspects a signature."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import types
+import typing
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import _cello
+from .params import Depends, Param
+
+#: Path segment types the router converts (see ``cello_router::ParamType``).
+_PATH_TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
+#: Scalar types the engine reads from text (query string, headers, cookies).
+_TEXT_TYPES = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid"}
+
+#: What the engine is given for one argument: None (the request), a path
+#: parameter's name, or a query parameter's ``(name, type, required, default, choices)``.
+EngineArg = Any
+
+
+@dataclass
+class ParamInfo:
+    """One argument of a handler (or of a dependency)."""
+
+    #: The Python parameter's name.
+    name: str
+    #: "request", "path", "query", "header", "cookie", "body", "form" or "depends".
+    source: str
+    #: The name on the wire (the query key, the header's name...).
+    alias: str
+    #: The declared type, without ``Annotated`` and without ``| None``.
+    annotation: Any = None
+    required: bool = True
+    default: Any = None
+    #: ``X | None``.
+    nullable: bool = False
+    #: The ``Query(...)``/``Depends(...)``... that declared it, if any.
+    marker: Param | Depends | None = None
+    #: The engine's type name: "int", "list[str]", "enum"...
+    kind: str | None = None
+    #: For Enum/Literal: ``(text on the wire, value, how an error names it)``.
+    choices: list[tuple[str, Any, str]] | None = None
+
+
+@dataclass
+class RouteSignature:
+    """A handler's arguments in order, and the types the path pattern leaves to the
+    annotations."""
+
+    handler_name: str
+    params: list[ParamInfo] = field(default_factory=list)
+    #: ``[("id", "int")]``: path parameters typed by their annotation.
+    param_types: list[tuple[str, str]] = field(default_factory=list)
+
+    def engine_args(self) -> list[EngineArg]:
+        """What the engine passes, in order (see ``cello-py/src/call.rs``)."""
+        out: list[EngineArg] = []
+        for p in self.params:
+            if p.source == "request":
+                out.append(None)
+            elif p.source == "path":
+                out.append(p.alias)
+            elif p.source == "query":
+                out.append((p.alias, p.kind, p.required, p.default, p.choices))
+            else:
+                raise TypeError(f"handler {self.handler_name}: {p.source} parameters are not supported yet")
+        return out
+
+
+def handler_name(handler: Callable[..., Any]) -> str:
+    return getattr(handler, "__qualname__", repr(handler))
+
+
+def compile_signature(path: str, handler: Callable[..., Any]) -> RouteSignature:
+    """``/users/{id}`` + ``def h(req, id: int, limit: int = 10)`` → the request, the
+    path parameter ``id`` (typed int by its annotation) and the query parameter
+    ``limit``. The pattern itself is read by the router's parser, in Rust
+    (``_cello.route_params``); an annotation Cello cannot honor is a ``TypeError``
+    naming the handler and the parameter."""
+    name = handler_name(handler)
+    try:
+        declared = _cello.route_params(path)
+    except ValueError as exc:
+        raise ValueError(f"handler {name}: {exc}") from None
+    out = RouteSignature(name)
+    path_params = {pname: (written, catch_all) for pname, written, catch_all in declared}
+    for p, ann, marker in _parameters(handler, name):
+        info = _classify(out, p, ann, marker, path_params)
+        out.params.append(info)
+    return out
+
+
+def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Parameter, Any, Any]]:
+    """Each positional parameter with its annotation (``Annotated`` unwrapped) and
+    its marker (from ``Annotated`` or the default)."""
+    try:
+        sig = inspect.signature(handler)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot read the signature of handler {handler!r}: {exc}") from None
+    try:
+        hints = typing.get_type_hints(handler, include_extras=True)
+    except Exception:
+        hints = {}
+    out = []
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.KEYWORD_ONLY:
+            if p.default is p.empty:
+                raise TypeError(f"handler {name}: keyword-only parameter `{p.name}` is not supported")
+            continue
+        ann = hints.get(p.name, p.annotation)
+        marker = None
+        if typing.get_origin(ann) is typing.Annotated:
+            args = typing.get_args(ann)
+            ann = args[0]
+            marker = next((m for m in args[1:] if isinstance(m, (Param, Depends))), None)
+        if isinstance(p.default, (Param, Depends)):
+            marker = p.default
+        out.append((p, ann, marker))
+    return out
+
+
+def _classify(
+    out: RouteSignature,
+    p: inspect.Parameter,
+    ann: Any,
+    marker: Param | Depends | None,
+    path_params: dict[str, tuple[str | None, bool]],
+) -> ParamInfo:
+    if isinstance(marker, Depends):
+        raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: Depends is not supported yet")
+    source = marker.source if marker is not None else None
+    if source is None:
+        if p.name in path_params:
+            source = "path"
+        elif _is_request(ann) or p.name in ("req", "request") or (
+            ann is p.empty and not out.params and p.default is p.empty
+        ):
+            return ParamInfo(p.name, "request", p.name)
+        else:
+            source = "query"
+    if source == "path":
+        return _path_param(out, p, ann, marker, path_params)
+    if source == "query":
+        return _query_param(out.handler_name, p, ann, marker)
+    raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: {source} parameters are not supported yet")
+
+
+def _path_param(
+    out: RouteSignature,
+    p: inspect.Parameter,
+    ann: Any,
+    marker: Param | None,
+    path_params: dict[str, tuple[str | None, bool]],
+) -> ParamInfo:
+    alias = (marker.alias if marker is not None else None) or p.name
+    if alias not in path_params:
+        raise TypeError(f"handler {out.handler_name}: path parameter `{alias}` is not in the route's path")
+    written, catch_all = path_params[alias]
+    info = ParamInfo(p.name, "path", alias, annotation=ann, marker=marker)
+    if written is not None or catch_all or ann in (None, inspect.Parameter.empty):
+        info.kind = written or "str"
+        return info
+    kind = _PATH_TYPES.get(ann)
+    if kind is None:
+        raise TypeError(
+            f"handler {out.handler_name}: path parameter `{p.name}` is annotated {ann!r}, which Cello cannot "
+            f"convert a path segment to; use one of int, float, str, uuid.UUID"
+        )
+    info.kind = kind
+    out.param_types.append((alias, kind))
+    return info
+
+
+def _choices(t: Any) -> tuple[str, list[tuple[str, Any, str]]] | None:
+    """``Literal["a", "b"]`` or an ``Enum``: the kind and ``(text on the wire, value,
+    how an error names it)`` triples, else None."""
+    if typing.get_origin(t) is typing.Literal:
+        values = typing.get_args(t)
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            return "literal", [(str(v), v, repr(v)) for v in values]
+        return None
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return "enum", [(str(m.value), m, repr(m.value)) for m in t]
+    return None
+
+
+def _unwrap_optional(ann: Any) -> tuple[Any, bool]:
+    """``X | None`` → ``(X, True)``."""
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(ann) if a is not type(None)]
+        nullable = len(members) < len(typing.get_args(ann))
+        return (members[0] if len(members) == 1 else ann), nullable
+    return ann, False
+
+
+def _text_kind(ann: Any) -> tuple[str | None, list[tuple[str, Any, str]] | None]:
+    """The engine's name for a type read from text, with its choices; ``(None,
+    None)`` when it cannot be."""
+    kind = _TEXT_TYPES.get(ann)
+    if kind is not None:
+        return kind, None
+    if (found := _choices(ann)) is not None:
+        return found
+    if typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1:
+        # `tags: list[str] = []`: every value of a repeated key, in order.
+        item, choices = _text_kind(typing.get_args(ann)[0])
+        if item is not None and not item.startswith("list["):
+            return f"list[{item}]", choices
+    return None, None
+
+
+def _query_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:
+    """A query parameter. ``X | None`` (or ``Optional[X]``) without a default
+    defaults to None."""
+    if ann is inspect.Parameter.empty:
+        ann = str
+    ann, nullable = _unwrap_optional(ann)
+    kind, choices = _text_kind(ann)
+    if kind is None:
+        raise TypeError(
+            f"handler {handler}: query parameter `{p.name}` is annotated {ann!r}, which Cello cannot "
+            f"read from the query string; use int, float, str, bool, uuid.UUID, an Enum or Literal, "
+            f"a list[...] of one of them, or one of them | None"
+        )
+    default = marker.default if marker is not None else p.default
+    if default is Ellipsis:
+        default = inspect.Parameter.empty
+    alias = (marker.alias if marker is not None else None) or p.name
+    info = ParamInfo(p.name, "query", alias, ann, nullable=nullable, marker=marker, kind=kind, choices=choices)
+    if default is inspect.Parameter.empty:
+        info.required, info.default = not nullable, None
+    else:
+        info.required, info.default = False, default
+    return info
+
+
+def _is_request(ann: Any) -> bool:
+    from ._cello import Request
+
+    return ann is Request or ann == "Request"
