@@ -249,6 +249,7 @@ fn build_args<'py>(
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
     // Routes without query parameters (most) never look at the query string here.
     let mut query = None;
+    let mut errors = crate::validation::Errors::default();
     for arg in &route.args {
         items.push(match arg {
             Arg::Param(name) => Some(match req.params.iter().find(|(k, _)| k == name) {
@@ -258,15 +259,12 @@ fn build_args<'py>(
             Arg::Query(param) => Some(
                 query
                     .get_or_insert_with(|| crate::query::Query::new(req.parts.uri.query()))
-                    .convert(py, param)?,
+                    .convert(py, param, &mut errors)?,
             ),
             Arg::Request => None,
         });
     }
-    let invalid = match &query {
-        Some(query) => query.errors(py)?,
-        None => None,
-    };
+    let invalid = errors.into_exception(py)?;
     let mut request: Option<Bound<'py, PyAny>> = None;
     if keep || items.iter().any(Option::is_none) {
         request = Some(Bound::new(py, PyRequest::new(req))?.into_any());

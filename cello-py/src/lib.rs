@@ -24,6 +24,7 @@ mod response;
 mod resume;
 mod runtime;
 mod scheduler;
+mod validation;
 
 use pyo3::prelude::*;
 

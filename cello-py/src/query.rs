@@ -1,13 +1,12 @@
 //! Query parameters declared in a handler's signature (`limit: int = 10`), read from
-//! the query string and converted in Rust. Every parameter that does not convert is
-//! reported at once, in FastAPI's shape: a 422 whose `detail` lists
-//! `{"type", "loc": ["query", name], "msg", "input"}` per failure.
+//! the query string and converted in Rust. A parameter that does not convert is
+//! recorded in the request's [`Errors`] (`loc: ["query", name]`).
 
 use crate::request::parse_urlencoded;
-use crate::runtime;
+use crate::validation::{Errors, Failure};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
 
 /// What a query parameter is converted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,39 +89,26 @@ impl QueryParam {
     }
 }
 
-/// One request's query string, parsed on the first parameter that asks, and the
-/// failures so far.
+/// One request's query string, parsed on the first parameter that asks.
 pub struct Query<'a> {
     raw: Option<&'a str>,
     pairs: Option<Vec<(String, String)>>,
-    errors: Vec<Failure>,
-}
-
-struct Failure {
-    /// The parameter, and the position of the value for a list.
-    loc: (String, Option<usize>),
-    kind: &'static str,
-    msg: std::borrow::Cow<'static, str>,
-    input: Option<String>,
 }
 
 impl<'a> Query<'a> {
     /// The query string of a request (`None` when it has none). Nothing is parsed yet.
     pub fn new(raw: Option<&'a str>) -> Self {
-        Query {
-            raw,
-            pairs: None,
-            errors: Vec::new(),
-        }
+        Query { raw, pairs: None }
     }
 
     /// `param`'s value as a Python object: its last value in the query string
-    /// converted (every value, for a list), or its default. A failure is recorded (see
-    /// [`Query::errors`]) and stands in as None.
+    /// converted (every value, for a list), or its default. A failure is recorded in
+    /// `errors` and stands in as None.
     pub fn convert<'py>(
         &mut self,
         py: Python<'py>,
         param: &QueryParam,
+        errors: &mut Errors,
     ) -> PyResult<Bound<'py, PyAny>> {
         let raw = self.raw;
         let pairs = self
@@ -135,8 +121,8 @@ impl<'a> Query<'a> {
             .collect();
         if values.is_empty() {
             if param.required {
-                self.errors.push(Failure {
-                    loc: (param.name.clone(), None),
+                errors.push(Failure {
+                    loc: vec!["query".into(), param.name.clone().into()],
                     kind: "missing",
                     msg: "Field required".into(),
                     input: None,
@@ -164,11 +150,15 @@ impl<'a> Query<'a> {
                 Ok(obj) => converted.push(obj),
                 Err((kind, msg)) => {
                     failed = true;
-                    self.errors.push(Failure {
-                        loc: (param.name.clone(), param.list.then_some(i)),
+                    let mut loc = vec!["query".into(), param.name.clone().into()];
+                    if param.list {
+                        loc.push(i.into());
+                    }
+                    errors.push(Failure {
+                        loc,
                         kind,
                         msg,
-                        input: Some((*value).to_owned()),
+                        input: Some(PyString::new(py, value).into_any().unbind()),
                     });
                 }
             }
@@ -180,31 +170,6 @@ impl<'a> Query<'a> {
             return Ok(PyList::new(py, converted)?.into_any());
         }
         Ok(converted.pop().unwrap_or_else(|| py.None().into_bound(py)))
-    }
-
-    /// `HTTPException(422, detail=[...])` listing every failure, or None.
-    pub fn errors(&self, py: Python<'_>) -> PyResult<Option<PyErr>> {
-        if self.errors.is_empty() {
-            return Ok(None);
-        }
-        let detail = PyList::empty(py);
-        for f in &self.errors {
-            let item = PyDict::new(py);
-            item.set_item("type", f.kind)?;
-            let loc = PyList::new(py, ["query", f.loc.0.as_str()])?;
-            if let Some(i) = f.loc.1 {
-                loc.append(i)?;
-            }
-            item.set_item("loc", loc)?;
-            item.set_item("msg", f.msg.as_ref())?;
-            item.set_item("input", f.input.as_deref())?;
-            detail.append(item)?;
-        }
-        let exc = runtime::get(py)?
-            .http_exception
-            .bind(py)
-            .call1((422, detail))?;
-        Ok(Some(PyErr::from_value(exc)))
     }
 }
 

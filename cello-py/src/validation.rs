@@ -1,0 +1,86 @@
+//! Validation failures of one request, gathered from every source (query string,
+//! headers, cookies, body) and answered at once in FastAPI's shape: a 422 whose
+//! `detail` lists `{"type", "loc", "msg", "input"}` per failure.
+
+use crate::runtime;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::borrow::Cow;
+
+/// One step of a failure's location: `["query", "tags", 2]`, `["body", "items", 0, "name"]`.
+#[derive(Debug, Clone)]
+pub enum Loc {
+    /// A source, parameter or field name.
+    Key(Cow<'static, str>),
+    /// A position in a list.
+    Index(usize),
+}
+
+impl From<&'static str> for Loc {
+    fn from(s: &'static str) -> Self {
+        Loc::Key(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Loc {
+    fn from(s: String) -> Self {
+        Loc::Key(Cow::Owned(s))
+    }
+}
+
+impl From<usize> for Loc {
+    fn from(i: usize) -> Self {
+        Loc::Index(i)
+    }
+}
+
+/// What did not validate, where, and why, in pydantic's words.
+pub struct Failure {
+    /// Where: the source first.
+    pub loc: Vec<Loc>,
+    /// Pydantic's error type: `missing`, `int_parsing`...
+    pub kind: &'static str,
+    /// Pydantic's message.
+    pub msg: Cow<'static, str>,
+    /// The value as sent; None for a missing one.
+    pub input: Option<Py<PyAny>>,
+}
+
+/// The failures of one request so far.
+#[derive(Default)]
+pub struct Errors(Vec<Failure>);
+
+impl Errors {
+    /// Records a failure.
+    pub fn push(&mut self, failure: Failure) {
+        self.0.push(failure);
+    }
+
+    /// `HTTPException(422, detail=[...])` listing every failure, or None.
+    pub fn into_exception(self, py: Python<'_>) -> PyResult<Option<PyErr>> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let detail = PyList::empty(py);
+        for f in self.0 {
+            let item = PyDict::new(py);
+            item.set_item("type", f.kind)?;
+            let loc = PyList::empty(py);
+            for step in &f.loc {
+                match step {
+                    Loc::Key(k) => loc.append(k.as_ref())?,
+                    Loc::Index(i) => loc.append(*i)?,
+                }
+            }
+            item.set_item("loc", loc)?;
+            item.set_item("msg", f.msg.as_ref())?;
+            item.set_item("input", f.input)?;
+            detail.append(item)?;
+        }
+        let exc = runtime::get(py)?
+            .http_exception
+            .bind(py)
+            .call1((422, detail))?;
+        Ok(Some(PyErr::from_value(exc)))
+    }
+}
