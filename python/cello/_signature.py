@@ -161,10 +161,25 @@ def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
         try:
             hints = typing.get_type_hints(target, include_extras=True)
         except Exception:
-            continue
+            hints = _each_hint(target)
         if hints:
             return hints
     return {}
+
+
+def _each_hint(target: Any) -> dict[str, Any]:
+    """The annotations that resolve, one by one, when some do not (a name local to
+    a function, under ``from __future__ import annotations``)."""
+    out: dict[str, Any] = {}
+    namespace = getattr(target, "__globals__", {})
+    for name, ann in getattr(target, "__annotations__", {}).items():
+        if isinstance(ann, str):
+            try:
+                ann = eval(ann, namespace)  # what typing.get_type_hints does with each
+            except Exception:
+                continue
+        out[name] = ann
+    return out
 
 
 def _classify(
