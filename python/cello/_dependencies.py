@@ -122,7 +122,7 @@ class DependencyOverrides(dict[Any, Any]):
         super().update(*args, **kw)
         self.version += 1
 
-    def __ior__(self, other: Any) -> DependencyOverrides:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> DependencyOverrides:  # type: ignore[misc]
         self.update(other)
         return self
 

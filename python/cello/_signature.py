@@ -154,7 +154,7 @@ def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
     ``__init__`` (class dependencies) or an instance's ``__call__``."""
     targets: list[Any] = [call]
     if isinstance(call, type):
-        targets = [call.__init__, call]
+        targets = [getattr(call, "__init__"), call]
     elif not inspect.isfunction(call) and not inspect.ismethod(call) and hasattr(type(call), "__call__"):
         targets = [type(call).__call__, call]
     for target in targets:

@@ -38,20 +38,21 @@ _cleanups: set[asyncio.Future[Any]] = set()
 def solver(plan: Plan, blocking: bool, overrides: DependencyOverrides | None) -> tuple[Callable[..., Any], bool]:
     """The callable to register for ``plan``'s route and whether it is a coroutine
     function."""
-    state = [plan, overrides.version if overrides is not None else 0]
+    plans = [plan]
+    versions = [overrides.version if overrides is not None else 0]
     is_async = blocking or plan.is_async
 
     def current() -> Plan:
-        if overrides is not None and overrides.version != state[1]:
+        if overrides is not None and overrides.version != versions[0]:
             # Overrides changed while serving (a test set one after the TestClient started).
-            state[0], state[1] = plan.rebuilt(overrides), overrides.version
-            if state[0].is_async and not is_async:
+            rebuilt = plan.rebuilt(overrides)
+            if rebuilt.is_async and not is_async:
                 raise RuntimeError(
                     f"handler {plan.handler_name}: a dependency override set while serving is async but the "
                     "route was built sync; set app.dependency_overrides before the server (or TestClient) starts"
                 )
-        found: Plan = state[0]  # type: ignore[assignment]
-        return found
+            plans[0], versions[0] = rebuilt, overrides.version
+        return plans[0]
 
     if not is_async:
 

@@ -111,13 +111,14 @@ class HTTPBase(SecurityBase):
         authorization = request.headers.get("authorization")
         scheme, credentials = _scheme_param(authorization)
         if not (authorization and scheme and credentials):
-            return self._missing()
+            self._missing()
+            return None
         return HTTPAuthorizationCredentials(scheme, credentials)
 
     def _missing(self) -> None:
+        """Raises the 401 unless ``auto_error=False``."""
         if self.auto_error:
             raise self.make_not_authenticated_error()
-        return None
 
 
 class HTTPBearer(HTTPBase):
@@ -140,7 +141,8 @@ class HTTPBearer(HTTPBase):
         authorization = request.headers.get("authorization")
         scheme, credentials = _scheme_param(authorization)
         if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
-            return self._missing()
+            self._missing()
+            return None
         return HTTPAuthorizationCredentials(scheme, credentials)
 
 
@@ -169,7 +171,8 @@ class HTTPBasic(HTTPBase):
         authorization = request.headers.get("authorization")
         scheme, param = _scheme_param(authorization)
         if not authorization or scheme.lower() != "basic":
-            return self._missing()
+            self._missing()
+            return None
         try:
             data = b64decode(param).decode("ascii")
         except (ValueError, UnicodeDecodeError, binascii.Error):

@@ -363,25 +363,35 @@ def test_dependency_overrides_set_before_and_after_the_testclient_starts() -> No
 
         app.dependency_overrides[get_db] = reads_a_new_parameter
         assert client.get("/db").status_code == 500
+
+        async def async_db() -> str:
+            return "async"
+
+        # The route started sync: an async replacement needs a restart.
+        app.dependency_overrides[get_db] = async_db
+        assert client.get("/db").status_code == 500
         app.dependency_overrides.clear()
         assert client.get("/db").json() == {"db": "real"}
     finally:
         client.close()
 
 
-def test_an_override_takes_its_own_parameters_from_the_request() -> None:
+def test_an_override_set_before_start_takes_its_own_parameters_and_may_be_async() -> None:
     app = App()
 
     @app.get("/db")
     def db(name: str = Depends(get_db)):
         return {"db": name}
 
-    def per_test(tenant: str = "t0") -> str:
+    async def per_test(tenant: str = "t0") -> str:
+        await asyncio.sleep(0)
         return f"fake-{tenant}"
 
     app.dependency_overrides[get_db] = per_test
     with TestClient(app) as c:
         assert c.get("/db?tenant=t9").json() == {"db": "fake-t9"}
+        app.dependency_overrides.clear()
+        assert c.get("/db?tenant=t9").json() == {"db": "real"}
 
 
 def test_dependencies_compose_with_middleware_and_blocking_handlers() -> None:
