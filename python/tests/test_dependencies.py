@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any, AsyncIterator, Iterator
 
@@ -395,12 +396,14 @@ def test_an_override_set_before_start_takes_its_own_parameters_and_may_be_async(
 
 
 def test_dependencies_compose_with_middleware_and_blocking_handlers() -> None:
-    events: list[str] = []
+    events: list[tuple[str, bool]] = []
+    closed = threading.Event()
 
     def resource() -> Iterator[str]:
-        events.append("open")
+        events.append(("open", _on_loop_thread()))
         yield "r"
-        events.append("close")
+        events.append(("close", _on_loop_thread()))
+        closed.set()
 
     app = App()
 
@@ -412,14 +415,26 @@ def test_dependencies_compose_with_middleware_and_blocking_handlers() -> None:
 
     @app.get("/slow", blocking=True)
     def slow(limit: int = 1, r: str = Depends(resource)):
+        events.append(("handler", _on_loop_thread()))
         return {"limit": limit, "r": r}
 
     with TestClient(app) as c:
         r = c.get("/slow?limit=4")
         assert r.json() == {"limit": 4, "r": "r"}
         assert r.headers.get("x-mw") == "1"
+        # With blocking=True the cleanup runs on the thread pool too, after the response.
+        assert closed.wait(30)
+        assert events == [("open", False), ("handler", False), ("close", False)]
         assert c.get("/slow?limit=x").status_code == 422
-        assert events[:2] == ["open", "close"]
+        assert len(events) == 3
+
+
+def _on_loop_thread() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def test_registration_rejects_what_it_cannot_resolve() -> None:
