@@ -132,16 +132,16 @@ def _key(info: ParamInfo) -> tuple[str, str]:
 
 
 def _kind(call: Callable[..., Any]) -> Kind:
-    target: Any = call
-    if not inspect.isfunction(call) and not inspect.ismethod(call) and not isinstance(call, type):
-        # A callable instance (the security helpers): its `__call__` says.
-        target = getattr(type(call), "__call__", call)
-    if inspect.isasyncgenfunction(target):
-        return "asyncgen"
-    if inspect.isgeneratorfunction(target):
-        return "gen"
-    if inspect.iscoroutinefunction(target):
-        return "async"
+    # A function (or a partial of one), else a callable instance's `__call__` (the
+    # security helpers); a class is called to construct it, so it is "sync".
+    targets = [call] if isinstance(call, type) else [call, getattr(type(call), "__call__", None)]
+    for target in targets:
+        if inspect.isasyncgenfunction(target):
+            return "asyncgen"
+        if inspect.isgeneratorfunction(target):
+            return "gen"
+        if inspect.iscoroutinefunction(target):
+            return "async"
     return "sync"
 
 

@@ -9,6 +9,7 @@ disagree. The engine never inspects a signature."""
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import types
 import typing
@@ -88,7 +89,9 @@ class RouteSignature:
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
-    return getattr(handler, "__qualname__", repr(handler))
+    if isinstance(handler, functools.partial):
+        return f"partial({handler_name(handler.func)})"
+    return getattr(handler, "__qualname__", None) or type(handler).__qualname__
 
 
 def compile_signature(
@@ -150,8 +153,11 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
 
 
 def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
-    """The resolved annotations of what calling ``call`` runs: a function, a class's
-    ``__init__`` (class dependencies) or an instance's ``__call__``."""
+    """The resolved annotations of what calling ``call`` runs: a function (also
+    behind ``functools.partial``), a class's ``__init__`` (class dependencies) or an
+    instance's ``__call__``."""
+    while isinstance(call, functools.partial):
+        call = call.func
     targets: list[Any] = [call]
     if isinstance(call, type):
         targets = [getattr(call, "__init__"), call]

@@ -129,7 +129,7 @@ def _compile(
     return solve
 
 
-def _call(call: Callable[..., Any], args: list[Any]) -> Any:
+def _call(call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     return call(*args)
 
 

@@ -6,6 +6,7 @@ request, ``yield`` cleanup, route/router/app dependencies and
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -118,18 +119,18 @@ def test_sub_dependencies_run_first_and_a_shared_one_runs_once_per_request() -> 
 
 
 def test_async_dependencies_are_awaited_also_for_a_sync_handler() -> None:
-    async def token(t: str = "none") -> str:
+    async def token(t: str = "none", suffix: str = "") -> str:
         await asyncio.sleep(0.01)
-        return t
+        return t + suffix
 
     app = App()
 
     @app.get("/t")
-    def handler(value: str = Depends(token)):
-        return {"value": value}
+    def handler(value: str = Depends(token), bang: str = Depends(functools.partial(token, suffix="!"))):
+        return {"value": value, "bang": bang}
 
     with TestClient(app) as c:
-        assert c.get("/t?t=abc").json() == {"value": "abc"}
+        assert c.get("/t?t=abc").json() == {"value": "abc", "bang": "abc!"}
 
 
 @dataclass
@@ -231,8 +232,17 @@ def test_an_exception_in_the_handler_reaches_the_yield_dependencys_except_then_t
     def save(s: str = Depends(session)):
         raise Conflict("taken")
 
+    async def async_session() -> AsyncIterator[str]:
+        try:
+            yield "a"
+        except HTTPException as exc:
+            events.append(f"async saw {exc.status_code}")
+            raise
+        finally:
+            events.append("async close")
+
     @app.get("/missing")
-    async def missing(s: str = Depends(session)):
+    async def missing(s: str = Depends(session), a: str = Depends(async_session)):
         raise HTTPException(404, "no such thing")
 
     with TestClient(app) as c:
@@ -243,7 +253,7 @@ def test_an_exception_in_the_handler_reaches_the_yield_dependencys_except_then_t
         r = c.get("/missing")
         assert r.status_code == 404
         assert r.json() == {"detail": "no such thing"}
-        assert events == ["close"]
+        assert events == ["async saw 404", "async close", "close"]
 
 
 def test_a_dependency_that_swallows_the_handlers_exception_does_not_hide_it() -> None:
