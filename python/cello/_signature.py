@@ -9,15 +9,19 @@ disagree. The engine never inspects a signature."""
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import types
 import typing
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from . import _cello
 from .params import Depends, Param
+
+if TYPE_CHECKING:
+    from ._dependencies import Plan
 
 #: Path segment types the router converts (see ``cello_router::ParamType``).
 _PATH_TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
@@ -62,6 +66,12 @@ class RouteSignature:
     params: list[ParamInfo] = field(default_factory=list)
     #: ``[("id", "int")]``: path parameters typed by their annotation.
     param_types: list[tuple[str, str]] = field(default_factory=list)
+    #: With dependencies: how to call them and the handler from ``params`` (which
+    #: then holds every dependency's own parameters too, each wire name once).
+    plan: Plan | None = None
+    #: The security schemes the route's dependencies use: ``(scheme_name, the
+    #: OpenAPI securityScheme dict, scopes)``, for the OpenAPI document.
+    security: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)
 
     def engine_args(self) -> list[EngineArg]:
         """What the engine passes, in order (see ``cello-py/src/call.rs``)."""
@@ -79,15 +89,24 @@ class RouteSignature:
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
-    return getattr(handler, "__qualname__", repr(handler))
+    if isinstance(handler, functools.partial):
+        return f"partial({handler_name(handler.func)})"
+    return getattr(handler, "__qualname__", None) or type(handler).__qualname__
 
 
-def compile_signature(path: str, handler: Callable[..., Any]) -> RouteSignature:
+def compile_signature(
+    path: str,
+    handler: Callable[..., Any],
+    dependencies: Sequence[Depends] = (),
+    overrides: Mapping[Any, Any] | None = None,
+) -> RouteSignature:
     """``/users/{id}`` + ``def h(req, id: int, limit: int = 10)`` → the request, the
     path parameter ``id`` (typed int by its annotation) and the query parameter
     ``limit``. The pattern itself is read by the router's parser, in Rust
     (``_cello.route_params``); an annotation Cello cannot honor is a ``TypeError``
-    naming the handler and the parameter."""
+    naming the handler and the parameter. ``dependencies`` (route, router and app
+    level) and the handler's ``Depends`` parameters are resolved here, once, with
+    ``overrides`` (``app.dependency_overrides``) applied (see ``_dependencies``)."""
     name = handler_name(handler)
     try:
         declared = _cello.route_params(path)
@@ -98,6 +117,10 @@ def compile_signature(path: str, handler: Callable[..., Any]) -> RouteSignature:
     for p, ann, marker in _parameters(handler, name):
         info = _classify(out, p, ann, marker, path_params)
         out.params.append(info)
+    if dependencies or any(p.source == "depends" for p in out.params):
+        from ._dependencies import resolve
+
+        resolve(out, handler, dependencies, overrides or {}, path_params)
     return out
 
 
@@ -108,10 +131,7 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
         sig = inspect.signature(handler)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"cannot read the signature of handler {handler!r}: {exc}") from None
-    try:
-        hints = typing.get_type_hints(handler, include_extras=True)
-    except Exception:
-        hints = {}
+    hints = _type_hints(handler)
     out = []
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -132,6 +152,42 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
     return out
 
 
+def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved annotations of what calling ``call`` runs: a function (also
+    behind ``functools.partial``), a class's ``__init__`` (class dependencies) or an
+    instance's ``__call__``."""
+    while isinstance(call, functools.partial):
+        call = call.func
+    targets: list[Any] = [call]
+    if isinstance(call, type):
+        targets = [getattr(call, "__init__"), call]
+    elif not inspect.isfunction(call) and not inspect.ismethod(call) and hasattr(type(call), "__call__"):
+        targets = [type(call).__call__, call]
+    for target in targets:
+        try:
+            hints = typing.get_type_hints(target, include_extras=True)
+        except Exception:
+            hints = _each_hint(target)
+        if hints:
+            return hints
+    return {}
+
+
+def _each_hint(target: Any) -> dict[str, Any]:
+    """The annotations that resolve, one by one, when some do not (a name local to
+    a function, under ``from __future__ import annotations``)."""
+    out: dict[str, Any] = {}
+    namespace = getattr(target, "__globals__", {})
+    for name, ann in getattr(target, "__annotations__", {}).items():
+        if isinstance(ann, str):
+            try:
+                ann = eval(ann, namespace)  # what typing.get_type_hints does with each
+            except Exception:
+                continue
+        out[name] = ann
+    return out
+
+
 def _classify(
     out: RouteSignature,
     p: inspect.Parameter,
@@ -140,7 +196,8 @@ def _classify(
     path_params: dict[str, tuple[str | None, bool]],
 ) -> ParamInfo:
     if isinstance(marker, Depends):
-        raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: Depends is not supported yet")
+        # Resolved into the dependency's own parameters by `_dependencies.resolve`.
+        return ParamInfo(p.name, "depends", p.name, annotation=ann, marker=marker, required=False)
     source = marker.source if marker is not None else None
     if source is None:
         if p.name in path_params:

@@ -11,7 +11,8 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _middleware_chain, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _middleware_chain, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import compile_signature
 from .datastructures import State
@@ -252,6 +253,23 @@ class App(Router):
         # Per worker: workers are processes, so fill it in an on_startup hook.
         self.state = State()
         self._exception_handlers = ExceptionHandlers()
+        self._dependency_overrides = DependencyOverrides()
+
+    @property
+    def dependency_overrides(self) -> DependencyOverrides:
+        """``{dependency: replacement}``, for tests: wherever a route depends on
+        ``dependency`` (``Depends(dependency)``, at any depth), ``replacement`` is
+        called instead, its own parameters read from the request like any
+        dependency's. Read when the server (or ``TestClient``) starts; a change
+        while serving applies from the next request, as long as the replacement
+        reads only parameters the route already read (else that request is a
+        logged 500 saying so). Assigning a dict replaces the contents."""
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, value: dict[Any, Any]) -> None:
+        self._dependency_overrides.clear()
+        self._dependency_overrides.update(value)
 
     def exception_handler(self, key: int | type[BaseException]) -> Callable[[E], E]:
         """Registers a handler ``(req, exc) -> response`` (``def`` or ``async def``,
@@ -294,10 +312,19 @@ class App(Router):
     def _engine(self) -> "_cello.Engine":
         engine = _cello.Engine()
         for spec in self._routes:
-            signature = compile_signature(spec.path, spec.handler)
+            dependencies = [
+                *self.dependencies,
+                *(d for router in spec.routers for d in router.dependencies),
+                *spec.options.get("dependencies", ()),
+            ]
+            signature = compile_signature(spec.path, spec.handler, dependencies, self._dependency_overrides)
             args, param_types, name = signature.engine_args(), signature.param_types, signature.handler_name
-            handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
-            is_async = inspect.iscoroutinefunction(handler)
+            if signature.plan is not None:
+                # Only routes with dependencies get a solver in front of the handler.
+                handler, is_async = _solver.solver(signature.plan, spec.blocking, self._dependency_overrides)
+            else:
+                handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
+                is_async = inspect.iscoroutinefunction(handler)
             chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
             if chain:
                 # The wrapper takes the request first, then the handler's arguments.
