@@ -243,6 +243,9 @@ fn pattern_template_drops_types_and_catch_all_stars_for_openapi() {
         RouterBuilder::<()>::pattern_template("/users/{id:int}/files/{*rest}").unwrap(),
         "/users/{id}/files/{rest}"
     );
-    assert_eq!(RouterBuilder::<()>::pattern_template("/plain").unwrap(), "/plain");
+    assert_eq!(
+        RouterBuilder::<()>::pattern_template("/plain").unwrap(),
+        "/plain"
+    );
     assert!(RouterBuilder::<()>::pattern_template("/a/{x:nope}").is_err());
 }
