@@ -216,14 +216,15 @@ class Schemas:
         return out
 
     def _pydantic(self, tp: Any, mode: str) -> dict[str, Any]:
-        schema = tp.model_json_schema(ref_template=REF, mode="serialization" if mode == "serialization" else "validation")
+        pydantic_mode = "serialization" if mode == "serialization" else "validation"
+        schema = tp.model_json_schema(ref_template=REF, mode=pydantic_mode)
         for name, sub in schema.pop("$defs", {}).items():
             self.components[name] = sub
         return self._file(tp, schema)
 
     def _msgspec(self, tp: Any) -> dict[str, Any]:
         msgspec: Any = importlib.import_module("msgspec")
-        (top,), components = msgspec.json.schema_components([tp], ref_template=REF)
+        (top,), components = msgspec.json.schema_components([tp], ref_template="#/components/schemas/{name}")
         self.components.update(components)
         self._seen[tp.__name__] = tp
         return dict(top)

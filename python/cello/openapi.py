@@ -95,7 +95,9 @@ def _operation(
     if tags:
         op["tags"] = tags
     op["summary"] = opts.get("summary") or title(name)
-    description = opts.get("description") or inspect.getdoc(spec.handler)
+    # Only a function's own docstring: a partial's or a callable object's class doc
+    # says nothing about the route.
+    description = opts.get("description") or (inspect.getdoc(spec.handler) if inspect.isroutine(spec.handler) else None)
     if description:
         # FastAPI's convention: a form feed ends what the docs show.
         op["description"] = description.split("\f")[0].strip()

@@ -18,6 +18,8 @@ const PACKAGES: &[&str] = &[
     "h2>=4.1",
     "openapi-spec-validator>=0.7",
     "schemathesis==4.32.5",
+    "pydantic>=2",
+    "msgspec>=0.18",
 ];
 
 /// The venv inside the root.

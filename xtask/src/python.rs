@@ -18,6 +18,9 @@ const TEST_PACKAGES: &[&str] = &[
     // (pinned: each schemathesis release generates and checks a little differently).
     "openapi-spec-validator>=0.7",
     "schemathesis==4.32.5",
+    // Optional model libraries whose schemas the OpenAPI document takes.
+    "pydantic>=2",
+    "msgspec>=0.18",
 ];
 
 /// The interpreter of the project's virtualenv.

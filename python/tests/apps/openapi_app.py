@@ -49,7 +49,11 @@ def read_item(
 
 
 @app.get("/paint/{color}")
-def paint(color: Annotated[str, Path(description="Any color name")], shade: Color = Color.RED, ids: list[int] = []) -> dict[str, object]:  # noqa: B006
+def paint(
+    color: Annotated[str, Path(description="Any color name")],
+    shade: Color = Color.RED,
+    ids: list[int] = [],  # noqa: B006
+) -> dict[str, object]:
     return {"color": color, "shade": shade.value, "ids": ids}
 
 
