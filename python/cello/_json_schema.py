@@ -186,27 +186,15 @@ class Schemas:
         return {}
 
     def _fields_schema(self, tp: type, mode: str) -> dict[str, Any]:
-        try:
-            hints = typing.get_type_hints(tp, include_extras=True)
-        except Exception:
-            hints = dict(getattr(tp, "__annotations__", {}))
         props: dict[str, Any] = {}
         required: list[str] = []
-        if dataclasses.is_dataclass(tp):
-            for f in dataclasses.fields(tp):
-                schema = self.of(hints.get(f.name, Any), mode)
-                has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-                if f.default is not dataclasses.MISSING and (d := jsonable(f.default)) is not inspect.Parameter.empty:
-                    schema = {**schema, "default": d}
-                props[f.name] = {**schema, "title": title(f.name)}
-                if not has_default:
-                    required.append(f.name)
-        else:
-            keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
-            for key, ann in hints.items():
-                props[key] = {**self.of(ann, mode), "title": title(key)}
-                if key in keys:
-                    required.append(key)
+        for name, ann, is_required, default in model_fields(tp) or ():
+            schema = self.of(ann, mode)
+            if not is_required and (d := jsonable(default)) is not inspect.Parameter.empty:
+                schema = {**schema, "default": d}
+            props[name] = {**schema, "title": title(name)}
+            if is_required:
+                required.append(name)
         out: dict[str, Any] = {"properties": props, "type": "object", "title": tp.__name__}
         if required:
             out["required"] = required
@@ -235,3 +223,46 @@ def _is_msgspec_struct(tp: type) -> bool:
         if base.__module__ == "msgspec" and base.__name__ == "Struct":
             return True
     return False
+
+
+def model_fields(tp: Any) -> list[tuple[str, Any, bool, Any]] | None:
+    """``[(name, type, required, default)]`` of a dataclass or TypedDict, else None;
+    ``default`` is ``inspect.Parameter.empty`` when there is none to show.
+
+    A local reader with the shape of ``_models.model_fields`` (the body part's), which
+    replaces it once both are merged."""
+    try:
+        raw = typing.get_type_hints(tp, include_extras=True)
+    except Exception:
+        raw = dict(getattr(tp, "__annotations__", {}))
+    hints = {k: _strip_required(v) for k, v in raw.items()}
+    empty = inspect.Parameter.empty
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        out = []
+        for f in dataclasses.fields(tp):
+            if not f.init:
+                continue
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            default = empty if f.default is dataclasses.MISSING else f.default
+            out.append((f.name, hints.get(f.name, Any), required, default))
+        return out
+    if typing.is_typeddict(tp):
+        keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
+        # `NotRequired[X]` as written wins: under `from __future__ import annotations`
+        # CPython 3.11 counts such a key in `__required_keys__`.
+        marked = {k: typing.get_origin(v) for k, v in raw.items()}
+        optional, forced = getattr(typing, "NotRequired", object()), getattr(typing, "Required", object())
+        return [
+            (key, ann, marked[key] is forced or (key in keys and marked[key] is not optional), empty)
+            for key, ann in hints.items()
+        ]
+    return None
+
+
+def _strip_required(t: Any) -> Any:
+    """``Required[X]``/``NotRequired[X]`` (and ``Annotated``) → ``X``: the keys'
+    requiredness is read from ``__required_keys__``."""
+    wrappers = {typing.Annotated, getattr(typing, "Required", None), getattr(typing, "NotRequired", None)} - {None}
+    while typing.get_origin(t) in wrappers:
+        t = typing.get_args(t)[0]
+    return t

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union,
 
 from . import _cello, _docs, _middleware_chain, _runtime, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
-from ._signature import compile_signature
+from ._signature import RouteSignature, compile_signature
 from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -301,6 +301,11 @@ class App(Router):
 
             self.openapi_schema = openapi.build(self)
         return self.openapi_schema
+
+    def _route_signature(self, spec: _RouteSpec) -> RouteSignature:
+        """A route's signature as the OpenAPI document reads it; it must be the one
+        ``_engine`` gives the engine (same dependencies), so the two agree."""
+        return compile_signature(spec.path, spec.handler)
 
     # -- building the engine -------------------------------------------------
 

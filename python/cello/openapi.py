@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cello
 from ._json_schema import PATH_KINDS, Schemas, constrain, jsonable, nullable, title
-from ._signature import ParamInfo, RouteSignature, compile_signature
+from ._signature import ParamInfo, RouteSignature
 
 if TYPE_CHECKING:
     from .app import App, _RouteSpec
@@ -61,7 +61,7 @@ def build(app: App) -> dict[str, Any]:
     for spec in app._routes:
         if spec.options.get("include_in_schema", True) is False:
             continue
-        signature = compile_signature(spec.path, spec.handler)
+        signature = app._route_signature(spec)
         template = _cello.route_template(spec.path)
         op = _operation(spec, signature, template, schemas, security)
         op["operationId"] = _unique(op["operationId"], operation_ids)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import msgspec
 import pydantic
@@ -15,7 +15,6 @@ import pytest
 from openapi_spec_validator import validate
 
 from cello import App, Body, Cookie, Form, Header, Request, Router
-from cello import openapi as openapi_module
 from cello._signature import ParamInfo, RouteSignature
 from conftest import load_app
 
@@ -210,6 +209,7 @@ class Customer:
 
 class Note(TypedDict):
     text: str
+    pinned: NotRequired[bool]
 
 
 class Level(enum.IntEnum):
@@ -267,7 +267,7 @@ def test_headers_cookies_bodies_forms_and_security_from_a_signature_document_as_
     }
     bearer = {"type": "http", "scheme": "bearer"}
     signatures[create].security = [("HTTPBearer", bearer, [])]  # type: ignore[attr-defined]
-    monkeypatch.setattr(openapi_module, "compile_signature", lambda path, handler: signatures[handler])
+    monkeypatch.setattr(app, "_route_signature", lambda spec: signatures[spec.handler])
     doc = app.openapi()
     validate(doc)
     schemas = doc["components"]["schemas"]
@@ -315,6 +315,7 @@ def test_headers_cookies_bodies_forms_and_security_from_a_signature_document_as_
     assert body["properties"]["note"] == {"$ref": "#/components/schemas/Note"}
     assert body["properties"]["priority"] == {"type": "integer", "minimum": 0, "title": "Priority"}
     assert schemas["Note"]["required"] == ["text"]
+    assert schemas["Note"]["properties"]["pinned"] == {"type": "boolean", "title": "Pinned"}
     # `-> None`: Cello answers 204 No Content.
     assert op["responses"]["204"] == {"description": "Successful Response"}
 
