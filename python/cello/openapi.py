@@ -233,8 +233,13 @@ def _responses(spec: _RouteSpec, signature: RouteSignature, schemas: Schemas) ->
 
 def _response_content(spec: _RouteSpec, schemas: Schemas) -> dict[str, Any] | None:
     """The 2xx body: ``response_model``, else the return annotation; a handler with
-    neither may return any JSON (FastAPI documents ``{}``)."""
+    neither may return any JSON (FastAPI documents ``{}``). A ``response_class``
+    (or returned ``Response`` class) with a media type other than JSON sends text,
+    as FastAPI documents it."""
     opts = spec.options
+    media_type = getattr(opts.get("response_class"), "media_type", None)
+    if isinstance(media_type, str) and media_type != "application/json":
+        return {media_type: {"schema": {"type": "string"}}}
     if "response_model" in opts:
         model = opts["response_model"]
         return None if model is None else {"application/json": {"schema": schemas.of(model, "serialization")}}
@@ -243,7 +248,12 @@ def _response_content(spec: _RouteSpec, schemas: Schemas) -> dict[str, Any] | No
         return {"text/plain": {"schema": {"type": "string"}}}
     if ret is bytes:
         return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-    if isinstance(ret, type) and ret.__name__ == "Response" or ret is type(None):
+    if isinstance(ret, type) and issubclass(ret, _cello.Response):
+        media_type = getattr(ret, "media_type", None)
+        if isinstance(media_type, str) and media_type != "application/json":
+            return {media_type: {"schema": {"type": "string"}}}
+        return None
+    if ret is type(None):
         return None
     return {"application/json": {"schema": schemas.of(ret, "serialization")}}
 

@@ -14,7 +14,7 @@ import pydantic
 import pytest
 from openapi_spec_validator import validate
 
-from cello import App, Body, Cookie, Form, Header, Request, Router
+from cello import App, Body, Cookie, Form, Header, Request, Response, Router
 from cello._signature import ParamInfo, RouteSignature
 from conftest import load_app
 
@@ -116,6 +116,26 @@ def test_a_str_return_is_text_and_a_constant_route_is_a_bare_200(doc: dict[str, 
         "200": {"description": "Successful Response", "content": {"text/plain": {"schema": {"type": "string"}}}}
     }
     assert operation(doc, "get", "/health")["responses"] == {"200": {"description": "OK"}}
+
+
+def test_a_response_class_or_returned_response_type_with_a_text_media_type_documents_a_string() -> None:
+    class HTMLResponse(Response):
+        media_type = "text/html"
+
+    app = App()
+
+    @app.get("/page", response_class=HTMLResponse)
+    def page(req: Request) -> dict[str, str]:
+        return {}
+
+    @app.get("/raw")
+    def raw(req: Request) -> Response:
+        return Response(b"x")
+
+    doc = app.openapi()
+    validate(doc)
+    assert operation(doc, "get", "/page")["responses"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
+    assert operation(doc, "get", "/raw")["responses"]["200"] == {"description": "Successful Response"}
 
 
 def test_a_path_parameter_the_handler_does_not_take_is_still_documented() -> None:
