@@ -65,6 +65,14 @@ fn route_params(pattern: &str) -> PyResult<Vec<(String, Option<&'static str>, bo
         .collect())
 }
 
+/// A route pattern as an OpenAPI path template (`/users/{id:int}` → `/users/{id}`),
+/// by the router's own parser. A malformed pattern raises `ValueError`.
+#[pyfunction]
+fn route_template(pattern: &str) -> PyResult<String> {
+    cello_router::RouterBuilder::<()>::pattern_template(pattern)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
 #[pymodule]
 mod _cello {
     #[pymodule_export]
@@ -83,6 +91,8 @@ mod _cello {
     use super::response::PyResponse;
     #[pymodule_export]
     use super::route_params;
+    #[pymodule_export]
+    use super::route_template;
     #[pymodule_export]
     use super::runtime::_install_runtime;
     #[pymodule_export]

@@ -213,6 +213,15 @@ impl<T> RouterBuilder<T> {
             .collect())
     }
 
+    /// `pattern` as an OpenAPI path template, without registering it: types dropped
+    /// and catch-alls written as plain parameters (`/users/{id:int}/{*rest}` →
+    /// `/users/{id}/{rest}`). Literal braces stay escaped (`{{`), which OpenAPI cannot
+    /// express otherwise.
+    pub fn pattern_template(pattern: &str) -> Result<String, RouteError> {
+        let parsed = parse(pattern, &|| pattern.to_owned())?;
+        Ok(parsed.matchit_route.replace("{*", "{"))
+    }
+
     /// Ends the building phase: the returned [`Router`] cannot gain routes.
     ///
     /// This is where each path's `Allow` header value is computed, so a 405 costs no

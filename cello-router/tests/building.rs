@@ -236,3 +236,17 @@ fn insert_typed_refuses_path_type_outside_a_catch_all() {
         .unwrap_err();
     assert!(err.to_string().contains("catch-all"), "{err}");
 }
+
+#[test]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
+fn pattern_template_drops_types_and_catch_all_stars_for_openapi() {
+    assert_eq!(
+        RouterBuilder::<()>::pattern_template("/users/{id:int}/files/{*rest}").unwrap(),
+        "/users/{id}/files/{rest}"
+    );
+    assert_eq!(
+        RouterBuilder::<()>::pattern_template("/plain").unwrap(),
+        "/plain"
+    );
+    assert!(RouterBuilder::<()>::pattern_template("/a/{x:nope}").is_err());
+}

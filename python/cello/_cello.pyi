@@ -12,6 +12,7 @@ __all__ = [
     "json_dumps",
     "json_loads",
     "route_params",
+    "route_template",
     "bind_listeners",
     "Listener",
     "Request",
@@ -25,6 +26,7 @@ __all__ = [
 def json_dumps(obj: Any) -> bytes: ...
 def json_loads(data: bytes | str) -> Any: ...
 def route_params(pattern: str) -> list[tuple[str, str | None, bool]]: ...
+def route_template(pattern: str) -> str: ...
 def _install_runtime(
     http_exception: type,
     log_exception: Callable[..., Any],

@@ -11,10 +11,10 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _middleware_chain, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
-from ._signature import compile_signature
+from ._signature import RouteSignature, compile_signature
 from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -239,6 +239,8 @@ class App(Router):
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        #: ``openapi()``'s cache (FastAPI's name: replace ``app.openapi`` to customize).
+        self.openapi_schema: dict[str, Any] | None = None
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         from .middleware import Middleware
@@ -307,17 +309,33 @@ class App(Router):
         self._shutdown.append(hook)
         return hook
 
+    def openapi(self) -> dict[str, Any]:
+        """The app's OpenAPI 3.1 document, built on the first call from every
+        route's signature and options (``cello.openapi``), then cached in
+        ``openapi_schema``. Served at ``openapi_url``, with Swagger UI at
+        ``docs_url`` and ReDoc at ``redoc_url``."""
+        if self.openapi_schema is None:
+            from . import openapi
+
+            self.openapi_schema = openapi.build(self)
+        return self.openapi_schema
+
+    def _route_signature(self, spec: _RouteSpec) -> RouteSignature:
+        """A route's signature as the OpenAPI document reads it; it must be the one
+        ``_engine`` gives the engine (same dependencies), so the two agree."""
+        dependencies = [
+            *self.dependencies,
+            *(d for router in spec.routers for d in router.dependencies),
+            *spec.options.get("dependencies", ()),
+        ]
+        return compile_signature(spec.path, spec.handler, dependencies, self._dependency_overrides)
+
     # -- building the engine -------------------------------------------------
 
     def _engine(self) -> "_cello.Engine":
         engine = _cello.Engine()
         for spec in self._routes:
-            dependencies = [
-                *self.dependencies,
-                *(d for router in spec.routers for d in router.dependencies),
-                *spec.options.get("dependencies", ()),
-            ]
-            signature = compile_signature(spec.path, spec.handler, dependencies, self._dependency_overrides)
+            signature = self._route_signature(spec)
             args, param_types, name = signature.engine_args(), signature.param_types, signature.handler_name
             if signature.plan is not None:
                 # Only routes with dependencies get a solver in front of the handler.
@@ -333,6 +351,7 @@ class App(Router):
             engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types)
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
+        _docs.add_routes(self, engine)
         if self._exception_handlers:
             handlers = self._exception_handlers
             engine.set_error_handler(handlers.find, handlers.engine_statuses())

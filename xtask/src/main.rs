@@ -5,6 +5,7 @@
 
 mod bench;
 mod fuzz;
+mod npm_assets;
 mod py313;
 mod python;
 mod sh;

@@ -14,6 +14,13 @@ const TEST_PACKAGES: &[&str] = &[
     "h2>=4.1",
     // Pinned: each mypy release checks stubs a little differently.
     "mypy==2.4.1",
+    // The OpenAPI document is checked against the 3.1 schema and fuzzed from
+    // (pinned: each schemathesis release generates and checks a little differently).
+    "openapi-spec-validator>=0.7",
+    "schemathesis==4.32.5",
+    // Optional model libraries whose schemas the OpenAPI document takes.
+    "pydantic>=2",
+    "msgspec>=0.18",
 ];
 
 /// The interpreter of the project's virtualenv.
@@ -50,6 +57,8 @@ pub fn ensure_venv() -> Result<(), String> {
 /// Builds the abi3 wheel in release (maturin) and installs it into `.venv`.
 pub fn build_wheel() -> Result<PathBuf, String> {
     ensure_venv()?;
+    // Swagger UI and ReDoc for `/docs` and `/redoc`, shipped in the wheel.
+    crate::npm_assets::ensure()?;
     let wheels = sh::root().join("target/wheels");
     let _ = std::fs::remove_dir_all(&wheels);
     sh::run(

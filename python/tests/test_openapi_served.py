@@ -1,0 +1,227 @@
+"""``/openapi.json``, ``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) served by the
+real engine, and third-party tools working from them: both pages rendered in
+headless Chromium with no network, schemathesis fuzzing the example app from its
+document."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+
+from cello import App, Request
+from cello.testing import TestClient
+from conftest import Server, load_app
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return load_app("openapi_app").app.openapi()
+
+
+@pytest.fixture(scope="module")
+def server(start_server: Callable[..., Server]) -> Server:
+    return start_server("openapi_app.py")
+
+
+# -- serving -------------------------------------------------------------------
+
+
+def test_openapi_json_is_served_and_equals_app_openapi(server: Server, doc: dict[str, Any]) -> None:
+    r = httpx.get(server.base_url + "/openapi.json")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == doc
+
+
+def test_docs_pages_load_their_assets_from_the_app_never_a_cdn(server: Server) -> None:
+    for page, assets in (
+        ("/docs", ["/docs/static/swagger-ui-bundle.js", "/docs/static/swagger-ui.css"]),
+        ("/redoc", ["/redoc/static/redoc.standalone.js"]),
+    ):
+        r = httpx.get(server.base_url + page)
+        assert r.status_code == 200, page
+        assert r.headers["content-type"].startswith("text/html")
+        assert "http://" not in r.text and "https://" not in r.text, page
+        assert "/openapi.json" in r.text
+        for asset in assets:
+            assert f'"{asset}"' in r.text
+            got = httpx.get(server.base_url + asset)
+            assert got.status_code == 200, asset
+            assert len(got.content) > 10_000, asset
+            assert got.headers["content-type"].split(";")[0] in ("application/javascript", "text/css")
+
+
+def test_the_asset_licenses_ship_in_the_package() -> None:
+    import cello
+
+    static = os.path.join(os.path.dirname(cello.__file__), "_static")
+    for license_file in ("swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/LICENSE"):
+        assert os.path.getsize(os.path.join(static, license_file)) > 40, license_file
+
+
+def test_urls_can_be_moved_or_turned_off() -> None:
+    app = App(openapi_url="/api/schema.json", docs_url="/api/docs", redoc_url=None)
+
+    @app.get("/a")
+    def a(req: Request) -> str:
+        return "a"
+
+    with TestClient(app) as client:
+        assert client.get("/api/schema.json").json()["paths"]["/a"]["get"]["operationId"] == "a_a_get"
+        page = client.get("/api/docs")
+        assert page.status_code == 200 and '"/api/schema.json"' in page.text
+        assert client.get("/api/docs/static/swagger-ui.css").status_code == 200
+        for gone in ("/openapi.json", "/docs", "/redoc"):
+            assert client.get(gone).status_code == 404, gone
+
+    off = App(openapi_url=None)
+    with TestClient(off) as client:
+        # No document, so no page to show it either (as FastAPI does).
+        for gone in ("/openapi.json", "/docs", "/redoc"):
+            assert client.get(gone).status_code == 404, gone
+
+
+def test_a_user_route_on_a_docs_path_wins() -> None:
+    app = App()
+
+    @app.get("/docs")
+    def my_docs(req: Request) -> str:
+        return "my own docs"
+
+    app.const("/openapi.json", {"mine": True})
+    with TestClient(app) as client:
+        assert client.get("/docs").text == "my own docs"
+        assert client.get("/openapi.json").json() == {"mine": True}
+        assert client.get("/redoc").status_code == 200
+
+
+# -- third-party tools ------------------------------------------------------------
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def render(url: str) -> str:
+    """The DOM of ``url`` after its scripts ran, in headless Chromium that can
+    resolve no host but 127.0.0.1 (so a CDN reference would fail to load)."""
+    chromium = _chromium()
+    if chromium is None:
+        # CI installs it for the 3.11 run; the CPython 3.13 root has none.
+        if os.environ.get("CI") == "true" and sys.version_info[:2] == (3, 11):
+            pytest.fail("chromium is missing; .ci/run installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    out = subprocess.run(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--virtual-time-budget=10000",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
+    return out.stdout.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def browser_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("chromium-home")
+    old = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    yield
+    if old is None:
+        os.environ.pop("HOME", None)
+    else:
+        os.environ["HOME"] = old
+
+
+def test_swagger_ui_renders_the_operations_offline(server: Server, browser_home: None) -> None:
+    dom = render(server.base_url + "/docs")
+    # Texts only the rendered page has (the served HTML names none of them).
+    for text in ("OAS 3.1", "List Items", "Read one item", "Place Order", "HTTPValidationError"):
+        assert text in dom, text
+
+
+def test_redoc_renders_the_operations_offline(server: Server, browser_home: None) -> None:
+    dom = render(server.base_url + "/redoc")
+    for text in ("Download OpenAPI description", "Place Order", "Any color name", "Sells paint"):
+        assert text in dom, text
+
+
+#: What schemathesis checks on every response it gets.
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+#: Operations of the example app where the engine does not yet do what the document
+#: says (see the xfail test below); the rest must pass every check.
+KNOWN_GAPS = {
+    # `status_code=201` is documented but the engine still answers 200.
+    "place_order_orders_post": "the status_code option is not applied yet",
+    # A bad `{item_id:int}` is refused by the router with `{"detail": "<text>"}`, not
+    # the list of errors every other 422 (and the document) has.
+    "read_item_items__item_id__get": "the router's path-parameter 422 is not FastAPI's shape",
+}
+
+
+def schemathesis(base_url: str, tmp_path: Any, *filters: str) -> tuple[int, str]:
+    """Runs schemathesis from the served document with bounded, seeded examples."""
+    out = subprocess.run(
+        [
+            os.path.join(os.path.dirname(sys.executable), "schemathesis"),
+            "run",
+            base_url + "/openapi.json",
+            "--checks",
+            CHECKS,
+            "--mode",
+            "positive",
+            "--max-examples",
+            "30",
+            "--seed",
+            "1",
+            "--workers",
+            "1",
+            "--no-color",
+            "--generation-database",
+            "none",
+            "--report-dir",
+            str(tmp_path),
+            *filters,
+        ],
+        capture_output=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    return out.returncode, out.stdout.decode(errors="replace") + out.stderr.decode(errors="replace")
+
+
+def test_schemathesis_finds_no_failure_in_the_example_app(server: Server, tmp_path: Any) -> None:
+    excluded = [arg for op in KNOWN_GAPS for arg in ("--exclude-operation-id", op)]
+    code, text = schemathesis(server.base_url, tmp_path, *excluded)
+    assert code == 0, text[-6000:]
+    assert "Tested: 5" in text, text[-3000:]
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["place_order_orders_post"])
+def test_known_gap_status_code_option_answers_the_documented_201(server: Server) -> None:
+    """Strict: when this passes, drop the operation from KNOWN_GAPS."""
+    assert httpx.post(server.base_url + "/orders?color=red").status_code == 201
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["read_item_items__item_id__get"])
+def test_known_gap_a_bad_typed_path_parameter_gets_the_documented_422_list(server: Server) -> None:
+    """Strict: when this passes, drop the operation from KNOWN_GAPS."""
+    r = httpx.get(server.base_url + "/items/abc")
+    assert r.status_code == 422
+    assert isinstance(r.json()["detail"], list)
