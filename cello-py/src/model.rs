@@ -63,6 +63,10 @@ pub struct Model {
     forbid: bool,
     /// Call `__post_init__` after setting the fields, as the dataclass's `__init__` would.
     post_init: bool,
+    /// No `__slots__` anywhere: the fields go straight into the instance's `__dict__`.
+    plain: bool,
+    /// The class's `tp_new` (looked up once): `object.__new__` for most.
+    new: Option<pyo3::ffi::newfunc>,
     fields: Vec<Field>,
 }
 
@@ -149,10 +153,16 @@ impl Schema {
 }
 
 impl Model {
-    /// `(cls or None, forbid, post_init, [(key, attr, schema, default_kind, default)])`.
+    /// `(cls or None, forbid, post_init, plain, [(key, attr, schema, default_kind, default)])`.
     pub fn from_spec(spec: &Bound<'_, PyAny>) -> PyResult<Model> {
-        type Spec<'py> = (Option<Py<PyAny>>, bool, bool, Vec<Bound<'py, PyAny>>);
-        let (cls, forbid, post_init, specs): Spec<'_> =
+        type Spec<'py> = (
+            Option<Bound<'py, PyAny>>,
+            bool,
+            bool,
+            bool,
+            Vec<Bound<'py, PyAny>>,
+        );
+        let (cls, forbid, post_init, plain, specs): Spec<'_> =
             spec.extract().map_err(|_| bad_spec("not a model", spec))?;
         let mut fields = Vec::with_capacity(specs.len());
         for f in specs {
@@ -179,10 +189,28 @@ impl Model {
                 default,
             });
         }
+        let new = match &cls {
+            Some(cls) => {
+                let ty = cls
+                    .cast::<pyo3::types::PyType>()
+                    .map_err(|_| bad_spec("not a class", cls))?;
+                // SAFETY: GIL held; `ty` is a live type object. A slot pointer is
+                // either null or a `newfunc`, which is what Py_tp_new holds.
+                unsafe {
+                    let slot = pyo3::ffi::PyType_GetSlot(ty.as_type_ptr(), pyo3::ffi::Py_tp_new);
+                    (!slot.is_null()).then(|| {
+                        std::mem::transmute::<*mut std::ffi::c_void, pyo3::ffi::newfunc>(slot)
+                    })
+                }
+            }
+            None => None,
+        };
         Ok(Model {
-            cls,
+            cls: cls.map(Bound::unbind),
             forbid,
             post_init,
+            plain,
+            new,
             fields,
         })
     }
@@ -295,8 +323,8 @@ impl<'a, 'py> Validator<'a, 'py> {
                     Node::Bool(b) => Some(b),
                     Node::I64(0) | Node::U64(0) => Some(false),
                     Node::U64(1) => Some(true),
-                    Node::F64(f) if f == 0.0 => Some(false),
-                    Node::F64(f) if f == 1.0 => Some(true),
+                    Node::F64(0.0) => Some(false),
+                    Node::F64(1.0) => Some(true),
                     Node::Str(s) => parse_bool(s),
                     Node::I64(_) | Node::U64(_) | Node::F64(_) => None,
                     _ => return self.fail(i, "bool_type", "Input should be a valid boolean"),
@@ -428,14 +456,20 @@ impl<'a, 'py> Validator<'a, 'py> {
         let mut at: Vec<Option<usize>> = vec![None; model.fields.len()];
         let mut extras = Vec::new();
         let mut j = i + 1;
-        for _ in 0..len {
+        for member in 0..len {
             let key = match self.nodes.get(j) {
                 Some(Node::Str(k)) => *k,
                 _ => "",
             };
             let value_at = j + 1;
             j = value_at + self.nodes.get(value_at).map_or(1, Node::span);
-            match model.fields.iter().position(|f| f.key == key) {
+            // Keys usually come in declaration order: try that field first.
+            let hint = model
+                .fields
+                .get(member)
+                .filter(|f| f.key == key)
+                .map(|_| member);
+            match hint.or_else(|| model.fields.iter().position(|f| f.key == key)) {
                 Some(f) => at[f] = Some(value_at),
                 None if model.forbid => extras.push((key, value_at)),
                 None => {}
@@ -507,17 +541,51 @@ fn build<'py>(
         return Ok(dict.into_any());
     };
     let cls = cls.bind(py);
-    let obj = cls.call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
-    for (field, v) in model.fields.iter().zip(values) {
-        if let Some(v) = v {
-            // SAFETY: GIL held; `obj`, the name and the value are live objects. The
-            // generic setter is what `object.__setattr__` does: frozen dataclasses
-            // and slots are set the way their own `__init__` sets them.
-            let rc = unsafe {
-                pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), field.attr.as_ptr(), v.as_ptr())
-            };
-            if rc != 0 {
+    let obj = match model.new {
+        // SAFETY: GIL held; `new` is `cls`'s own tp_new, given `cls`, an empty
+        // tuple and no keywords, as `cls.__new__(cls)` would; it returns a new
+        // reference or null with an exception set.
+        Some(new) => unsafe {
+            let empty = PyTuple::empty(py);
+            let p = new(cls.as_ptr().cast(), empty.as_ptr(), std::ptr::null_mut());
+            if p.is_null() {
                 return Err(PyErr::fetch(py));
+            }
+            Bound::from_owned_ptr(py, p)
+        },
+        None => cls.call_method1(pyo3::intern!(py, "__new__"), (cls,))?,
+    };
+    if model.plain {
+        // SAFETY: GIL held; `obj` is a live instance of a class without slots, so
+        // it has an instance dict, made here if need be (a new reference or null).
+        let dict = unsafe {
+            let p = pyo3::ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut());
+            if p.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            Bound::from_owned_ptr(py, p).cast_into::<PyDict>()?
+        };
+        for (field, v) in model.fields.iter().zip(values) {
+            if let Some(v) = v {
+                dict.set_item(field.attr.bind(py), v)?;
+            }
+        }
+    } else {
+        for (field, v) in model.fields.iter().zip(values) {
+            if let Some(v) = v {
+                // SAFETY: GIL held; `obj`, the name and the value are live objects.
+                // The generic setter is what `object.__setattr__` does: frozen
+                // dataclasses and slots are set the way their own `__init__` sets them.
+                let rc = unsafe {
+                    pyo3::ffi::PyObject_GenericSetAttr(
+                        obj.as_ptr(),
+                        field.attr.as_ptr(),
+                        v.as_ptr(),
+                    )
+                };
+                if rc != 0 {
+                    return Err(PyErr::fetch(py));
+                }
             }
         }
     }

@@ -224,7 +224,9 @@ class SchemaCompiler:
         config = getattr(tp, "model_config", None)
         forbid = isinstance(config, dict) and config.get("extra") == "forbid"
         post_init = is_dataclass and hasattr(tp, "__post_init__")
-        self.models[index] = (tp if is_dataclass else None, forbid, post_init, fields)
+        # Without __slots__ the engine fills the instance's __dict__ directly.
+        plain = is_dataclass and all("__slots__" not in vars(k) for k in tp.__mro__[:-1])
+        self.models[index] = (tp if is_dataclass else None, forbid, post_init, plain, fields)
         return index
 
 

@@ -112,7 +112,7 @@ class RouteSignature:
                 fields.append((b.alias, b.alias, spec, "factory", factory))
             else:
                 fields.append((b.alias, b.alias, spec, "required" if b.required else "value", b.default))
-        compiler.models.append((None, False, False, fields))
+        compiler.models.append((None, False, False, False, fields))
         root = ("model", len(compiler.models) - 1)
         return {"source": "body", "root": root, "models": compiler.models, "required": True,
                 "default": None, "validate": None, "key": p.alias}

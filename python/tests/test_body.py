@@ -65,6 +65,12 @@ class Tree:
     children: list[Tree] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Frozen:
+    a: int
+    b: str = "x"
+
+
 class Point(TypedDict):
     x: int
     y: int
@@ -101,6 +107,10 @@ def body_app() -> App:
         def depth(n: Tree) -> int:
             return 1 + max((depth(c) for c in n.children), default=0)
         return {"depth": depth(t), "is_tree": isinstance(t.children[0], Tree) if t.children else None}
+
+    @app.post("/frozen")
+    def frozen(f: Frozen):
+        return {"a": f.a, "b": f.b, "is_frozen": isinstance(f, Frozen) and not hasattr(f, "__dict__")}
 
     @app.post("/point")
     def point(p: Point):
@@ -224,6 +234,10 @@ def test_a_model_may_contain_itself(client):
     assert r.json() == {"depth": 3, "is_tree": True}
     r = client.post("/tree", json={"label": "a", "children": [{"children": []}]})
     assert r.json()["detail"][0]["loc"] == ["body", "children", 0, "label"]
+
+
+def test_frozen_and_slotted_dataclasses_are_filled_as_their_own_init_fills_them(client):
+    assert client.post("/frozen", json={"a": "3"}).json() == {"a": 3, "b": "x", "is_frozen": True}
 
 
 def test_a_typeddict_body_is_a_plain_dict(client):
