@@ -302,7 +302,11 @@ def _is_body_model(ann: Any) -> bool:
     or pydantic model: the JSON body, without a marker (FastAPI's rule for models)."""
     from ._models import is_model
 
-    return is_model(_unwrap_optional(ann)[0])
+    ann = _unwrap_optional(ann)[0]
+    if typing.get_origin(ann) in (list, dict):
+        # `items: list[Item]`: a JSON array of models is a body too, as in FastAPI.
+        return any(is_model(a) for a in typing.get_args(ann))
+    return is_model(ann)
 
 
 def _body_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:

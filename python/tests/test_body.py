@@ -140,6 +140,10 @@ def body_app() -> App:
     async def msg(item: MsgItem):
         return {"name": item.name, "price": item.price, "is_struct": isinstance(item, MsgItem)}
 
+    @app.post("/many")
+    def many(items: list[Tag]):
+        return {"names": [t.name for t in items]}
+
     @app.post("/login")
     def login(username: str = Form(), remember: bool = Form(False), tags: list[str] = Form([])):
         return {"username": username, "remember": remember, "tags": tags}
@@ -394,3 +398,20 @@ def test_a_multipart_or_json_body_to_a_form_route_is_a_415(client):
     assert "multipart" in r.json()["detail"]
     r = client.post("/login", json={"username": "ann"})
     assert r.status_code == 415
+
+
+def test_a_list_of_models_is_a_body_without_a_marker(client):
+    assert client.post("/many", json=[{"name": "a"}, {"name": "b"}]).json() == {"names": ["a", "b"]}
+    r = client.post("/many", json=[{"name": "a"}, {}])
+    assert r.json()["detail"] == [{"type": "missing", "loc": ["body", 1, "name"], "msg": "Field required", "input": {}}]
+
+
+def test_model_fields_describes_every_kind_of_model_for_the_docs_and_responses():
+    from cello._models import NO_DEFAULT, model_fields
+
+    assert model_fields(Tag) == [("name", str, True, NO_DEFAULT), ("weight", float, False, 1.0)]
+    assert model_fields(Item)[3] == ("tags", list[Tag], False, NO_DEFAULT)
+    assert model_fields(Point) == [("x", int, True, NO_DEFAULT), ("y", int, True, NO_DEFAULT)]
+    assert model_fields(PydItem) == [("name", str, True, NO_DEFAULT), ("price", float, True, NO_DEFAULT)]
+    assert model_fields(MsgItem) == [("name", str, True, NO_DEFAULT), ("price", float, True, NO_DEFAULT)]
+    assert model_fields(int) is None and model_fields(dict) is None
