@@ -2,7 +2,8 @@
 //! the JSON parsed once, the whole body validated against the schema compiled at
 //! registration (or handed to msgspec/pydantic), and each parameter's value picked.
 
-use crate::model::{depth, Model, Models, Schema, Validator};
+use crate::model::{Model, Models, Schema};
+use crate::model_check::{depth, Validator};
 use crate::validation::{Errors, Failure, Loc};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -19,6 +19,7 @@ mod json_encode;
 mod listener;
 mod middleware;
 mod model;
+mod model_check;
 mod query;
 mod recovery;
 mod request;
