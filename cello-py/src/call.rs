@@ -26,6 +26,10 @@ pub enum Arg {
     Param(String),
     /// A query parameter (`limit: int = 10`), converted in Rust.
     Query(crate::query::QueryParam),
+    /// The body, or one key of it (`item: Item`, `Body()`).
+    Body(Box<crate::body::BodySpec>),
+    /// A field of a urlencoded form body (`Form()`), converted as a query parameter is.
+    Form(crate::query::QueryParam),
 }
 
 impl Arg {
@@ -37,6 +41,12 @@ impl Arg {
         }
         if let Ok(name) = spec.extract::<String>() {
             return Ok(Arg::Param(name));
+        }
+        if let Ok(body) = spec.cast::<pyo3::types::PyDict>() {
+            if let Some(field) = body.get_item("form")? {
+                return crate::query::QueryParam::from_spec(&field, handler).map(Arg::Form);
+            }
+            return crate::body::BodySpec::from_spec(body, handler).map(|b| Arg::Body(Box::new(b)));
         }
         crate::query::QueryParam::from_spec(spec, handler).map(Arg::Query)
     }
@@ -250,6 +260,12 @@ fn build_args<'py>(
     // Routes without query parameters (most) never look at the query string here.
     let mut query = None;
     let mut errors = crate::validation::Errors::default();
+    // The body is read once, by its first parameter; a refusal (415, 400) wins.
+    let mut body = None;
+    let mut refused = None;
+    let mut form: Option<crate::body::Form<'_>> = None;
+    // Body failures are listed after the others', as FastAPI lists them.
+    let mut body_errors = crate::validation::Errors::default();
     for arg in &route.args {
         items.push(match arg {
             Arg::Param(name) => Some(match req.params.iter().find(|(k, _)| k == name) {
@@ -261,10 +277,34 @@ fn build_args<'py>(
                     .get_or_insert_with(|| crate::query::Query::new(req.parts.uri.query()))
                     .convert(py, param, &mut errors)?,
             ),
+            Arg::Body(spec) => {
+                if body.is_none() {
+                    body = Some(spec.read(
+                        py,
+                        &req.parts,
+                        &req.body,
+                        &mut body_errors,
+                        &mut refused,
+                    )?);
+                }
+                match &body {
+                    Some(read) => Some(spec.pick(py, read)?),
+                    None => Some(py.None().into_bound(py)),
+                }
+            }
+            Arg::Form(field) => {
+                let form =
+                    form.get_or_insert_with(|| crate::body::Form::new(&req.parts, &req.body));
+                Some(form.convert(py, field, &mut body_errors, &mut refused)?)
+            }
             Arg::Request => None,
         });
     }
-    let invalid = errors.into_exception(py)?;
+    errors.append(body_errors);
+    let invalid = match refused {
+        Some(r) => Some(r),
+        None => errors.into_exception(py)?,
+    };
     let mut request: Option<Bound<'py, PyAny>> = None;
     if keep || items.iter().any(Option::is_none) {
         request = Some(Bound::new(py, PyRequest::new(req))?.into_any());

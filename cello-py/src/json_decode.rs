@@ -32,6 +32,26 @@ pub fn decode<'py>(py: Python<'py>, buf: &mut [u8]) -> Result<Bound<'py, PyAny>,
     })
 }
 
+/// The value at `nodes[i]` of a parsed tape as Python objects.
+pub fn node_to_py<'py>(
+    py: Python<'py>,
+    nodes: &[Node<'_>],
+    i: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    KEYS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        // SAFETY: GIL held (`py`); `build` returns a new reference or null with an
+        // exception set.
+        let (ptr, _) = unsafe { build(nodes, i, &mut cache) };
+        if ptr.is_null() {
+            Err(PyErr::fetch(py))
+        } else {
+            // SAFETY: a new, owned reference.
+            Ok(unsafe { Bound::from_owned_ptr(py, ptr) })
+        }
+    })
+}
+
 /// Why decoding failed.
 pub enum DecodeError {
     /// The bytes are not JSON.

@@ -8,6 +8,7 @@
 //! objects and bytes.
 
 mod access_log;
+mod body;
 mod call;
 mod convert;
 mod engine;
@@ -17,6 +18,8 @@ mod json_decode;
 mod json_encode;
 mod listener;
 mod middleware;
+mod model;
+mod model_check;
 mod query;
 mod recovery;
 mod request;

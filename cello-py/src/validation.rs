@@ -48,12 +48,41 @@ pub struct Failure {
 
 /// The failures of one request so far.
 #[derive(Default)]
-pub struct Errors(Vec<Failure>);
+pub struct Errors(Vec<Entry>);
+
+/// A failure, or one already in FastAPI's shape (from pydantic or msgspec).
+enum Entry {
+    Failure(Failure),
+    Detail(Py<PyAny>),
+}
 
 impl Errors {
     /// Records a failure.
     pub fn push(&mut self, failure: Failure) {
-        self.0.push(failure);
+        self.0.push(Entry::Failure(failure));
+    }
+
+    /// Records a failure already shaped `{"type", "loc", "msg", "input"}`.
+    pub fn push_detail(&mut self, detail: Py<PyAny>) {
+        self.0.push(Entry::Detail(detail));
+    }
+
+    /// Moves `other`'s failures here, after the ones recorded so far.
+    pub fn append(&mut self, other: Errors) {
+        self.0.extend(other.0);
+    }
+
+    /// Moves `other`'s failures here with their source renamed: a form field is read
+    /// as a query parameter is, but located under `body`.
+    pub fn append_as(&mut self, other: Errors, source: &'static str) {
+        for mut entry in other.0 {
+            if let Entry::Failure(f) = &mut entry {
+                if let Some(first) = f.loc.first_mut() {
+                    *first = Loc::from(source);
+                }
+            }
+            self.0.push(entry);
+        }
     }
 
     /// `HTTPException(422, detail=[...])` listing every failure, or None.
@@ -62,7 +91,14 @@ impl Errors {
             return Ok(None);
         }
         let detail = PyList::empty(py);
-        for f in self.0 {
+        for entry in self.0 {
+            let f = match entry {
+                Entry::Failure(f) => f,
+                Entry::Detail(d) => {
+                    detail.append(d)?;
+                    continue;
+                }
+            };
             let item = PyDict::new(py);
             item.set_item("type", f.kind)?;
             let loc = PyList::empty(py);

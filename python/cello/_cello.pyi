@@ -137,7 +137,7 @@ class Engine:
         handler: Callable[..., Any],
         name: str,
         is_async: bool,
-        args: list[str | None | tuple[str, str, bool, Any, Any]],
+        args: list[str | None | tuple[str, str, bool, Any, Any] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...

@@ -3,8 +3,8 @@ declares, written the way pydantic v2 writes them so a document reads like
 FastAPI's: ``int`` → ``{"type": "integer"}``, ``X | None`` → ``anyOf`` with
 ``{"type": "null"}``, models → ``$ref`` into ``components/schemas``.
 
-Models: stdlib dataclasses and TypedDicts are read here (a local reader until
-``_models.model_fields`` lands); pydantic v2 models and ``msgspec.Struct`` give
+Models: stdlib dataclasses and TypedDicts are read with ``_models.model_fields``
+(as the body validator reads them); pydantic v2 models and ``msgspec.Struct`` give
 their own schema (``model_json_schema`` / ``msgspec.json.schema_components``)."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import types
 import typing
 import uuid
 from typing import Any
+
+from ._models import model_fields
 
 REF = "#/components/schemas/{model}"
 
@@ -223,46 +225,3 @@ def _is_msgspec_struct(tp: type) -> bool:
         if base.__module__ == "msgspec" and base.__name__ == "Struct":
             return True
     return False
-
-
-def model_fields(tp: Any) -> list[tuple[str, Any, bool, Any]] | None:
-    """``[(name, type, required, default)]`` of a dataclass or TypedDict, else None;
-    ``default`` is ``inspect.Parameter.empty`` when there is none to show.
-
-    A local reader with the shape of ``_models.model_fields`` (the body part's), which
-    replaces it once both are merged."""
-    try:
-        raw = typing.get_type_hints(tp, include_extras=True)
-    except Exception:
-        raw = dict(getattr(tp, "__annotations__", {}))
-    hints = {k: _strip_required(v) for k, v in raw.items()}
-    empty = inspect.Parameter.empty
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        out = []
-        for f in dataclasses.fields(tp):
-            if not f.init:
-                continue
-            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            default = empty if f.default is dataclasses.MISSING else f.default
-            out.append((f.name, hints.get(f.name, Any), required, default))
-        return out
-    if typing.is_typeddict(tp):
-        keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
-        # `NotRequired[X]` as written wins: under `from __future__ import annotations`
-        # CPython 3.11 counts such a key in `__required_keys__`.
-        marked = {k: typing.get_origin(v) for k, v in raw.items()}
-        optional, forced = getattr(typing, "NotRequired", object()), getattr(typing, "Required", object())
-        return [
-            (key, ann, marked[key] is forced or (key in keys and marked[key] is not optional), empty)
-            for key, ann in hints.items()
-        ]
-    return None
-
-
-def _strip_required(t: Any) -> Any:
-    """``Required[X]``/``NotRequired[X]`` (and ``Annotated``) → ``X``: the keys'
-    requiredness is read from ``__required_keys__``."""
-    wrappers = {typing.Annotated, getattr(typing, "Required", None), getattr(typing, "NotRequired", None)} - {None}
-    while typing.get_origin(t) in wrappers:
-        t = typing.get_args(t)[0]
-    return t

@@ -83,9 +83,49 @@ class RouteSignature:
                 out.append(p.alias)
             elif p.source == "query":
                 out.append((p.alias, p.kind, p.required, p.default, p.choices))
+            elif p.source == "body":
+                out.append(self._body_arg(p))
+            elif p.source == "form":
+                out.append({"form": (p.alias, p.kind, p.required, p.default, p.choices)})
             else:
                 raise TypeError(f"handler {self.handler_name}: {p.source} parameters are not supported yet")
         return out
+
+
+    def _body_arg(self, p: ParamInfo) -> dict[str, Any]:
+        """The engine's spec for a body parameter (see ``cello-py/src/body.rs``): the
+        whole body when it is the only one, else its key of the body object."""
+        from ._models import SchemaCompiler, foreign_validator
+
+        body = [b for b in self.params if b.source == "body"]
+        embed = len(body) > 1 or any(getattr(b.marker, "embed", False) for b in body)
+        compiler = SchemaCompiler(f"handler {self.handler_name}")
+        if not embed:
+            validate = foreign_validator(p.annotation)
+            root = "any" if validate is not None else compiler.schema(p.annotation, f"parameter `{p.name}`")
+            if p.nullable and validate is None:
+                root = ("nullable", root)
+            return {"source": "body", "root": root, "models": compiler.models, "required": p.required,
+                    "default": p.default, "validate": validate, "key": None}
+        fields = []
+        for b in body:
+            if foreign_validator(b.annotation) is not None:
+                raise TypeError(
+                    f"handler {self.handler_name}: parameter `{b.name}`: a msgspec/pydantic model must be the "
+                    f"only body parameter (not embedded) for now; use a dataclass or TypedDict"
+                )
+            spec = compiler.schema(b.annotation, f"parameter `{b.name}`")
+            if b.nullable:
+                spec = ("nullable", spec)
+            factory = getattr(b.marker, "default_factory", None)
+            if factory is not None:
+                fields.append((b.alias, b.alias, spec, "factory", factory))
+            else:
+                fields.append((b.alias, b.alias, spec, "required" if b.required else "value", b.default))
+        compiler.models.append((None, False, False, False, fields))
+        root = ("model", len(compiler.models) - 1)
+        return {"source": "body", "root": root, "models": compiler.models, "required": True,
+                "default": None, "validate": None, "key": p.alias}
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
@@ -202,6 +242,8 @@ def _classify(
     if source is None:
         if p.name in path_params:
             source = "path"
+        elif _is_body_model(ann):
+            source = "body"
         elif _is_request(ann) or p.name in ("req", "request") or (
             ann is p.empty and not out.params and p.default is p.empty
         ):
@@ -212,6 +254,14 @@ def _classify(
         return _path_param(out, p, ann, marker, path_params)
     if source == "query":
         return _query_param(out.handler_name, p, ann, marker)
+    if source in ("body", "form") and any(q.source == ("form" if source == "body" else "body") for q in out.params):
+        raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both Form() and a JSON body")
+    if source == "body":
+        return _body_param(out.handler_name, p, ann, marker)
+    if source == "form":
+        info = _query_param(out.handler_name, p, ann, marker)
+        info.source = "form"
+        return info
     raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: {source} parameters are not supported yet")
 
 
@@ -301,6 +351,47 @@ def _query_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | N
         info.required, info.default = not nullable, None
     else:
         info.required, info.default = False, default
+    return info
+
+
+def _is_body_model(ann: Any) -> bool:
+    """``item: Item`` (or ``Item | None``) for a dataclass, TypedDict, msgspec Struct
+    or pydantic model: the JSON body, without a marker (FastAPI's rule for models)."""
+    from ._models import is_model
+
+    ann = _unwrap_optional(ann)[0]
+    if typing.get_origin(ann) in (list, dict):
+        # `items: list[Item]`: a JSON array of models is a body too, as in FastAPI.
+        return any(is_model(a) for a in typing.get_args(ann))
+    return is_model(ann)
+
+
+def _body_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:
+    """A body parameter: a model, or anything marked ``Body()``. Its schema is compiled
+    when the engine's arguments are (all body parameters are known then)."""
+    if ann is inspect.Parameter.empty:
+        ann = Any
+    ann, nullable = _unwrap_optional(ann)
+    if marker is not None and marker.constraints():
+        raise TypeError(
+            f"handler {handler}: body parameter `{p.name}`: constraints ({', '.join(marker.constraints())}) "
+            f"are not supported on body parameters yet"
+        )
+    default = marker.default if marker is not None else p.default
+    if default is Ellipsis:
+        default = inspect.Parameter.empty
+    alias = (marker.alias if marker is not None else None) or p.name
+    info = ParamInfo(p.name, "body", alias, ann, nullable=nullable, marker=marker, kind="body")
+    factory = getattr(marker, "default_factory", None)
+    if default is inspect.Parameter.empty and factory is None:
+        info.required, info.default = not nullable, None
+    else:
+        info.required, info.default = False, None if default is inspect.Parameter.empty else default
+    # The schema is compiled now: an annotation Cello cannot validate fails at registration.
+    from ._models import SchemaCompiler, foreign_validator
+
+    if foreign_validator(ann) is None:
+        SchemaCompiler(f"handler {handler}").schema(ann, f"parameter `{p.name}`")
     return info
 
 

@@ -18,7 +18,7 @@ const PACKAGES: &[&str] = &[
     "h2>=4.1",
     "openapi-spec-validator>=0.7",
     "schemathesis==4.32.5",
-    "pydantic>=2",
+    "pydantic>=2.7,<3",
     "msgspec>=0.18",
 ];
 

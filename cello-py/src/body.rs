@@ -1,0 +1,268 @@
+//! A route's body parameters (`item: Item`, `Body()`): the Content-Type checked,
+//! the JSON parsed once, the whole body validated against the schema compiled at
+//! registration (or handed to msgspec/pydantic), and each parameter's value picked.
+
+use crate::model::{Model, Models, Schema};
+use crate::model_check::{depth, Validator};
+use crate::validation::{Errors, Failure, Loc};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+/// Nesting deeper than this is refused before validation (a 400).
+pub const MAX_DEPTH: usize = 128;
+
+/// What the body of a route must be.
+pub struct BodySpec {
+    root: Schema,
+    models: Models,
+    /// An empty body is a `missing` failure (else `default` stands in).
+    required: bool,
+    default: Py<PyAny>,
+    /// `validate(bytes) -> (ok, value or FastAPI error dicts)`: msgspec/pydantic.
+    foreign: Option<Py<PyAny>>,
+    /// Which key of the body (an object of the parameters) this argument takes;
+    /// None: the whole body.
+    key: Option<Py<PyString>>,
+}
+
+/// What reading the body gave.
+#[derive(Clone)]
+pub enum Read<'py> {
+    /// The body's value (a dict of the parameters when embedded).
+    Value(Bound<'py, PyAny>),
+    /// It did not validate: the failures are recorded.
+    Invalid,
+    /// Refused outright (415, 400): answered instead of a 422.
+    Refused,
+}
+
+impl BodySpec {
+    /// From the dict `cello._signature` makes: `{"source": "body", "root", "models",
+    /// "required", "default", "validate", "key"}`.
+    pub fn from_spec(spec: &Bound<'_, PyDict>, handler: &str) -> PyResult<BodySpec> {
+        let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
+            spec.get_item(k)?.ok_or_else(|| {
+                PyValueError::new_err(format!("handler {handler}: body spec without `{k}`"))
+            })
+        };
+        let models = get("models")?
+            .try_iter()?
+            .map(|m| Model::from_spec(&m?))
+            .collect::<PyResult<Models>>()?;
+        let foreign = get("validate")?;
+        let key = get("key")?;
+        Ok(BodySpec {
+            root: Schema::from_spec(&get("root")?)?,
+            models,
+            required: get("required")?.extract()?,
+            default: get("default")?.unbind(),
+            foreign: (!foreign.is_none()).then(|| foreign.unbind()),
+            key: if key.is_none() {
+                None
+            } else {
+                Some(key.cast_into::<PyString>()?.unbind())
+            },
+        })
+    }
+
+    /// Reads and validates `body`; failures go to `errors`, a refusal to `refused`.
+    pub fn read<'py>(
+        &self,
+        py: Python<'py>,
+        parts: &http::request::Parts,
+        body: &[u8],
+        errors: &mut Errors,
+        refused: &mut Option<PyErr>,
+    ) -> PyResult<Read<'py>> {
+        if body.is_empty() {
+            if self.key.is_none() {
+                if self.required {
+                    errors.push(Failure {
+                        loc: vec![Loc::from("body")],
+                        kind: "missing",
+                        msg: "Field required".into(),
+                        input: None,
+                    });
+                    return Ok(Read::Invalid);
+                }
+                return Ok(Read::Value(self.default.bind(py).clone()));
+            }
+            // Embedded parameters: validated as an empty object, each reported missing.
+            return self.validate(py, &mut b"{}".to_vec(), errors, refused);
+        }
+        if let Some(found) = not_json(parts) {
+            *refused = Some(http_error(
+                py,
+                415,
+                format!("Unsupported Media Type: the body must be application/json, not {found}"),
+            )?);
+            return Ok(Read::Refused);
+        }
+        if let Some(validate) = &self.foreign {
+            let (ok, out): (bool, Bound<'py, PyAny>) = validate
+                .bind(py)
+                .call1((PyBytes::new(py, body),))?
+                .extract()?;
+            if ok {
+                return Ok(Read::Value(out));
+            }
+            for detail in out.cast::<PyList>()?.iter() {
+                errors.push_detail(detail.unbind());
+            }
+            return Ok(Read::Invalid);
+        }
+        self.validate(py, &mut body.to_vec(), errors, refused)
+    }
+
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        buf: &mut [u8],
+        errors: &mut Errors,
+        refused: &mut Option<PyErr>,
+    ) -> PyResult<Read<'py>> {
+        let tape = match cello_json::parse_tape(buf) {
+            Ok(t) => t,
+            Err(e) if e.is_too_deep() => return too_deep(py, refused),
+            Err(e) => {
+                errors.push(Failure {
+                    loc: vec![Loc::from("body"), Loc::Index(e.position())],
+                    kind: "json_invalid",
+                    msg: "JSON decode error".into(),
+                    input: Some(PyDict::new(py).into_any().unbind()),
+                });
+                return Ok(Read::Invalid);
+            }
+        };
+        let nodes = tape.nodes();
+        // Depth is at most the node count: small bodies skip the scan.
+        if nodes.len() > MAX_DEPTH && depth(nodes) > MAX_DEPTH {
+            return too_deep(py, refused);
+        }
+        let mut v = Validator {
+            py,
+            nodes,
+            models: &self.models,
+            path: Vec::new(),
+            errors,
+        };
+        Ok(match v.value(&self.root, 0)? {
+            Some(value) => Read::Value(value),
+            None => Read::Invalid,
+        })
+    }
+
+    /// This argument's value out of the body's.
+    pub fn pick<'py>(&self, py: Python<'py>, read: &Read<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match (read, &self.key) {
+            (Read::Value(v), None) => Ok(v.clone()),
+            (Read::Value(v), Some(key)) => Ok(v
+                .cast::<PyDict>()
+                .ok()
+                .and_then(|d| d.get_item(key.bind(py)).ok().flatten())
+                .unwrap_or_else(|| py.None().into_bound(py))),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+fn too_deep<'py>(py: Python<'py>, refused: &mut Option<PyErr>) -> PyResult<Read<'py>> {
+    *refused = Some(http_error(
+        py,
+        400,
+        format!("the JSON body nests deeper than {MAX_DEPTH} levels; send a flatter document"),
+    )?);
+    Ok(Read::Refused)
+}
+
+/// The Content-Type when the request declares one that is not JSON
+/// (`application/json` or `application/*+json`); None when it is JSON or absent.
+fn not_json(parts: &http::request::Parts) -> Option<String> {
+    let value = parts.headers.get(http::header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let mime = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let json = mime == "application/json"
+        || mime
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"));
+    (!json).then(|| {
+        if mime.is_empty() {
+            "an empty Content-Type".to_owned()
+        } else {
+            mime
+        }
+    })
+}
+
+fn http_error(py: Python<'_>, status: u16, detail: String) -> PyResult<PyErr> {
+    let exc = crate::runtime::get(py)?
+        .http_exception
+        .bind(py)
+        .call1((status, detail))?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// A urlencoded form body, parsed on the first `Form()` parameter that asks.
+pub struct Form<'a> {
+    /// The body's fields, or why they cannot be read (status, detail).
+    query: Result<crate::query::Query<'a>, (u16, String)>,
+}
+
+impl<'a> Form<'a> {
+    /// The form of a request; nothing is parsed yet.
+    pub fn new(parts: &http::request::Parts, body: &'a [u8]) -> Form<'a> {
+        let mime = parts.headers.get(http::header::CONTENT_TYPE).map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+        let query = match mime.as_deref() {
+            None | Some("application/x-www-form-urlencoded") => match std::str::from_utf8(body) {
+                Ok(text) => Ok(crate::query::Query::new(Some(text))),
+                Err(_) => Err((400, "the form body is not valid UTF-8".to_owned())),
+            },
+            Some(other) => {
+                let hint = if other.starts_with("multipart/") {
+                    " (multipart forms are not supported yet)"
+                } else {
+                    ""
+                };
+                Err((415, format!("Unsupported Media Type: the body must be application/x-www-form-urlencoded, not {other}{hint}")))
+            }
+        };
+        Form { query }
+    }
+
+    /// `field`'s value, converted as a query parameter's is; failures are located
+    /// under `body`. Another Content-Type is a 415.
+    pub fn convert<'py>(
+        &mut self,
+        py: Python<'py>,
+        field: &crate::query::QueryParam,
+        errors: &mut Errors,
+        refused: &mut Option<PyErr>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = match &mut self.query {
+            Ok(query) => query,
+            Err((status, detail)) => {
+                if refused.is_none() {
+                    *refused = Some(http_error(py, *status, detail.clone())?);
+                }
+                return Ok(py.None().into_bound(py));
+            }
+        };
+        let mut mine = Errors::default();
+        let value = query.convert(py, field, &mut mine)?;
+        errors.append_as(mine, "body");
+        Ok(value)
+    }
+}
