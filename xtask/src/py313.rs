@@ -10,8 +10,15 @@ use crate::sh;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What the tests need besides cello, for CPython 3.13 (pure-Python wheels).
-const PACKAGES: &[&str] = &["pytest>=8", "httpx>=0.27", "h11>=0.14", "h2>=4.1"];
+/// What the tests need besides cello, for CPython 3.13 (wheels for 3.13).
+const PACKAGES: &[&str] = &[
+    "pytest>=8",
+    "httpx>=0.27",
+    "h11>=0.14",
+    "h2>=4.1",
+    "pydantic>=2,<3",
+    "msgspec>=0.18",
+];
 
 /// The venv inside the root.
 const VENV: &str = "/opt/cello-tests";

@@ -12,6 +12,9 @@ const TEST_PACKAGES: &[&str] = &[
     "httpx>=0.27",
     "h11>=0.14",
     "h2>=4.1",
+    // Optional model libraries: responses from their models are tested.
+    "pydantic>=2,<3",
+    "msgspec>=0.18",
     // Pinned: each mypy release checks stubs a little differently.
     "mypy==2.4.1",
 ];
