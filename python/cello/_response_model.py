@@ -214,7 +214,7 @@ def _compile(tp: Any, memo: dict[Any, Conv]) -> Conv:
         return lambda v, loc, ctx: {k: value_conv(x, (*loc, k), ctx) for k, x in v.items()}
     raise TypeError(
         f"response model {tp!r}: Cello filters a model, list[Model], dict[str, Model] or Model | None; "
-        "another type containing a model cannot be checked"
+        "another type containing a model cannot be checked (response_model=None sends what the handler returns)"
     )
 
 
@@ -265,18 +265,23 @@ class ResponsePlan:
         return body
 
 
-def plan_for(handler: Callable[..., Any], options: dict[str, Any], name: str) -> ResponsePlan | None:
-    """The route's plan, or None when it sends what the handler returns as it is.
-
-    The model is ``response_model=`` when given (None turns filtering off), else the
-    return annotation when it names a model (``-> Item``, ``-> list[Item]``)."""
+def declared_model(handler: Callable[..., Any], options: dict[str, Any], name: str) -> Any:
+    """The route's response model, or None: ``response_model=`` when given (None turns
+    it off), else the return annotation when it names a model (``-> Item``,
+    ``-> list[Item]``). A plain type (``dict``, ``list[int]``) is None: what the
+    handler returns is sent as it is. For the OpenAPI document too."""
     if "response_model" in options:
         model = options["response_model"]
     else:
         model = _return_model(handler, name)
     if model is not None and not _contains_model(model):
-        # A plain type (dict, list[int]...): sent as returned.
-        model = None
+        return None
+    return model
+
+
+def plan_for(handler: Callable[..., Any], options: dict[str, Any], name: str) -> ResponsePlan | None:
+    """The route's plan, or None when it sends what the handler returns as it is."""
+    model = declared_model(handler, options, name)
     response_class = options.get("response_class")
     from .responses import JSONResponse
 

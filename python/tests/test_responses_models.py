@@ -65,6 +65,10 @@ class PItem(pydantic.BaseModel):
     note: Optional[str] = None
 
 
+class PAliased(pydantic.BaseModel):
+    user_name: str = pydantic.Field(alias="userName")
+
+
 class PUserIn(pydantic.BaseModel):
     name: str
     password: str
@@ -113,6 +117,10 @@ def models_app() -> App:
     @app.get("/pydantic")
     def pydantic_item():
         return PItem(name="pen", price=1.5)
+
+    @app.get("/pydantic-aliased")
+    def pydantic_aliased():
+        return {"one": PAliased(userName="ada")}
 
     @app.get("/pydantic-list")
     def pydantic_list():
@@ -274,6 +282,10 @@ def test_a_pydantic_model_is_sent_as_its_own_json(client):
         {"name": "a", "price": 1.0, "note": None},
         {"name": "b", "price": 2.0, "note": "n"},
     ]
+
+
+def test_a_pydantic_model_is_sent_with_its_aliases_as_fastapi_sends_it(client):
+    assert client.get("/pydantic-aliased").json() == {"one": {"userName": "ada"}}
 
 
 def test_a_msgspec_struct_is_sent_as_json_alone_or_inside_data(client):

@@ -8,7 +8,7 @@
 use super::{child, Encoder};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyString, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 /// What kind of model an object is, with what writes it.
 pub(super) enum Model<'py> {
@@ -102,8 +102,7 @@ pub(super) fn write(
     let py = obj.py();
     match model {
         Model::Pydantic(ser) => {
-            let bytes = ser.call_method1(pyo3::intern!(py, "to_json"), (obj,))?;
-            cello_json::write_raw(buf, bytes.cast::<PyBytes>()?.as_bytes());
+            cello_json::write_raw(buf, pydantic_json(obj, &ser)?.as_bytes());
         }
         Model::Msgspec(encode) => {
             let bytes = encode.call1((obj,))?;
@@ -132,6 +131,19 @@ pub(super) fn write(
 
 /// A pydantic model's JSON straight from its serializer.
 pub(super) fn pydantic_bytes(obj: &Bound<'_, PyAny>, ser: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    let bytes = ser.call_method1(pyo3::intern!(obj.py(), "to_json"), (obj,))?;
-    Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec())
+    Ok(pydantic_json(obj, ser)?.as_bytes().to_vec())
+}
+
+/// `model_dump_json(by_alias=True)` as bytes: fields under their aliases, as FastAPI's
+/// `jsonable_encoder` sends them.
+fn pydantic_json<'py>(
+    obj: &Bound<'py, PyAny>,
+    ser: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let py = obj.py();
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(pyo3::intern!(py, "by_alias"), true)?;
+    Ok(ser
+        .call_method(pyo3::intern!(py, "to_json"), (obj,), Some(&kwargs))?
+        .cast_into::<PyBytes>()?)
 }
