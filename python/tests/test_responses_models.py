@@ -10,7 +10,7 @@ import datetime
 import enum
 import http
 import uuid
-from typing import Any, Optional, TypedDict
+from typing import Any, ClassVar, Optional, TypedDict
 
 import httpx
 import msgspec
@@ -57,6 +57,7 @@ class Item:
 @dataclasses.dataclass
 class ItemWithSecret(Item):
     secret: str = "hunter2"
+    kind: ClassVar[str] = "not a field"
 
 
 class PItem(pydantic.BaseModel):
@@ -113,6 +114,10 @@ def models_app() -> App:
     @app.get("/dataclass-list")
     def dataclass_list():
         return {"users": [a_user(), a_user()], "by_name": {"ada": Address("Paris", "75000")}, "role": Role.USER}
+
+    @app.get("/dataclass-subclasses")
+    def dataclass_subclasses():
+        return [Item("a", 1), ItemWithSecret("b", 2), Item("c", 3)]
 
     @app.get("/pydantic")
     def pydantic_item():
@@ -271,6 +276,15 @@ def test_dataclasses_and_enums_inside_lists_and_dicts_are_sent_as_json(client):
         "by_name": {"ada": {"city": "Paris", "zip": "75000"}},
         "role": "user",
     }
+
+
+def test_each_dataclass_in_a_list_is_sent_with_its_own_classs_fields_and_no_classvar(client):
+    for _ in range(2):  # the second time from the per-class cache of field names
+        assert client.get("/dataclass-subclasses").json() == [
+            {"name": "a", "price": 1, "note": None},
+            {"name": "b", "price": 2, "note": None, "secret": "hunter2"},
+            {"name": "c", "price": 3, "note": None},
+        ]
 
 
 def test_a_pydantic_model_is_sent_as_its_own_json(client):
