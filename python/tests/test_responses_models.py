@@ -361,6 +361,29 @@ def test_status_code_applies_under_python_middleware_too():
         assert c.post("/m").status_code == 201
 
 
+def test_status_code_applies_in_an_app_with_exception_handlers_and_they_see_response_validation_errors():
+    from cello.exceptions import ResponseValidationError
+
+    app = App()
+
+    @app.exception_handler(ResponseValidationError)
+    def bad_response(req, exc):
+        return {"errors": [e["loc"] for e in exc.errors()]}, 500
+
+    @app.post("/made", status_code=201)
+    async def made():
+        return {"ok": True}
+
+    @app.get("/broken", response_model=Item)
+    def broken():
+        return {"price": 1}
+
+    with TestClient(app) as c:
+        assert c.post("/made").status_code == 201
+        r = c.get("/broken")
+        assert (r.status_code, r.json()) == (500, {"errors": [["response", "name"]]})
+
+
 def test_response_model_sends_only_the_models_fields_of_a_dict_or_an_object(client):
     want = {"name": "pen", "price": 1.5, "note": None}
     assert client.get("/filtered").json() == want
