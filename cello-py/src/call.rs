@@ -64,6 +64,8 @@ pub struct Route {
     pub is_async: bool,
     /// What to pass it, in order.
     pub args: Vec<Arg>,
+    /// `status_code=`: the status of its answers that do not set their own.
+    pub status: Option<http::StatusCode>,
 }
 
 /// What the first step of a handler gave.
@@ -81,6 +83,8 @@ pub struct PendingTask {
     on_error: OnError,
     /// An exception handler's name, for its logs (a route's is given to `finish`).
     label: Option<String>,
+    /// The route's `status_code=`, for what the Task returns.
+    status: Option<http::StatusCode>,
 }
 
 /// Where an exception on the way to a response goes.
@@ -104,8 +108,9 @@ impl PendingTask {
         };
         self.task = None;
         let on_error = std::mem::replace(&mut self.on_error, OnError::Default);
+        let status = self.status;
         let started = Python::attach(|py| match result {
-            Ok(Ok(v)) => answer(py, v.bind(py), name, on_error),
+            Ok(Ok(v)) => answer(py, v.bind(py), name, status, on_error),
             Ok(Err(e)) => fail(py, e, name, on_error),
             Err(_) => Started::Done(convert::internal_error()),
         });
@@ -117,15 +122,21 @@ impl PendingTask {
     }
 }
 
-/// A value on its way to a response: converted, or, when it cannot be one and the app
-/// has exception handlers, handed to them.
-pub fn answer(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str, on_error: OnError) -> Started {
+/// A value on its way to a response: converted (with `status` unless it sets its
+/// own), or, when it cannot be one and the app has exception handlers, handed to them.
+pub fn answer(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    name: &str,
+    status: Option<http::StatusCode>,
+    on_error: OnError,
+) -> Started {
     match on_error {
-        OnError::Recover(recovery, request) => match convert::try_convert(value, name) {
+        OnError::Recover(recovery, request) => match convert::try_convert(value, name, status) {
             Ok(r) => Started::Done(r),
             Err(e) => recovery.handler_error(py, request.bind(py), e, name),
         },
-        _ => Started::Done(convert::to_response(value, name)),
+        _ => Started::Done(convert::to_response(value, name, status)),
     }
 }
 
@@ -189,7 +200,7 @@ pub fn start(
         Err(e) => return fail(py, e, &route.name, on_error),
     };
     if !route.is_async {
-        return answer(py, &result, &route.name, on_error);
+        return answer(py, &result, &route.name, route.status, on_error);
     }
     run_coroutine(
         py,
@@ -197,18 +208,21 @@ pub fn start(
         route.task_name.bind(py),
         &route.name,
         scheduler,
+        route.status,
         on_error,
     )
 }
 
 /// Runs `coro` (a handler's, or an exception handler's) as an asyncio Task, stepped
-/// at once; its outcome is answered as `on_error` says.
+/// at once; its outcome is answered with `status` (the route's `status_code=`) as
+/// `on_error` says.
 pub fn run_coroutine(
     py: Python<'_>,
     coro: Bound<'_, PyAny>,
     task_name: &Bound<'_, PyAny>,
     name: &str,
     scheduler: &Scheduler,
+    status: Option<http::StatusCode>,
     on_error: OnError,
 ) -> Started {
     // The coroutine runs inside a real asyncio Task from its first step, started
@@ -226,13 +240,14 @@ pub fn run_coroutine(
     match rx.try_recv() {
         // Whatever the step scheduled (a timer, a fire-and-forget task) has woken
         // the loop's driver already.
-        Ok(Ok(v)) => answer(py, v.bind(py), name, on_error),
+        Ok(Ok(v)) => answer(py, v.bind(py), name, status, on_error),
         Ok(Err(e)) => fail(py, e, name, on_error),
         Err(oneshot::error::TryRecvError::Empty) => Started::Pending(PendingTask {
             rx: Some(rx),
             task: Some(task.unbind()),
             label: matches!(on_error, OnError::Fail).then(|| name.to_owned()),
             on_error,
+            status,
         }),
         Err(oneshot::error::TryRecvError::Closed) => Started::Done(convert::internal_error()),
     }

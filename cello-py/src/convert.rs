@@ -14,15 +14,25 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 
 const OCTET_STREAM: HeaderValue = HeaderValue::from_static("application/octet-stream");
 
-/// A handler's return value → response. Unsupported types and encoding failures
-/// become a logged 500 naming the handler.
-pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
+/// A handler's return value → response, with `status` (the route's `status_code=`)
+/// unless the value sets its own. Unsupported types and encoding failures become a
+/// logged 500 naming the handler.
+pub fn to_response(
+    value: &Bound<'_, PyAny>,
+    handler: &str,
+    status: Option<StatusCode>,
+) -> Response {
     match try_to_response(value) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            if let Some(status) = status {
+                with_status(value, &mut r, status);
+            }
+            r
+        }
         Err(Problem::Unsupported(ty)) => {
             runtime::log_error(
                 value.py(),
-                &format!("handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"),
+                &format!("handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, a model (dataclass, pydantic, msgspec), Response or a (body, status[, headers]) tuple"),
             );
             internal_error()
         }
@@ -39,21 +49,47 @@ pub fn to_response(value: &Bound<'_, PyAny>, handler: &str) -> Response {
 
 /// A handler's return value → response, or the exception that says why it cannot be
 /// one (an unsupported type is a `TypeError`, an invalid status a `ValueError`, both
-/// naming the handler), for the app's exception handlers.
-pub fn try_convert(value: &Bound<'_, PyAny>, handler: &str) -> PyResult<Response> {
-    try_to_response(value).map_err(|p| p.into_err(handler))
+/// naming the handler), for the app's exception handlers. `status` as for
+/// `to_response`.
+pub fn try_convert(
+    value: &Bound<'_, PyAny>,
+    handler: &str,
+    status: Option<StatusCode>,
+) -> PyResult<Response> {
+    let mut r = try_to_response(value).map_err(|p| p.into_err(handler))?;
+    if let Some(status) = status {
+        with_status(value, &mut r, status);
+    }
+    Ok(r)
+}
+
+/// The route's default status on a response made from plain data; a `Response` or a
+/// `(body, status)` tuple keeps its own. Out of line: routes without `status_code=`
+/// only test the `Option`.
+#[inline(never)]
+fn with_status(value: &Bound<'_, PyAny>, res: &mut Response, status: StatusCode) {
+    if !value.is_instance_of::<PyResponse>() && !value.is_instance_of::<PyTuple>() {
+        *res.status_mut() = status;
+    }
 }
 
 /// `call_next`'s result in a Python middleware: what a handler returned, converted
 /// exactly as the engine converts it, as a `cello.Response` (one is passed through).
-/// What cannot be a response raises, naming the handler.
+/// What cannot be a response raises, naming the handler. `status` is the route's
+/// `status_code=`.
 #[pyfunction]
-pub fn as_response(value: &Bound<'_, PyAny>, handler: &str) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (value, handler, status=None))]
+pub fn as_response(
+    value: &Bound<'_, PyAny>,
+    handler: &str,
+    status: Option<u16>,
+) -> PyResult<Py<PyAny>> {
     let py = value.py();
     if value.is_instance_of::<PyResponse>() {
         return Ok(value.clone().unbind());
     }
-    let (parts, body) = try_convert(value, handler)?.into_parts();
+    let status = status.map(crate::response::check_status).transpose()?;
+    let (parts, body) = try_convert(value, handler, status)?.into_parts();
     let body = body_now(body)?;
     let mut headers = parts.headers;
     let content_type = match headers.remove(CONTENT_TYPE) {
@@ -123,7 +159,7 @@ impl Problem {
     fn into_err(self, handler: &str) -> PyErr {
         match self {
             Problem::Unsupported(ty) => pyo3::exceptions::PyTypeError::new_err(format!(
-                "handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"
+                "handler `{handler}` returned an unsupported type `{ty}`; return dict, list, str, bytes, None, a model (dataclass, pydantic, msgspec), Response or a (body, status[, headers]) tuple"
             )),
             Problem::Status(e) => pyo3::exceptions::PyValueError::new_err(format!(
                 "handler `{handler}` answered with an invalid status: {e}"
@@ -177,6 +213,11 @@ fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
     }
     if let Ok(b) = value.cast::<PyByteArray>() {
         return Ok(with_type(StatusCode::OK, OCTET_STREAM, b.to_vec()));
+    }
+    // Last, so plain data never pays for the lookups: dataclasses, pydantic models,
+    // msgspec Structs, enums.
+    if let Some(body) = json_encode::encode_model(value)? {
+        return Ok(json_bytes(StatusCode::OK, body));
     }
     Err(Problem::Unsupported(
         value

@@ -113,9 +113,10 @@ impl Engine {
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
     /// parameter, `(name, type, required, default)` for a query parameter. `param_types` types the parameters the pattern leaves untyped
-    /// (`{"id": "int"}`, read from the handler's annotations). Conflicting routes raise
-    /// `ValueError` naming both.
-    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None))]
+    /// (`{"id": "int"}`, read from the handler's annotations). `status` is the status
+    /// of answers that do not set their own (`status_code=`; 200 when None).
+    /// Conflicting routes raise `ValueError` naming both.
+    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_route(
         &self,
@@ -127,7 +128,15 @@ impl Engine {
         is_async: bool,
         args: Vec<Bound<'_, PyAny>>,
         param_types: Option<Vec<(String, String)>>,
+        status: Option<u16>,
     ) -> PyResult<()> {
+        let status = status
+            .map(|s| {
+                crate::response::check_status(s).map_err(|e| {
+                    PyValueError::new_err(format!("handler {name}: status_code={s}: {e}"))
+                })
+            })
+            .transpose()?;
         let mut types = Vec::new();
         for (param, ty) in param_types.iter().flatten() {
             let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
@@ -149,6 +158,7 @@ impl Engine {
             name,
             is_async,
             args,
+            status,
         };
         let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
             .map_err(|e| PyValueError::new_err(e.to_string()))?

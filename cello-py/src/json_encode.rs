@@ -39,6 +39,7 @@
 //! records profile) where orjson reads the structs.
 
 mod key_cache;
+mod models;
 mod open_containers;
 mod other;
 
@@ -91,6 +92,21 @@ pub fn encode(obj: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> PyResult<()> {
     })?;
     LAST_LEN.store(buf.len() - start, Ordering::Relaxed);
     Ok(())
+}
+
+/// A model instance (dataclass, pydantic v2 model, msgspec Struct, enum) as JSON, or
+/// None when `obj` is not one: for a handler's return value, once the plain types
+/// were ruled out. A pydantic model's bytes come from its own serializer.
+pub fn encode_model(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    match models::kind(obj)? {
+        None => Ok(None),
+        Some(models::Model::Pydantic(ser)) => models::pydantic_bytes(obj, &ser).map(Some),
+        Some(_) => {
+            let mut buf = Vec::with_capacity(64);
+            encode(obj, &mut buf)?;
+            Ok(Some(buf))
+        }
+    }
 }
 
 thread_local! {

@@ -157,7 +157,7 @@ impl Recovery {
             Err(e) => return failed(e, &label),
         };
         if !is_async {
-            return Some(call::answer(py, &result, &label, OnError::Fail));
+            return Some(call::answer(py, &result, &label, None, OnError::Fail));
         }
         let task_name = PyString::new(py, &label);
         let scheduler = self.scheduler.bind(py).borrow();
@@ -167,6 +167,7 @@ impl Recovery {
             task_name.as_any(),
             &label,
             &scheduler,
+            None,
             OnError::Fail,
         ))
     }

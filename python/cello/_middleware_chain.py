@@ -33,11 +33,16 @@ MiddlewareFunc = Callable[[Request, Any], Any]
 
 
 def wrap(
-    handler: Callable[..., Any], is_async: bool, chain: Sequence[MiddlewareFunc], name: str
+    handler: Callable[..., Any],
+    is_async: bool,
+    chain: Sequence[MiddlewareFunc],
+    name: str,
+    status: int | None = None,
 ) -> tuple[Callable[..., Any], bool]:
     """``handler`` inside ``chain`` (outermost first): the callable to register, which
-    takes ``(request, *handler_args)``, and whether it is a coroutine function."""
-    step: Callable[..., Any] = _endpoint(handler, is_async, name)
+    takes ``(request, *handler_args)``, and whether it is a coroutine function.
+    ``status`` is the route's ``status_code=``, for what the handler returns."""
+    step: Callable[..., Any] = _endpoint(handler, is_async, name, status)
     inner = f"handler {name}"
     for mw in reversed(chain):
         mw_name = getattr(mw, "__qualname__", repr(mw))
@@ -54,16 +59,16 @@ def wrap(
     return step, is_async
 
 
-def _endpoint(handler: Callable[..., Any], is_async: bool, name: str) -> Callable[..., Any]:
+def _endpoint(handler: Callable[..., Any], is_async: bool, name: str, status: int | None) -> Callable[..., Any]:
     if is_async:
 
         async def run_async(req: Request, *args: Any) -> Response:
-            return as_response(await handler(*args), name)
+            return as_response(await handler(*args), name, status)
 
         return run_async
 
     def run(req: Request, *args: Any) -> Response:
-        return as_response(handler(*args), name)
+        return as_response(handler(*args), name, status)
 
     return run
 

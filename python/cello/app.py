@@ -11,7 +11,7 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
@@ -343,12 +343,18 @@ class App(Router):
             else:
                 handler = _in_thread_pool(spec.handler) if spec.blocking else spec.handler
                 is_async = inspect.iscoroutinefunction(handler)
+            # Only routes with a response model or class are wrapped.
+            plan = _response_model.plan_for(spec.handler, spec.options, name)
+            if plan is not None:
+                handler = _response_model.wrap(handler, is_async, plan)
+            status = spec.options.get("status_code")
+            status = None if status is None else int(status)
             chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
             if chain:
                 # The wrapper takes the request first, then the handler's arguments.
-                handler, is_async = _middleware_chain.wrap(handler, is_async, chain, name)
+                handler, is_async = _middleware_chain.wrap(handler, is_async, chain, name, status)
                 args = [None, *args]
-            engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types)
+            engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types, status)
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
         _docs.add_routes(self, engine)

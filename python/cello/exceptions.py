@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 
 class HTTPException(Exception):
@@ -27,3 +27,24 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"HTTPException(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class ResponseValidationError(Exception):
+    """What a handler returned does not fit its route's response model (a required
+    field is missing, a pydantic field has the wrong type). Raised on the way out, so
+    it is logged with its errors and the client gets a 500, as in FastAPI.
+
+    ``errors()`` lists them in pydantic's shape (``type``, ``loc`` starting with
+    ``"response"``, ``msg``, ``input``)."""
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]], *, handler: str = "") -> None:
+        self._errors = [dict(e) for e in errors]
+        self.handler = handler
+        n = len(self._errors)
+        lines = [f"{n} validation error{'s' if n != 1 else ''} in the response of handler {handler}:"]
+        lines += [f"  {e}" for e in self._errors]
+        super().__init__("\n".join(lines))
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The failures, one dict each."""
+        return list(self._errors)

@@ -3,7 +3,7 @@
 //! (`__str__`, `isoformat`, `__iter__`): the fast path calls in only through
 //! `Encoder::python`.
 
-use super::{child, dict_items, Encoder};
+use super::{child, dict_items, models, Encoder};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -81,7 +81,8 @@ pub(super) fn write_key(k: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> PyResult<()>
 }
 
 /// Subclasses and the common non-JSON types a handler returns: tuples, str/int/dict
-/// subclasses (enums included), dates (ISO 8601), UUIDs and Decimals (as strings).
+/// subclasses (str and int enums included), dates (ISO 8601), UUIDs and Decimals (as
+/// strings), models (dataclasses, pydantic, msgspec) and other enums.
 pub(super) fn write_other(
     obj: &Bound<'_, PyAny>,
     buf: &mut Vec<u8>,
@@ -117,6 +118,8 @@ pub(super) fn write_other(
             write_isoformat(obj, buf)?;
         } else if ty.is_subclass(known.uuid.bind(py))? || ty.is_subclass(known.decimal.bind(py))? {
             cello_json::write_str(buf, obj.str()?.to_str()?);
+        } else if let Some(model) = models::kind(obj)? {
+            models::write(obj, model, buf, enc, depth)?;
         } else if obj.hasattr(pyo3::intern!(py, "isoformat"))? {
             // Date-like classes of other libraries (arrow, pendulum).
             write_isoformat(obj, buf)?;

@@ -1,0 +1,104 @@
+"""FastAPI's (Starlette's) response classes, as thin subclasses of ``cello.Response``:
+``from fastapi.responses import HTMLResponse`` becomes ``from cello.responses import
+HTMLResponse`` and keeps its keywords (``content``, ``status_code``, ``headers``,
+``media_type``). Each one *is* a ``cello.Response``, so a handler returns it as any
+other and the engine sends it from Rust.
+
+Given to a route decorator as ``response_class=``, a class sets how the route's plain
+return values are sent: ``@app.get("/", response_class=HTMLResponse)`` sends a
+returned ``str`` as ``text/html``.
+
+``ORJSONResponse`` and ``UJSONResponse`` are ``JSONResponse``: Cello's own encoder
+writes the JSON, orjson and ujson are never needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, TypeVar
+from urllib.parse import quote
+
+from ._cello import Response as _Response
+
+_R = TypeVar("_R", bound="Response")
+
+__all__ = [
+    "Response",
+    "JSONResponse",
+    "HTMLResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "ORJSONResponse",
+    "UJSONResponse",
+]
+
+
+class Response(_Response):
+    """``Response(content, status_code=200, headers=None, media_type=None)``: the body
+    as given (``bytes`` or ``str``; other data is sent as JSON), with the class's
+    media type unless one is given."""
+
+    #: The media type of this class's responses; None: it follows from the body.
+    media_type: str | None = None
+
+    def __new__(
+        cls: type[_R],
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> _R:
+        media_type = media_type or cls.media_type
+        # Starlette adds the charset to text types; so does Cello.
+        if media_type is not None and media_type.startswith("text/") and "charset=" not in media_type:
+            media_type += "; charset=utf-8"
+        return super().__new__(cls, content, status_code, headers, media_type)
+
+    @property
+    def status_code(self) -> int:
+        """The status, under Starlette's name (``status`` is Cello's)."""
+        return self.status
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        self.status = value
+
+
+class JSONResponse(Response):
+    """``content`` encoded as JSON (a ``str`` becomes a JSON string)."""
+
+    media_type = "application/json"
+
+
+class HTMLResponse(Response):
+    """``content`` sent as ``text/html; charset=utf-8``."""
+
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    """``content`` sent as ``text/plain; charset=utf-8``."""
+
+    media_type = "text/plain"
+
+
+class RedirectResponse(Response):
+    """A redirect to ``url`` (307 by default, which keeps the method); the URL is
+    percent-encoded as Starlette does, so a space or non-ASCII character is sent
+    safely."""
+
+    def __new__(
+        cls,
+        url: str,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+    ) -> "RedirectResponse":
+        location = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+        response = Response.__new__(cls, None, status_code, headers)
+        response.add_header("location", location)
+        return response
+
+
+#: orjson is not needed: Cello's encoder writes the JSON.
+ORJSONResponse = JSONResponse
+#: ujson is not needed: Cello's encoder writes the JSON.
+UJSONResponse = JSONResponse

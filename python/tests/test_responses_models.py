@@ -1,0 +1,536 @@
+"""Responses from models, as FastAPI sends them: a dataclass, pydantic model or msgspec
+Struct returned is serialized directly; ``status_code=`` sets a route's status;
+``response_model=`` (or the return annotation) filters and checks what is sent;
+``response_class=`` and ``cello.responses``; ``cello.status``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import http
+import uuid
+from typing import Any, ClassVar, Optional, TypedDict
+
+import httpx
+import msgspec
+import pydantic
+import pytest
+
+from cello import App, HTTPException, Response, status
+from cello.responses import HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse, RedirectResponse
+from cello.testing import TestClient
+
+USER_ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
+WHEN = datetime.datetime(2026, 11, 30, 12, 30, 0)
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    USER = "user"
+
+
+@dataclasses.dataclass
+class Address:
+    city: str
+    zip: str = "00000"
+
+
+@dataclasses.dataclass
+class User:
+    id: uuid.UUID
+    name: str
+    role: Role
+    joined: datetime.datetime
+    born: datetime.date
+    address: Address
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Item:
+    name: str
+    price: float
+    note: Optional[str] = None
+
+
+@dataclasses.dataclass
+class ItemWithSecret(Item):
+    secret: str = "hunter2"
+    kind: ClassVar[str] = "not a field"
+
+
+class PItem(pydantic.BaseModel):
+    name: str
+    price: float
+    note: Optional[str] = None
+
+
+class PAliased(pydantic.BaseModel):
+    user_name: str = pydantic.Field(alias="userName")
+
+
+class PUserIn(pydantic.BaseModel):
+    name: str
+    password: str
+
+
+class PUserOut(pydantic.BaseModel):
+    name: str
+
+
+class MItem(msgspec.Struct):
+    name: str
+    price: float
+
+
+class TDItem(TypedDict):
+    name: str
+    price: float
+
+
+def a_user() -> User:
+    return User(USER_ID, "ada", Role.ADMIN, WHEN, datetime.date(1815, 12, 10), Address("London"), ["x"])
+
+
+USER_JSON = {
+    "id": str(USER_ID),
+    "name": "ada",
+    "role": "admin",
+    "joined": "2026-11-30T12:30:00",
+    "born": "1815-12-10",
+    "address": {"city": "London", "zip": "00000"},
+    "tags": ["x"],
+}
+
+
+def models_app() -> App:
+    app = App()
+
+    @app.get("/dataclass")
+    def dataclass_user():
+        return a_user()
+
+    @app.get("/dataclass-list")
+    def dataclass_list():
+        return {"users": [a_user(), a_user()], "by_name": {"ada": Address("Paris", "75000")}, "role": Role.USER}
+
+    @app.get("/dataclass-subclasses")
+    def dataclass_subclasses():
+        return [Item("a", 1), ItemWithSecret("b", 2), Item("c", 3)]
+
+    @app.get("/pydantic")
+    def pydantic_item():
+        return PItem(name="pen", price=1.5)
+
+    @app.get("/pydantic-aliased")
+    def pydantic_aliased():
+        return {"one": PAliased(userName="ada")}
+
+    @app.get("/pydantic-list")
+    def pydantic_list():
+        return [PItem(name="a", price=1), PItem(name="b", price=2, note="n")]
+
+    @app.get("/msgspec")
+    def msgspec_item():
+        return MItem("cup", 3.0)
+
+    @app.get("/msgspec-nested")
+    async def msgspec_nested():
+        return {"items": [MItem("cup", 3.0)]}
+
+    @app.get("/enum")
+    def an_enum():
+        return Role.USER
+
+    @app.get("/unsupported")
+    def unsupported():
+        return object()
+
+    # -- status_code= --
+    @app.post("/created", status_code=201)
+    def created():
+        return {"ok": True}
+
+    @app.post("/created-async", status_code=status.HTTP_201_CREATED)
+    async def created_async():
+        return Item("pen", 1.5)
+
+    @app.post("/created-tuple", status_code=201)
+    def created_but_tuple():
+        return {"ok": True}, 202
+
+    @app.post("/created-response", status_code=201)
+    def created_but_response():
+        return Response.json({"ok": True}, status=200)
+
+    @app.delete("/gone", status_code=204)
+    def gone():
+        return None
+
+    # -- response_model= --
+    @app.get("/filtered", response_model=Item)
+    def filtered():
+        return {"name": "pen", "price": 1.5, "secret": "hunter2"}
+
+    @app.get("/filtered-object", response_model=Item)
+    def filtered_object():
+        return ItemWithSecret("pen", 1.5, secret="s3cret")
+
+    @app.get("/annotated")
+    def annotated() -> Item:
+        return ItemWithSecret("pen", 1.5)  # type: ignore[return-value]
+
+    @app.get("/annotated-list")
+    async def annotated_list() -> list[Item]:
+        return [{"name": "a", "price": 1, "extra": 1}, ItemWithSecret("b", 2)]  # type: ignore[list-item]
+
+    @app.get("/model-off", response_model=None)
+    def model_off() -> Item:
+        return {"name": "pen", "price": 1.5, "secret": "hunter2"}  # type: ignore[return-value]
+
+    @app.get("/missing", response_model=Item)
+    def missing():
+        return {"name": "pen"}
+
+    @app.get("/unset", response_model=Item, response_model_exclude_unset=True)
+    def unset():
+        return {"name": "pen", "price": 1.5}
+
+    @app.get("/none", response_model=Item, response_model_exclude_none=True)
+    def none():
+        return Item("pen", 1.5)
+
+    @app.post("/model-status", response_model=Item, status_code=201)
+    def model_status():
+        return {"name": "pen", "price": 1.5, "secret": "x"}
+
+    @app.get("/model-tuple", response_model=Item)
+    def model_tuple():
+        return {"name": "pen", "price": 1.5, "secret": "x"}, 203
+
+    @app.get("/pydantic-out", response_model=PUserOut)
+    def pydantic_out():
+        return PUserIn(name="ada", password="secret")
+
+    @app.get("/pydantic-unset", response_model=PItem, response_model_exclude_unset=True)
+    def pydantic_unset():
+        return PItem(name="pen", price=2)
+
+    @app.get("/pydantic-invalid", response_model=PItem)
+    def pydantic_invalid():
+        return {"name": "pen", "price": "not a number"}
+
+    @app.get("/msgspec-out", response_model=list[MItem])
+    def msgspec_out():
+        return [{"name": "cup", "price": 3.0, "extra": True}]
+
+    @app.get("/typeddict-out", response_model=TDItem)
+    def typeddict_out():
+        return {"name": "cup", "price": 3.0, "extra": True}
+
+    # -- response_class= and cello.responses --
+    @app.get("/html", response_class=HTMLResponse)
+    def html():
+        return "<h1>hi</h1>"
+
+    @app.get("/html-created", response_class=HTMLResponse, status_code=201)
+    async def html_created():
+        return "<h1>new</h1>"
+
+    @app.get("/responses/{kind}")
+    def responses(kind: str):
+        if kind == "html":
+            return HTMLResponse("<p>x</p>", status_code=202, headers={"x-a": "1"})
+        if kind == "text":
+            return PlainTextResponse("plain")
+        if kind == "json":
+            return JSONResponse({"a": 1}, status_code=status.HTTP_202_ACCEPTED)
+        if kind == "orjson":
+            return ORJSONResponse([1, 2])
+        return RedirectResponse("/somewhere else?q=1")
+
+    @app.get("/raise")
+    def raise_with_headers():
+        raise HTTPException(401, "who are you", headers={"WWW-Authenticate": "Bearer", "x-extra": "1"})
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(models_app()) as c:
+        yield c
+
+
+def test_a_dataclass_is_sent_as_json_recursively_with_enums_dates_and_uuids_as_fastapi_writes_them(client):
+    r = client.get("/dataclass")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == USER_JSON
+
+
+def test_dataclasses_and_enums_inside_lists_and_dicts_are_sent_as_json(client):
+    assert client.get("/dataclass-list").json() == {
+        "users": [USER_JSON, USER_JSON],
+        "by_name": {"ada": {"city": "Paris", "zip": "75000"}},
+        "role": "user",
+    }
+
+
+def test_each_dataclass_in_a_list_is_sent_with_its_own_classs_fields_and_no_classvar(client):
+    for _ in range(2):  # the second time from the per-class cache of field names
+        assert client.get("/dataclass-subclasses").json() == [
+            {"name": "a", "price": 1, "note": None},
+            {"name": "b", "price": 2, "note": None, "secret": "hunter2"},
+            {"name": "c", "price": 3, "note": None},
+        ]
+
+
+def test_a_pydantic_model_is_sent_as_its_own_json(client):
+    r = client.get("/pydantic")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"name": "pen", "price": 1.5, "note": None}
+    assert client.get("/pydantic-list").json() == [
+        {"name": "a", "price": 1.0, "note": None},
+        {"name": "b", "price": 2.0, "note": "n"},
+    ]
+
+
+def test_a_pydantic_model_is_sent_with_its_aliases_as_fastapi_sends_it(client):
+    assert client.get("/pydantic-aliased").json() == {"one": {"userName": "ada"}}
+
+
+def test_a_msgspec_struct_is_sent_as_json_alone_or_inside_data(client):
+    assert client.get("/msgspec").json() == {"name": "cup", "price": 3.0}
+    assert client.get("/msgspec-nested").json() == {"items": [{"name": "cup", "price": 3.0}]}
+
+
+def test_an_enum_returned_is_sent_as_its_value(client):
+    assert client.get("/enum").json() == "user"
+
+
+def test_an_unsupported_return_type_is_still_a_500_naming_the_handler(client, cello_log):
+    r = client.get("/unsupported")
+    assert r.status_code == 500
+    assert r.json() == {"detail": "Internal Server Error"}
+    assert "unsupported" in cello_log.text and "unsupported type `object`" in cello_log.text
+
+
+def test_status_code_on_the_decorator_is_the_status_of_plain_answers(client):
+    r = client.post("/created")
+    assert (r.status_code, r.json()) == (201, {"ok": True})
+    r = client.post("/created-async")
+    assert (r.status_code, r.json()) == (201, {"name": "pen", "price": 1.5, "note": None})
+
+
+def test_a_tuple_or_a_response_keeps_its_own_status_over_the_routes(client):
+    assert client.post("/created-tuple").status_code == 202
+    assert client.post("/created-response").status_code == 200
+
+
+def test_status_code_204_with_none_sends_no_body(client):
+    r = client.delete("/gone")
+    assert (r.status_code, r.content) == (204, b"")
+
+
+def test_an_invalid_status_code_is_refused_when_the_app_starts_naming_the_handler():
+    app = App()
+
+    @app.get("/x", status_code=99)
+    def bad_status():
+        return {}
+
+    with pytest.raises(ValueError, match="bad_status.*status_code=99"):
+        app._engine()
+
+
+def test_status_code_applies_under_python_middleware_too():
+    app = App()
+
+    @app.middleware
+    async def passthrough(req, call_next):
+        return await call_next(req)
+
+    @app.post("/m", status_code=201)
+    def made():
+        return {"ok": True}
+
+    with TestClient(app) as c:
+        assert c.post("/m").status_code == 201
+
+
+def test_status_code_applies_in_an_app_with_exception_handlers_and_they_see_response_validation_errors():
+    from cello.exceptions import ResponseValidationError
+
+    app = App()
+
+    @app.exception_handler(ResponseValidationError)
+    def bad_response(req, exc):
+        return {"errors": [e["loc"] for e in exc.errors()]}, 500
+
+    @app.post("/made", status_code=201)
+    async def made():
+        return {"ok": True}
+
+    @app.get("/broken", response_model=Item)
+    def broken():
+        return {"price": 1}
+
+    with TestClient(app) as c:
+        assert c.post("/made").status_code == 201
+        r = c.get("/broken")
+        assert (r.status_code, r.json()) == (500, {"errors": [["response", "name"]]})
+
+
+def test_response_model_sends_only_the_models_fields_of_a_dict_or_an_object(client):
+    want = {"name": "pen", "price": 1.5, "note": None}
+    assert client.get("/filtered").json() == want
+    assert client.get("/filtered-object").json() == want
+
+
+def test_a_return_annotation_naming_a_model_filters_like_response_model(client):
+    assert client.get("/annotated").json() == {"name": "pen", "price": 1.5, "note": None}
+    assert client.get("/annotated-list").json() == [
+        {"name": "a", "price": 1, "note": None},
+        {"name": "b", "price": 2, "note": None},
+    ]
+
+
+def test_response_model_none_turns_the_annotation_off(client):
+    assert client.get("/model-off").json() == {"name": "pen", "price": 1.5, "secret": "hunter2"}
+
+
+def test_a_missing_required_field_is_a_logged_500_response_validation_error(client, cello_log):
+    r = client.get("/missing")
+    assert r.status_code == 500
+    assert r.json() == {"detail": "Internal Server Error"}
+    assert "ResponseValidationError" in cello_log.text
+    assert "('response', 'price')" in cello_log.text and "Field required" in cello_log.text
+
+
+def test_exclude_unset_and_exclude_none_leave_those_fields_out(client):
+    assert client.get("/unset").json() == {"name": "pen", "price": 1.5}
+    assert client.get("/none").json() == {"name": "pen", "price": 1.5}
+    assert client.get("/pydantic-unset").json() == {"name": "pen", "price": 2.0}
+
+
+def test_response_model_with_status_code_and_with_a_tuple(client):
+    r = client.post("/model-status")
+    assert (r.status_code, r.json()) == (201, {"name": "pen", "price": 1.5, "note": None})
+    r = client.get("/model-tuple")
+    assert (r.status_code, r.json()) == (203, {"name": "pen", "price": 1.5, "note": None})
+
+
+def test_a_pydantic_response_model_filters_another_models_fields(client):
+    assert client.get("/pydantic-out").json() == {"name": "ada"}
+
+
+def test_a_pydantic_response_model_checks_types_and_a_wrong_one_is_a_logged_500(client, cello_log):
+    r = client.get("/pydantic-invalid")
+    assert r.status_code == 500
+    assert "ResponseValidationError" in cello_log.text and "float_parsing" in cello_log.text
+
+
+def test_msgspec_and_typeddict_response_models_filter_too(client):
+    assert client.get("/msgspec-out").json() == [{"name": "cup", "price": 3.0}]
+    assert client.get("/typeddict-out").json() == {"name": "cup", "price": 3.0}
+
+
+def test_a_response_model_cello_cannot_check_is_a_type_error_naming_the_handler():
+    app = App()
+
+    @app.get("/x", response_model=tuple[Item, int])
+    def odd_model():
+        return {}
+
+    with pytest.raises(TypeError, match="odd_model"):
+        app._engine()
+
+
+def test_response_class_sets_the_media_type_of_a_plain_return(client):
+    r = client.get("/html")
+    assert (r.status_code, r.headers["content-type"], r.text) == (200, "text/html; charset=utf-8", "<h1>hi</h1>")
+    r = client.get("/html-created")
+    assert (r.status_code, r.headers["content-type"]) == (201, "text/html; charset=utf-8")
+
+
+def test_fastapis_response_classes_send_their_media_type_status_and_headers(client):
+    r = client.get("/responses/html")
+    assert (r.status_code, r.headers["content-type"], r.headers["x-a"], r.text) == (
+        202,
+        "text/html; charset=utf-8",
+        "1",
+        "<p>x</p>",
+    )
+    r = client.get("/responses/text")
+    assert (r.headers["content-type"], r.text) == ("text/plain; charset=utf-8", "plain")
+    r = client.get("/responses/json")
+    assert (r.status_code, r.headers["content-type"], r.json()) == (202, "application/json", {"a": 1})
+    assert client.get("/responses/orjson").json() == [1, 2]
+
+
+def test_a_redirect_response_is_a_307_to_the_percent_encoded_url(client):
+    r = httpx.get(client.base_url + "/responses/redirect", follow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["location"] == "/somewhere%20else?q=1"
+
+
+def test_fastapis_response_classes_are_cello_responses():
+    r = HTMLResponse("x", status_code=201)
+    assert isinstance(r, Response)
+    assert (r.status_code, r.status, r.content_type) == (201, 201, "text/html; charset=utf-8")
+
+
+def test_http_exception_headers_reach_the_response(client):
+    r = client.get("/raise")
+    assert r.status_code == 401
+    assert r.json() == {"detail": "who are you"}
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.headers["x-extra"] == "1"
+
+
+STARLETTE_NAMES = """
+100 CONTINUE, 101 SWITCHING_PROTOCOLS, 102 PROCESSING, 103 EARLY_HINTS, 200 OK, 201 CREATED,
+202 ACCEPTED, 203 NON_AUTHORITATIVE_INFORMATION, 204 NO_CONTENT, 205 RESET_CONTENT,
+206 PARTIAL_CONTENT, 207 MULTI_STATUS, 208 ALREADY_REPORTED, 226 IM_USED, 300 MULTIPLE_CHOICES,
+301 MOVED_PERMANENTLY, 302 FOUND, 303 SEE_OTHER, 304 NOT_MODIFIED, 305 USE_PROXY, 306 RESERVED,
+307 TEMPORARY_REDIRECT, 308 PERMANENT_REDIRECT, 400 BAD_REQUEST, 401 UNAUTHORIZED,
+402 PAYMENT_REQUIRED, 403 FORBIDDEN, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 406 NOT_ACCEPTABLE,
+407 PROXY_AUTHENTICATION_REQUIRED, 408 REQUEST_TIMEOUT, 409 CONFLICT, 410 GONE,
+411 LENGTH_REQUIRED, 412 PRECONDITION_FAILED, 413 REQUEST_ENTITY_TOO_LARGE, 413 CONTENT_TOO_LARGE,
+414 REQUEST_URI_TOO_LONG, 414 URI_TOO_LONG, 415 UNSUPPORTED_MEDIA_TYPE,
+416 REQUESTED_RANGE_NOT_SATISFIABLE, 416 RANGE_NOT_SATISFIABLE, 417 EXPECTATION_FAILED,
+418 IM_A_TEAPOT, 421 MISDIRECTED_REQUEST, 422 UNPROCESSABLE_ENTITY, 422 UNPROCESSABLE_CONTENT,
+423 LOCKED, 424 FAILED_DEPENDENCY, 425 TOO_EARLY, 426 UPGRADE_REQUIRED, 428 PRECONDITION_REQUIRED,
+429 TOO_MANY_REQUESTS, 431 REQUEST_HEADER_FIELDS_TOO_LARGE, 451 UNAVAILABLE_FOR_LEGAL_REASONS,
+500 INTERNAL_SERVER_ERROR, 501 NOT_IMPLEMENTED, 502 BAD_GATEWAY, 503 SERVICE_UNAVAILABLE,
+504 GATEWAY_TIMEOUT, 505 HTTP_VERSION_NOT_SUPPORTED, 506 VARIANT_ALSO_NEGOTIATES,
+507 INSUFFICIENT_STORAGE, 508 LOOP_DETECTED, 510 NOT_EXTENDED, 511 NETWORK_AUTHENTICATION_REQUIRED
+"""
+
+WS_NAMES = """
+1000 NORMAL_CLOSURE, 1001 GOING_AWAY, 1002 PROTOCOL_ERROR, 1003 UNSUPPORTED_DATA, 1005 NO_STATUS_RCVD,
+1006 ABNORMAL_CLOSURE, 1007 INVALID_FRAME_PAYLOAD_DATA, 1008 POLICY_VIOLATION, 1009 MESSAGE_TOO_BIG,
+1010 MANDATORY_EXT, 1011 INTERNAL_ERROR, 1012 SERVICE_RESTART, 1013 TRY_AGAIN_LATER, 1014 BAD_GATEWAY,
+1015 TLS_HANDSHAKE
+"""
+
+
+def _names(text: str, prefix: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for entry in text.replace("\n", " ").split(","):
+        code, name = entry.split()
+        out[f"{prefix}_{code}_{name}"] = int(code)
+    return out
+
+
+def test_cello_status_has_every_name_starlettes_status_has():
+    for name, code in {**_names(STARLETTE_NAMES, "HTTP"), **_names(WS_NAMES, "WS")}.items():
+        assert getattr(status, name) == code, name
+
+
+def test_every_http_status_python_knows_has_a_constant():
+    for s in http.HTTPStatus:
+        assert any(k.startswith(f"HTTP_{s.value}_") for k in vars(status)), s
