@@ -24,13 +24,15 @@ pub enum Arg {
     Request,
     /// The path parameter with this name.
     Param(String),
-    /// A query parameter (`limit: int = 10`), converted in Rust.
-    Query(crate::query::QueryParam),
+    /// A parameter read from text — the query string (`limit: int = 10`), a
+    /// header, a cookie or a path segment — converted and checked in Rust.
+    Text(crate::params::TextParam),
 }
 
 impl Arg {
-    /// `None` → the request, `"name"` → a path parameter, `(name, type, required,
-    /// default)` → a query parameter, as `cello.app._compile` lists them.
+    /// `None` → the request, `"name"` → a path parameter the router converted,
+    /// `(name, type, required, default, choices, source, options)` → a text
+    /// parameter, as `cello._signature.RouteSignature.engine_args` lists them.
     pub fn from_spec(spec: &Bound<'_, PyAny>, handler: &str) -> PyResult<Arg> {
         if spec.is_none() {
             return Ok(Arg::Request);
@@ -38,7 +40,7 @@ impl Arg {
         if let Ok(name) = spec.extract::<String>() {
             return Ok(Arg::Param(name));
         }
-        crate::query::QueryParam::from_spec(spec, handler).map(Arg::Query)
+        crate::params::TextParam::from_spec(spec, handler).map(Arg::Text)
     }
 }
 
@@ -247,8 +249,8 @@ fn build_args<'py>(
 ) -> PyResult<Built<'py>> {
     // Path parameters are converted first: the Request object takes them over.
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
-    // Routes without query parameters (most) never look at the query string here.
-    let mut query = None;
+    // Routes without text parameters (most) never look at the query string here.
+    let mut sources = None;
     let mut errors = crate::validation::Errors::default();
     for arg in &route.args {
         items.push(match arg {
@@ -256,14 +258,19 @@ fn build_args<'py>(
                 Some((_, v)) => param_to_py(py, v)?,
                 None => py.None().into_bound(py),
             }),
-            Arg::Query(param) => Some(
-                query
-                    .get_or_insert_with(|| crate::query::Query::new(req.parts.uri.query()))
-                    .convert(py, param, &mut errors)?,
-            ),
+            Arg::Text(param) => {
+                Some(param.convert(
+                    py,
+                    sources.get_or_insert_with(|| {
+                        crate::sources::Sources::new(&req.parts, &req.params)
+                    }),
+                    &mut errors,
+                )?)
+            }
             Arg::Request => None,
         });
     }
+    drop(sources);
     let invalid = errors.into_exception(py)?;
     let mut request: Option<Bound<'py, PyAny>> = None;
     if keep || items.iter().any(Option::is_none) {

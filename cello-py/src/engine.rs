@@ -112,7 +112,9 @@ impl Engine {
 
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
-    /// parameter, `(name, type, required, default)` for a query parameter. `param_types` types the parameters the pattern leaves untyped
+    /// parameter the router converts, `(name, type, required, default, choices, source,
+    /// options)` for a parameter read from text (query, header, cookie, path; see
+    /// `params.rs`). `param_types` types the parameters the pattern leaves untyped
     /// (`{"id": "int"}`, read from the handler's annotations). Conflicting routes raise
     /// `ValueError` naming both.
     #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None))]

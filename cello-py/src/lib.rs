@@ -9,7 +9,9 @@
 
 mod access_log;
 mod call;
+mod constraints;
 mod convert;
+mod dates;
 mod engine;
 mod gil;
 mod guest_loop;
@@ -17,13 +19,14 @@ mod json_decode;
 mod json_encode;
 mod listener;
 mod middleware;
-mod query;
+mod params;
 mod recovery;
 mod request;
 mod response;
 mod resume;
 mod runtime;
 mod scheduler;
+mod sources;
 mod validation;
 
 use pyo3::prelude::*;

@@ -44,6 +44,8 @@ pub struct Failure {
     pub msg: Cow<'static, str>,
     /// The value as sent; None for a missing one.
     pub input: Option<Py<PyAny>>,
+    /// Pydantic's `ctx` (`{"ge": 1}`), when it gives one.
+    pub ctx: Option<Py<PyAny>>,
 }
 
 /// The failures of one request so far.
@@ -61,8 +63,18 @@ impl Errors {
         if self.0.is_empty() {
             return Ok(None);
         }
+        let mut failures = self.0;
+        // FastAPI lists them by source (path, query, header, cookie, then the body),
+        // each source in the signature's order.
+        failures.sort_by_key(|f| match f.loc.first() {
+            Some(Loc::Key(k)) => ["path", "query", "header", "cookie"]
+                .iter()
+                .position(|s| s == k)
+                .unwrap_or(4),
+            _ => 4,
+        });
         let detail = PyList::empty(py);
-        for f in self.0 {
+        for f in failures {
             let item = PyDict::new(py);
             item.set_item("type", f.kind)?;
             let loc = PyList::empty(py);
@@ -75,6 +87,9 @@ impl Errors {
             item.set_item("loc", loc)?;
             item.set_item("msg", f.msg.as_ref())?;
             item.set_item("input", f.input)?;
+            if let Some(ctx) = f.ctx {
+                item.set_item("ctx", ctx)?;
+            }
             detail.append(item)?;
         }
         let exc = runtime::get(py)?

@@ -135,7 +135,7 @@ class Engine:
         handler: Callable[..., Any],
         name: str,
         is_async: bool,
-        args: list[str | None | tuple[str, str, bool, Any, Any]],
+        args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]]],
         param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
