@@ -31,11 +31,13 @@ impl Limit {
             _ => x.partial_cmp(&self.value),
         };
         use std::cmp::Ordering::*;
-        match (self.key, order) {
-            ("le", Some(Less | Equal)) | ("lt", Some(Less)) => true,
-            ("ge", Some(Greater | Equal)) | ("gt", Some(Greater)) => true,
-            _ => false,
-        }
+        matches!(
+            (self.key, order),
+            ("le", Some(Less | Equal))
+                | ("lt", Some(Less))
+                | ("ge", Some(Greater | Equal))
+                | ("gt", Some(Greater))
+        )
     }
 }
 
