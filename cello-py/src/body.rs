@@ -83,6 +83,7 @@ impl BodySpec {
                         kind: "missing",
                         msg: "Field required".into(),
                         input: None,
+                        ctx: None,
                     });
                     return Ok(Read::Invalid);
                 }
@@ -131,6 +132,7 @@ impl BodySpec {
                     kind: "json_invalid",
                     msg: "JSON decode error".into(),
                     input: Some(PyDict::new(py).into_any().unbind()),
+                    ctx: None,
                 });
                 return Ok(Read::Invalid);
             }
@@ -208,61 +210,40 @@ fn http_error(py: Python<'_>, status: u16, detail: String) -> PyResult<PyErr> {
     Ok(PyErr::from_value(exc))
 }
 
-/// A urlencoded form body, parsed on the first `Form()` parameter that asks.
-pub struct Form<'a> {
-    /// The body's fields, or why they cannot be read (status, detail).
-    query: Result<crate::query::Query<'a>, (u16, String)>,
-}
-
-impl<'a> Form<'a> {
-    /// The form of a request; nothing is parsed yet.
-    pub fn new(parts: &http::request::Parts, body: &'a [u8]) -> Form<'a> {
-        let mime = parts.headers.get(http::header::CONTENT_TYPE).map(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-        let query = match mime.as_deref() {
-            None | Some("application/x-www-form-urlencoded") => match std::str::from_utf8(body) {
-                Ok(text) => Ok(crate::query::Query::new(Some(text))),
-                Err(_) => Err((400, "the form body is not valid UTF-8".to_owned())),
-            },
-            Some(other) => {
-                let hint = if other.starts_with("multipart/") {
-                    " (multipart forms are not supported yet)"
-                } else {
-                    ""
-                };
-                Err((415, format!("Unsupported Media Type: the body must be application/x-www-form-urlencoded, not {other}{hint}")))
-            }
-        };
-        Form { query }
-    }
-
-    /// `field`'s value, converted as a query parameter's is; failures are located
-    /// under `body`. Another Content-Type is a 415.
-    pub fn convert<'py>(
-        &mut self,
-        py: Python<'py>,
-        field: &crate::query::QueryParam,
-        errors: &mut Errors,
-        refused: &mut Option<PyErr>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let query = match &mut self.query {
-            Ok(query) => query,
-            Err((status, detail)) => {
-                if refused.is_none() {
-                    *refused = Some(http_error(py, *status, detail.clone())?);
-                }
-                return Ok(py.None().into_bound(py));
-            }
-        };
-        let mut mine = Errors::default();
-        let value = query.convert(py, field, &mut mine)?;
-        errors.append_as(mine, "body");
-        Ok(value)
-    }
+/// Why a request's body cannot be read as a urlencoded form (a 415 for another
+/// Content-Type, a 400 for bytes that are not UTF-8), or None when it can.
+pub fn form_refusal(
+    py: Python<'_>,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> PyResult<Option<PyErr>> {
+    let mime = parts.headers.get(http::header::CONTENT_TYPE).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let (status, detail) = match mime.as_deref() {
+        None | Some("application/x-www-form-urlencoded") => match std::str::from_utf8(body) {
+            Ok(_) => return Ok(None),
+            Err(_) => (400, "the form body is not valid UTF-8".to_owned()),
+        },
+        Some(other) => {
+            let hint = if other.starts_with("multipart/") {
+                " (multipart forms are not supported yet)"
+            } else {
+                ""
+            };
+            (
+                415,
+                format!(
+                    "Unsupported Media Type: the body must be \
+                     application/x-www-form-urlencoded, not {other}{hint}"
+                ),
+            )
+        }
+    };
+    http_error(py, status, detail).map(Some)
 }

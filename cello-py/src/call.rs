@@ -24,17 +24,18 @@ pub enum Arg {
     Request,
     /// The path parameter with this name.
     Param(String),
-    /// A query parameter (`limit: int = 10`), converted in Rust.
-    Query(crate::query::QueryParam),
+    /// A parameter read from text — the query string (`limit: int = 10`), a
+    /// header, a cookie, a path segment or a form field — converted and checked in
+    /// Rust.
+    Text(crate::params::TextParam),
     /// The body, or one key of it (`item: Item`, `Body()`).
     Body(Box<crate::body::BodySpec>),
-    /// A field of a urlencoded form body (`Form()`), converted as a query parameter is.
-    Form(crate::query::QueryParam),
 }
 
 impl Arg {
-    /// `None` → the request, `"name"` → a path parameter, `(name, type, required,
-    /// default)` → a query parameter, as `cello.app._compile` lists them.
+    /// `None` → the request, `"name"` → a path parameter the router converted,
+    /// `(name, type, required, default, choices, source, options)` → a text
+    /// parameter, as `cello._signature.RouteSignature.engine_args` lists them.
     pub fn from_spec(spec: &Bound<'_, PyAny>, handler: &str) -> PyResult<Arg> {
         if spec.is_none() {
             return Ok(Arg::Request);
@@ -43,12 +44,9 @@ impl Arg {
             return Ok(Arg::Param(name));
         }
         if let Ok(body) = spec.cast::<pyo3::types::PyDict>() {
-            if let Some(field) = body.get_item("form")? {
-                return crate::query::QueryParam::from_spec(&field, handler).map(Arg::Form);
-            }
             return crate::body::BodySpec::from_spec(body, handler).map(|b| Arg::Body(Box::new(b)));
         }
-        crate::query::QueryParam::from_spec(spec, handler).map(Arg::Query)
+        crate::params::TextParam::from_spec(spec, handler).map(Arg::Text)
     }
 }
 
@@ -270,28 +268,56 @@ fn build_args<'py>(
     req: Incoming,
     keep: bool,
 ) -> PyResult<Built<'py>> {
-    // Path parameters are converted first: the Request object takes them over.
+    if route
+        .args
+        .iter()
+        .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)))
+    {
+        return build_checked_args(py, route, req, keep);
+    }
+    // Most routes take only the request and path parameters: they pay nothing for
+    // the text parameters' machinery (which copied the request once more, measured
+    // on `/json`).
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
-    // Routes without query parameters (most) never look at the query string here.
-    let mut query = None;
+    for arg in &route.args {
+        items.push(match arg {
+            Arg::Param(name) => Some(path_param(py, &req, name)?),
+            _ => None,
+        });
+    }
+    assemble(py, items, req, keep, None)
+}
+
+/// [`build_args`] for a route with text or body parameters: each converted and
+/// checked, every failure gathered into one 422.
+#[inline(never)]
+fn build_checked_args<'py>(
+    py: Python<'py>,
+    route: &Route,
+    req: Incoming,
+    keep: bool,
+) -> PyResult<Built<'py>> {
+    let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
+    let mut sources = crate::sources::Sources::new(&req.parts, &req.params, &req.body);
     let mut errors = crate::validation::Errors::default();
     // The body is read once, by its first parameter; a refusal (415, 400) wins.
     let mut body = None;
     let mut refused = None;
-    let mut form: Option<crate::body::Form<'_>> = None;
+    let mut form_checked = false;
     // Body failures are listed after the others', as FastAPI lists them.
     let mut body_errors = crate::validation::Errors::default();
     for arg in &route.args {
         items.push(match arg {
-            Arg::Param(name) => Some(match req.params.iter().find(|(k, _)| k == name) {
-                Some((_, v)) => param_to_py(py, v)?,
-                None => py.None().into_bound(py),
-            }),
-            Arg::Query(param) => Some(
-                query
-                    .get_or_insert_with(|| crate::query::Query::new(req.parts.uri.query()))
-                    .convert(py, param, &mut errors)?,
-            ),
+            Arg::Param(name) => Some(path_param(py, &req, name)?),
+            Arg::Text(param) => {
+                if param.is_form() && !form_checked {
+                    form_checked = true;
+                    if refused.is_none() {
+                        refused = crate::body::form_refusal(py, &req.parts, &req.body)?;
+                    }
+                }
+                Some(param.convert(py, &mut sources, &mut errors)?)
+            }
             Arg::Body(spec) => {
                 if body.is_none() {
                     body = Some(spec.read(
@@ -307,19 +333,37 @@ fn build_args<'py>(
                     None => Some(py.None().into_bound(py)),
                 }
             }
-            Arg::Form(field) => {
-                let form =
-                    form.get_or_insert_with(|| crate::body::Form::new(&req.parts, &req.body));
-                Some(form.convert(py, field, &mut body_errors, &mut refused)?)
-            }
             Arg::Request => None,
         });
     }
+    drop(sources);
     errors.append(body_errors);
     let invalid = match refused {
         Some(r) => Some(r),
         None => errors.into_exception(py)?,
     };
+    assemble(py, items, req, keep, invalid)
+}
+
+/// A path parameter the router converted.
+fn path_param<'py>(py: Python<'py>, req: &Incoming, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    match req.params.iter().find(|(k, _)| k == name) {
+        Some((_, v)) => param_to_py(py, v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// The arguments in order, the request standing in for each `None`; or, when
+/// `invalid`, no arguments and the 422.
+#[inline(always)]
+fn assemble<'py>(
+    py: Python<'py>,
+    items: Vec<Option<Bound<'py, PyAny>>>,
+    req: Incoming,
+    keep: bool,
+    invalid: Option<PyErr>,
+) -> PyResult<Built<'py>> {
+    // Path parameters were converted first: the Request object takes them over.
     let mut request: Option<Bound<'py, PyAny>> = None;
     if keep || items.iter().any(Option::is_none) {
         request = Some(Bound::new(py, PyRequest::new(req))?.into_any());

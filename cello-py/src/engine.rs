@@ -112,10 +112,13 @@ impl Engine {
 
     /// Registers `handler` for `method` and `pattern` (e.g. `/users/{id:int}`).
     /// `args` lists what to pass, in order: `None` for the request, a name for a path
-    /// parameter, `(name, type, required, default)` for a query parameter. `param_types` types the parameters the pattern leaves untyped
-    /// (`{"id": "int"}`, read from the handler's annotations). `status` is the status
-    /// of answers that do not set their own (`status_code=`; 200 when None).
-    /// Conflicting routes raise `ValueError` naming both.
+    /// parameter the router converts, `(name, type, required, default, choices, source,
+    /// options)` for a parameter read from text (query, header, cookie, path; see
+    /// `params.rs`), a dict for the body (see `body.rs`). `param_types` types the
+    /// parameters the pattern leaves untyped (`{"id": "int"}`, read from the handler's
+    /// annotations). `status` is the status of answers that do not set their own
+    /// (`status_code=`; 200 when None). Conflicting routes raise `ValueError` naming
+    /// both.
     #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_route(

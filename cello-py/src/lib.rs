@@ -10,7 +10,9 @@
 mod access_log;
 mod body;
 mod call;
+mod constraints;
 mod convert;
+mod dates;
 mod engine;
 mod gil;
 mod guest_loop;
@@ -20,13 +22,14 @@ mod listener;
 mod middleware;
 mod model;
 mod model_check;
-mod query;
+mod params;
 mod recovery;
 mod request;
 mod response;
 mod resume;
 mod runtime;
 mod scheduler;
+mod sources;
 mod validation;
 
 use pyo3::prelude::*;

@@ -67,6 +67,7 @@ impl<'a, 'py> Validator<'a, 'py> {
             kind,
             msg,
             input,
+            ctx: None,
         });
     }
 

@@ -44,6 +44,8 @@ pub struct Failure {
     pub msg: Cow<'static, str>,
     /// The value as sent; None for a missing one.
     pub input: Option<Py<PyAny>>,
+    /// Pydantic's `ctx` (`{"ge": 1}`), when it gives one.
+    pub ctx: Option<Py<PyAny>>,
 }
 
 /// The failures of one request so far.
@@ -72,26 +74,26 @@ impl Errors {
         self.0.extend(other.0);
     }
 
-    /// Moves `other`'s failures here with their source renamed: a form field is read
-    /// as a query parameter is, but located under `body`.
-    pub fn append_as(&mut self, other: Errors, source: &'static str) {
-        for mut entry in other.0 {
-            if let Entry::Failure(f) = &mut entry {
-                if let Some(first) = f.loc.first_mut() {
-                    *first = Loc::from(source);
-                }
-            }
-            self.0.push(entry);
-        }
-    }
-
     /// `HTTPException(422, detail=[...])` listing every failure, or None.
     pub fn into_exception(self, py: Python<'_>) -> PyResult<Option<PyErr>> {
         if self.0.is_empty() {
             return Ok(None);
         }
+        let mut failures = self.0;
+        // FastAPI lists them by source (path, query, header, cookie, then the body),
+        // each source in the signature's order; the sort is stable.
+        failures.sort_by_key(|entry| match entry {
+            Entry::Failure(Failure { loc: first_loc, .. }) => match first_loc.first() {
+                Some(Loc::Key(k)) => ["path", "query", "header", "cookie"]
+                    .iter()
+                    .position(|s| s == k)
+                    .unwrap_or(4),
+                _ => 4,
+            },
+            Entry::Detail(_) => 4,
+        });
         let detail = PyList::empty(py);
-        for entry in self.0 {
+        for entry in failures {
             let f = match entry {
                 Entry::Failure(f) => f,
                 Entry::Detail(d) => {
@@ -111,6 +113,9 @@ impl Errors {
             item.set_item("loc", loc)?;
             item.set_item("msg", f.msg.as_ref())?;
             item.set_item("input", f.input)?;
+            if let Some(ctx) = f.ctx {
+                item.set_item("ctx", ctx)?;
+            }
             detail.append(item)?;
         }
         let exc = runtime::get(py)?

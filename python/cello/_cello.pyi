@@ -137,7 +137,7 @@ class Engine:
         handler: Callable[..., Any],
         name: str,
         is_async: bool,
-        args: list[str | None | tuple[str, str, bool, Any, Any] | dict[str, Any]],
+        args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
         status: int | None = None,
     ) -> None: ...

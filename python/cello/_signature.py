@@ -8,6 +8,7 @@ disagree. The engine never inspects a signature."""
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import inspect
@@ -25,11 +26,30 @@ if TYPE_CHECKING:
 
 #: Path segment types the router converts (see ``cello_router::ParamType``).
 _PATH_TYPES = {int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
-#: Scalar types the engine reads from text (query string, headers, cookies).
-_TEXT_TYPES = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid"}
+#: Scalar types the engine reads from text (query string, headers, cookies, path).
+_TEXT_TYPES = {
+    int: "int",
+    float: "float",
+    str: "str",
+    bool: "bool",
+    uuid.UUID: "uuid",
+    datetime.date: "date",
+    datetime.datetime: "datetime",
+}
+#: Which engine types each constraint applies to (FastAPI's names).
+_CONSTRAINT_KINDS = {
+    "gt": ("int", "float"),
+    "ge": ("int", "float"),
+    "lt": ("int", "float"),
+    "le": ("int", "float"),
+    "min_length": ("str", "list"),
+    "max_length": ("str", "list"),
+    "pattern": ("str",),
+}
 
 #: What the engine is given for one argument: None (the request), a path
-#: parameter's name, or a query parameter's ``(name, type, required, default, choices)``.
+#: parameter's name, or a text parameter's ``(name, type, required, default,
+#: choices, source, options)`` (see ``cello-py/src/params.rs``).
 EngineArg = Any
 
 
@@ -55,6 +75,13 @@ class ParamInfo:
     kind: str | None = None
     #: For Enum/Literal: ``(text on the wire, value, how an error names it)``.
     choices: list[tuple[str, Any, str]] | None = None
+    #: Validation options by FastAPI's names: ``{"ge": 1, "pattern": "^a"}``.
+    constraints: dict[str, Any] = field(default_factory=dict)
+    #: Called per request for a missing value (``Query(default_factory=list)``).
+    default_factory: Callable[[], Any] | None = None
+    #: A path parameter the engine converts from text (bool, date, a constraint...)
+    #: rather than the router.
+    converted: bool = False
 
 
 @dataclass
@@ -79,14 +106,15 @@ class RouteSignature:
         for p in self.params:
             if p.source == "request":
                 out.append(None)
-            elif p.source == "path":
+            elif p.source == "path" and not p.converted:
                 out.append(p.alias)
-            elif p.source == "query":
-                out.append((p.alias, p.kind, p.required, p.default, p.choices))
+            elif p.source in ("query", "header", "cookie", "path", "form"):
+                options = dict(p.constraints)
+                if p.default_factory is not None:
+                    options["default_factory"] = p.default_factory
+                out.append((p.alias, p.kind, p.required, p.default, p.choices, p.source, options))
             elif p.source == "body":
                 out.append(self._body_arg(p))
-            elif p.source == "form":
-                out.append({"form": (p.alias, p.kind, p.required, p.default, p.choices)})
             else:
                 raise TypeError(f"handler {self.handler_name}: {p.source} parameters are not supported yet")
         return out
@@ -252,16 +280,15 @@ def _classify(
             source = "query"
     if source == "path":
         return _path_param(out, p, ann, marker, path_params)
-    if source == "query":
-        return _query_param(out.handler_name, p, ann, marker)
+    if source in ("query", "header", "cookie"):
+        return _text_param(out.handler_name, p, ann, marker, source)
     if source in ("body", "form") and any(q.source == ("form" if source == "body" else "body") for q in out.params):
         raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both Form() and a JSON body")
     if source == "body":
         return _body_param(out.handler_name, p, ann, marker)
     if source == "form":
-        info = _query_param(out.handler_name, p, ann, marker)
-        info.source = "form"
-        return info
+        # A form field is read as a query parameter is, from the urlencoded body.
+        return _text_param(out.handler_name, p, ann, marker, "form")
     raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: {source} parameters are not supported yet")
 
 
@@ -277,17 +304,32 @@ def _path_param(
         raise TypeError(f"handler {out.handler_name}: path parameter `{alias}` is not in the route's path")
     written, catch_all = path_params[alias]
     info = ParamInfo(p.name, "path", alias, annotation=ann, marker=marker)
+    info.constraints = marker.constraints() if marker is not None else {}
     if written is not None or catch_all or ann in (None, inspect.Parameter.empty):
-        info.kind = written or "str"
+        info.kind = "str" if written in (None, "path") else written
+        if info.constraints:
+            # The router converts; the engine checks the constraints on its text.
+            info.converted = True
+            _check_constraints(out.handler_name, info)
         return info
+    ann, _ = _unwrap_optional(ann)
+    info.annotation = ann
     kind = _PATH_TYPES.get(ann)
-    if kind is None:
+    if kind is not None and not info.constraints:
+        info.kind = kind
+        out.param_types.append((alias, kind))
+        return info
+    # bool, date, Enum... or a constraint: the router passes the segment as text,
+    # the engine converts and checks it, failing with loc ["path", name].
+    kind, choices = _text_kind(ann)
+    if kind is None or kind.startswith("list["):
         raise TypeError(
             f"handler {out.handler_name}: path parameter `{p.name}` is annotated {ann!r}, which Cello cannot "
-            f"convert a path segment to; use one of int, float, str, uuid.UUID"
+            f"convert a path segment to; use one of int, float, str, bool, uuid.UUID, datetime.date, "
+            f"datetime.datetime, an Enum or a Literal"
         )
-    info.kind = kind
-    out.param_types.append((alias, kind))
+    info.kind, info.choices, info.converted = kind, choices, True
+    _check_constraints(out.handler_name, info)
     return info
 
 
@@ -329,26 +371,44 @@ def _text_kind(ann: Any) -> tuple[str | None, list[tuple[str, Any, str]] | None]
     return None, None
 
 
-def _query_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:
-    """A query parameter. ``X | None`` (or ``Optional[X]``) without a default
-    defaults to None."""
+def _text_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None, source: str) -> ParamInfo:
+    """A query, header or cookie parameter. As in FastAPI, only a default makes it
+    optional: ``X | None`` (or ``Optional[X]``) without one is still required."""
     if ann is inspect.Parameter.empty:
         ann = str
     ann, nullable = _unwrap_optional(ann)
     kind, choices = _text_kind(ann)
+    where = {"query": "the query string", "header": "a header", "cookie": "a cookie", "form": "a form body"}[source]
     if kind is None:
         raise TypeError(
-            f"handler {handler}: query parameter `{p.name}` is annotated {ann!r}, which Cello cannot "
-            f"read from the query string; use int, float, str, bool, uuid.UUID, an Enum or Literal, "
-            f"a list[...] of one of them, or one of them | None"
+            f"handler {handler}: {source} parameter `{p.name}` is annotated {ann!r}, which Cello cannot "
+            f"read from {where}; use int, float, str, bool, uuid.UUID, datetime.date, datetime.datetime, "
+            f"an Enum or Literal, a list[...] of one of them, or one of them | None"
         )
-    default = marker.default if marker is not None else p.default
-    if default is Ellipsis:
+    if source == "cookie" and kind.startswith("list["):
+        raise TypeError(
+            f"handler {handler}: cookie parameter `{p.name}` is annotated {ann!r}: a cookie has one value, "
+            f"declare it as a scalar"
+        )
+    # `q: str = Query("x")` or `q: Annotated[str, Query()] = "x"`.
+    default = p.default
+    if marker is not None and (p.default is marker or p.default is inspect.Parameter.empty):
+        default = marker.default
+    factory = marker.default_factory if marker is not None else None
+    if default is Ellipsis or factory is not None:
         default = inspect.Parameter.empty
-    alias = (marker.alias if marker is not None else None) or p.name
-    info = ParamInfo(p.name, "query", alias, ann, nullable=nullable, marker=marker, kind=kind, choices=choices)
-    if default is inspect.Parameter.empty:
-        info.required, info.default = not nullable, None
+    alias = marker.alias if marker is not None else None
+    if alias is None:
+        alias = p.name
+        if source == "header" and getattr(marker, "convert_underscores", True):
+            alias = p.name.replace("_", "-")
+    info = ParamInfo(p.name, source, alias, ann, nullable=nullable, marker=marker, kind=kind, choices=choices)
+    info.constraints = marker.constraints() if marker is not None else {}
+    _check_constraints(handler, info)
+    if factory is not None:
+        info.required, info.default, info.default_factory = False, None, factory
+    elif default is inspect.Parameter.empty:
+        info.required, info.default = True, None
     else:
         info.required, info.default = False, default
     return info
@@ -393,6 +453,20 @@ def _body_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | No
     if foreign_validator(ann) is None:
         SchemaCompiler(f"handler {handler}").schema(ann, f"parameter `{p.name}`")
     return info
+
+
+def _check_constraints(handler: str, info: ParamInfo) -> None:
+    """A constraint the type cannot have (``ge`` on a str) is a ``TypeError``; a
+    pattern the engine cannot compile is caught when the route is added."""
+    kind = info.kind or "str"
+    family = "list" if kind.startswith("list[") else kind
+    for name in info.constraints:
+        if family not in _CONSTRAINT_KINDS[name]:
+            applies = " and ".join(_CONSTRAINT_KINDS[name])
+            raise TypeError(
+                f"handler {handler}: {info.source} parameter `{info.name}`: `{name}` applies to {applies} "
+                f"values, not {info.annotation!r}"
+            )
 
 
 def _is_request(ann: Any) -> bool:
