@@ -179,9 +179,20 @@ fn http_exception<'py>(py: Python<'py>, err: &EngineError) -> PyResult<Bound<'py
     for (k, v) in &err.0.headers() {
         headers.set_item(k.as_str(), String::from_utf8_lossy(v.as_bytes()))?;
     }
-    runtime::get(py)?.http_exception.bind(py).call1((
-        err.status().as_u16(),
-        err.0.to_string(),
-        headers,
-    ))
+    let detail = match err.0.invalid_param() {
+        // FastAPI's validation error, as the engine answers it without a handler.
+        Some(p) => {
+            let item = PyDict::new(py);
+            item.set_item("type", p.kind)?;
+            item.set_item("loc", ("path", p.name))?;
+            item.set_item("msg", p.msg)?;
+            item.set_item("input", p.input)?;
+            pyo3::types::PyList::new(py, [item])?.into_any()
+        }
+        None => pyo3::types::PyString::new(py, &err.0.to_string()).into_any(),
+    };
+    runtime::get(py)?
+        .http_exception
+        .bind(py)
+        .call1((err.status().as_u16(), detail, headers))
 }

@@ -80,7 +80,7 @@ pub use extract::{Path, Query, State};
 pub use handler::{Handler, HandlerFuture};
 pub use json::Json;
 pub use local_service::LocalService;
-pub use rejection::{detail, Rejection};
+pub use rejection::{detail, InvalidParam, Rejection};
 pub use serve::{serve, Listening, Serve};
 
 pub use cello_http::{HttpConfig, Server};

@@ -86,9 +86,64 @@ impl Rejection {
     }
 }
 
+/// A path parameter that did not convert, as pydantic reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct InvalidParam<'a> {
+    /// Pydantic's error type: `int_parsing`, `float_parsing`, `uuid_parsing`...
+    pub kind: &'static str,
+    /// Pydantic's message.
+    pub msg: &'static str,
+    /// The parameter.
+    pub name: &'a str,
+    /// The value sent.
+    pub input: &'a str,
+}
+
+impl Rejection {
+    /// For a path parameter that did not convert: what FastAPI's 422 lists for it
+    /// (`{"type", "loc": ["path", name], "msg", "input"}`).
+    pub fn invalid_param(&self) -> Option<InvalidParam<'_>> {
+        let Rejection::Route(LookupError::InvalidParam {
+            name,
+            expected,
+            value,
+        }) = self
+        else {
+            return None;
+        };
+        let (kind, msg) = match expected {
+            cello_router::ParamType::Int => (
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+            ),
+            cello_router::ParamType::Float => (
+                "float_parsing",
+                "Input should be a valid number, unable to parse string as a number",
+            ),
+            cello_router::ParamType::Uuid => (
+                "uuid_parsing",
+                "Input should be a valid UUID, unable to parse string as a UUID",
+            ),
+            _ => (
+                "string_unicode",
+                "Input should be a valid string, unable to parse raw data as a unicode string",
+            ),
+        };
+        Some(InvalidParam {
+            kind,
+            msg,
+            name,
+            input: value,
+        })
+    }
+}
+
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let mut res = detail(self.status(), &self.to_string());
+        let mut res = match self.invalid_param() {
+            Some(p) => invalid_param_detail(self.status(), p),
+            None => detail(self.status(), &self.to_string()),
+        };
         for (name, value) in self.headers() {
             if let Some(name) = name {
                 res.headers_mut().insert(name, value);
@@ -116,6 +171,21 @@ pub fn detail(status: StatusCode, message: &str) -> Response {
     buf.extend_from_slice(b"{\"detail\":");
     cello_json::write_str(&mut buf, message);
     buf.push(b'}');
+    json_bytes(status, buf)
+}
+
+/// `{"detail": [{"type", "loc": ["path", name], "msg", "input"}]}`.
+fn invalid_param_detail(status: StatusCode, p: InvalidParam<'_>) -> Response {
+    let mut buf = Vec::with_capacity(160 + p.name.len() + p.input.len());
+    buf.extend_from_slice(b"{\"detail\":[{\"type\":");
+    cello_json::write_str(&mut buf, p.kind);
+    buf.extend_from_slice(b",\"loc\":[\"path\",");
+    cello_json::write_str(&mut buf, p.name);
+    buf.extend_from_slice(b"],\"msg\":");
+    cello_json::write_str(&mut buf, p.msg);
+    buf.extend_from_slice(b",\"input\":");
+    cello_json::write_str(&mut buf, p.input);
+    buf.extend_from_slice(b"}]}");
     json_bytes(status, buf)
 }
 

@@ -120,7 +120,7 @@ def test_router_errors_are_in_the_error_format(http):
     assert err["message"] == "Method Not Allowed"
     assert set(r.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
     err = assert_error(http.get("/api/notes/not-a-number", headers=AUTH), 422)
-    assert "note_id" in err["message"]
+    assert err["message"][0]["loc"] == ["path", "note_id"]
 
 
 def test_invalid_note_is_422_in_the_error_format(http):

@@ -62,7 +62,7 @@ def test_router_404_405_422_reach_the_httpexception_handler():
         r = client.get("/items/abc")
         assert r.status_code == 422
         assert r.json()["error"]["status"] == 422
-        assert "id" in r.json()["error"]["message"]
+        assert r.json()["error"]["message"][0]["loc"] == ["path", "id"]
 
 
 def test_handler_httpexception_and_unexpected_exception_are_reshaped(cello_log):

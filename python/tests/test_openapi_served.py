@@ -164,17 +164,6 @@ def test_redoc_renders_the_operations_offline(server: Server, browser_home: None
 
 #: What schemathesis checks on every response it gets.
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-#: Operations of the example app where the engine does not yet do what the document
-#: says (see the xfail test below); the rest must pass every check.
-KNOWN_GAPS = {
-    # `status_code=201` is documented but the engine still answers 200.
-    "place_order_orders_post": "the status_code option is not applied yet",
-    # A bad `{item_id:int}` is refused by the router with `{"detail": "<text>"}`, not
-    # the list of errors every other 422 (and the document) has.
-    "read_item_items__item_id__get": "the router's path-parameter 422 is not FastAPI's shape",
-}
-
-
 def schemathesis(base_url: str, tmp_path: Any, *filters: str) -> tuple[int, str]:
     """Runs schemathesis from the served document with bounded, seeded examples."""
     out = subprocess.run(
@@ -207,21 +196,23 @@ def schemathesis(base_url: str, tmp_path: Any, *filters: str) -> tuple[int, str]
 
 
 def test_schemathesis_finds_no_failure_in_the_example_app(server: Server, tmp_path: Any) -> None:
-    excluded = [arg for op in KNOWN_GAPS for arg in ("--exclude-operation-id", op)]
-    code, text = schemathesis(server.base_url, tmp_path, *excluded)
+    code, text = schemathesis(server.base_url, tmp_path)
     assert code == 0, text[-6000:]
-    assert "Tested: 5" in text, text[-3000:]
+    assert "Tested: 7" in text, text[-3000:]
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["place_order_orders_post"])
-def test_known_gap_status_code_option_answers_the_documented_201(server: Server) -> None:
-    """Strict: when this passes, drop the operation from KNOWN_GAPS."""
+def test_the_status_code_option_answers_the_documented_201(server: Server) -> None:
     assert httpx.post(server.base_url + "/orders?color=red").status_code == 201
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["read_item_items__item_id__get"])
-def test_known_gap_a_bad_typed_path_parameter_gets_the_documented_422_list(server: Server) -> None:
-    """Strict: when this passes, drop the operation from KNOWN_GAPS."""
+def test_a_bad_typed_path_parameter_gets_the_documented_422_list(server: Server) -> None:
     r = httpx.get(server.base_url + "/items/abc")
     assert r.status_code == 422
-    assert isinstance(r.json()["detail"], list)
+    assert r.json()["detail"] == [
+        {
+            "type": "int_parsing",
+            "loc": ["path", "item_id"],
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "input": "abc",
+        }
+    ]

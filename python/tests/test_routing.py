@@ -104,15 +104,24 @@ def test_handler_may_take_no_arguments(client):
 
 
 @pytest.mark.parametrize(
-    "path",
-    ["/users/abc", "/users/1.5", "/users/99999999999999999999999", "/floats/nope", "/items/not-a-uuid"],
+    "path, name, kind",
+    [
+        ("/users/abc", "user_id", "int_parsing"),
+        ("/users/1.5", "user_id", "int_parsing"),
+        ("/users/99999999999999999999999", "user_id", "int_parsing"),
+        ("/floats/nope", "x", "float_parsing"),
+        ("/items/not-a-uuid", "item_id", "uuid_parsing"),
+    ],
 )
-def test_path_param_that_does_not_convert_is_422_with_json_detail(client, path):
+def test_path_param_that_does_not_convert_is_422_in_fastapis_shape(client, path, name, kind):
     r = client.get(path)
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/json")
-    detail = r.json()["detail"]
-    assert isinstance(detail, str) and detail
+    [error] = r.json()["detail"]
+    assert error["loc"] == ["path", name]
+    assert error["type"] == kind
+    assert error["input"] == path.rsplit("/", 1)[1]
+    assert error["msg"].startswith("Input should be a valid ")
 
 
 def test_router_routes_are_mounted_under_its_prefix(client):

@@ -267,7 +267,7 @@ fn non_integer_id_is_422_naming_the_parameter() {
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(
         r.body,
-        r#"{"detail":"path parameter `id` must be an integer, got `abc`"}"#
+        r#"{"detail":[{"type":"int_parsing","loc":["path","id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"}]}"#
     );
     r.assert_common_headers();
 }
