@@ -49,7 +49,12 @@ count() { # N -> total instructions
   rm -f "$OUT"/cg.$n.*
   valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$OUT/cg.$n.%p" "$@" >"$OUT/server.$n.log" 2>&1 &
   vp=$!
-  for _ in $(seq 240); do curl -s -o /dev/null -m 5 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
+  # Up to 15 min to answer: FastAPI's imports alone take minutes under callgrind.
+  for _ in $(seq 1800); do
+    curl -s -o /dev/null -m 5 "http://127.0.0.1:$PORT/" && break
+    kill -0 $vp 2>/dev/null || { echo "the server exited before answering (see $OUT)" >&2; exit 1; }
+    sleep 0.5
+  done
   timeout 900 python3 "$OUT/load.py" "$PORT" "$METHOD" "$REQ_PATH" "$BODY_FILE" "$n"
   kill -INT $vp 2>/dev/null || true
   for _ in $(seq 30); do kill -0 $vp 2>/dev/null || break; sleep 1; done
