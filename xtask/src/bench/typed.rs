@@ -233,3 +233,29 @@ fn instructions(opts: &Options, layout: &Layout) -> Result<String, String> {
     );
     Ok(md)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lua_script_sends_the_body_file_to_the_typed_path() {
+        let root = crate::sh::root();
+        let body = std::fs::read_to_string(root.join(BODY_FILE)).unwrap();
+        let script = std::fs::read_to_string(root.join(SCRIPT)).unwrap();
+        assert!(script.contains(&format!("wrk.body = '{}'", body.trim())));
+        assert!(script.contains(&format!("wrk.path = \"{}\"", TYPED.path)));
+        assert!(script.contains("wrk.method = \"POST\""));
+    }
+
+    #[test]
+    fn a_scripted_run_passes_the_script_before_the_url_and_no_depth() {
+        let c = super::super::wrk::scripted("http://h/typed", 5, Path::new("t.lua"));
+        let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().into()).collect();
+        assert_eq!(
+            args.join(" "),
+            "-c 0 wrk -t1 -c64 -d5s --latency -s t.lua http://h/typed"
+        );
+    }
+}
