@@ -62,7 +62,8 @@ count() { # N -> total instructions
     callgrind_control -d $vp >/dev/null 2>&1 || true; sleep 2
   fi
   kill -9 $vp 2>/dev/null || true; wait $vp 2>/dev/null || true
-  grep -h "^summary:" "$OUT"/cg.$n.* | awk '{s+=$2} END {print s+0}'
+  # printf: awk prints big sums as 4.2e+09, which bash cannot compare
+  grep -h "^summary:" "$OUT"/cg.$n.* | awk '{s+=$2} END {printf "%.0f\n", s}'
 }
 a=$(count "$N1" "$@"); b=$(count "$N2" "$@")
 [ "$a" -gt 0 ] && [ "$b" -gt "$a" ] || { echo "callgrind produced no counts (see $OUT)" >&2; exit 1; }
