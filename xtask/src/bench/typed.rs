@@ -61,6 +61,11 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, load: &Results) -> Resu
     }
     let mut running = Vec::new();
     let mut md = String::new();
+    let cello_app =
+        std::fs::read_to_string(layout.apps().join("cello_typed_app.py")).unwrap_or_default();
+    if cello_app.contains("PLACEHOLDER") {
+        md.push_str("**`benches/apps/cello_typed_app.py` is still the placeholder** (the dataclass built from `req.json()` by hand, not from the signature): Cello's figures here are not the typed ones.\n\n");
+    }
     for &name in SERVERS.iter().filter(|n| opts.wants(n)) {
         match typed_spec(name, layout).and_then(|spec| Running::start(&spec, logs)) {
             Ok(server) => running.push(server),
