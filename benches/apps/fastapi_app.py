@@ -7,6 +7,7 @@ import asyncio
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
 app = FastAPI()
 
@@ -40,3 +41,23 @@ async def async_json():
 async def async_sleep():
     await asyncio.sleep(0.001)
     return {"ok": True}
+
+
+class Item(BaseModel):
+    """The typed endpoint's body: 10 fields (benches/typed_body.json)."""
+
+    id: int
+    name: str
+    email: str
+    age: int
+    score: float
+    active: bool
+    tags: list[str]
+    city: str
+    country: str
+    note: str | None = None
+
+
+@app.post("/typed")
+def typed(item: Item, limit: int = 10, q: str | None = None):
+    return {"limit": limit, "q": q, "id": item.id, "name": item.name, "tags": len(item.tags)}

@@ -5,6 +5,7 @@ Run: PORT=8000 python robyn_app.py --processes 1 --workers 1 --log-level WARNING
 
 import asyncio
 import os
+from dataclasses import dataclass
 
 from robyn import Robyn, Request
 
@@ -40,6 +41,32 @@ async def async_json(request: Request):
 async def async_sleep(request: Request):
     await asyncio.sleep(0.001)
     return {"ok": True}
+
+
+@dataclass
+class Item:
+    """The typed endpoint's body: 10 fields (benches/typed_body.json). Robyn does not
+    read types from the signature: the handler converts and checks by hand, as a
+    Robyn user would."""
+
+    id: int
+    name: str
+    email: str
+    age: int
+    score: float
+    active: bool
+    tags: list[str]
+    city: str
+    country: str
+    note: str | None = None
+
+
+@app.post("/typed")
+def typed(request: Request):
+    limit = int(request.query_params.get("limit", "10"))
+    q = request.query_params.get("q", None)
+    item = Item(**request.json())
+    return {"limit": limit, "q": q, "id": item.id, "name": item.name, "tags": len(item.tags)}
 
 
 if __name__ == "__main__":

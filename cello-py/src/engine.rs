@@ -180,8 +180,9 @@ impl Engine {
     /// is the asyncio selector loop handlers run on (this thread's). `ready(port)` is
     /// called once listening (port 0 picks a free port). Limits, in bytes and seconds;
     /// one left out (None) keeps the engine's default (`cello_http::HttpConfig`,
-    /// `cello_net::ServeConfig`).
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None))]
+    /// `cello_net::ServeConfig`). `redirect_slashes`: a 307 between `/a` and `/a/`
+    /// when only the other one is routed (`cello::App::redirect_slashes`).
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -203,6 +204,7 @@ impl Engine {
         shutdown_timeout: Option<f64>,
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
+        redirect_slashes: bool,
     ) -> PyResult<()> {
         let (middleware, access_log) =
             crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
@@ -251,6 +253,7 @@ impl Engine {
             app
         };
         let make = app
+            .redirect_slashes(redirect_slashes)
             .middleware(middleware)
             .into_service()
             .map_err(|e| PyValueError::new_err(format!("App(middleware=...): {e}")))?;

@@ -5,8 +5,9 @@ use crate::handler::{Erased, ErasedHandler, Handler, HandlerFuture};
 use crate::local_service::LocalService;
 use crate::middleware::{Middleware, Stack as MiddlewareStack, StackError, Stacked, StackedFuture};
 use crate::rejection::Rejection;
+use crate::trailing_slash;
 use cello_http::{IntoResponse, Request, Response};
-use cello_router::{ParamValue, RouteError, Router, RouterBuilder};
+use cello_router::{LookupError, ParamValue, RouteError, Router, RouterBuilder};
 use http::Method;
 use std::convert::Infallible;
 use std::future::Future;
@@ -111,6 +112,7 @@ pub struct App<S = ()> {
     middleware: MiddlewareStack,
     layers: Vec<LayerFn>,
     on_rejection: Option<RejectionFn<S>>,
+    redirect_slashes: bool,
     state: S,
 }
 
@@ -166,6 +168,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             middleware: MiddlewareStack::default(),
             layers: Vec::new(),
             on_rejection: None,
+            redirect_slashes: false,
             state,
         }
     }
@@ -243,6 +246,32 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         self
     }
 
+    /// Whether a path the router does not know, but knows with the trailing slash
+    /// added or removed, gets a `307` to that path (query string kept, any method),
+    /// as FastAPI/Starlette answer. Off by default in Rust (a 404, as axum);
+    /// Python's `App(redirect_slashes=True)` turns it on. Only the router's miss path
+    /// pays for it, and it runs before [`App::on_rejection`].
+    ///
+    /// ```
+    /// use cello::App;
+    /// use tower::ServiceExt;
+    ///
+    /// let app = App::new().get("/items/", || async { "items" }).redirect_slashes(true);
+    /// let service = app.into_service()?.service();
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let res = runtime.block_on(async {
+    ///     let req = http::Request::get("/items?page=2").body(cello::Body::empty())?;
+    ///     Ok::<_, Box<dyn std::error::Error>>(service.oneshot(req).await?)
+    /// })?;
+    /// assert_eq!(res.status(), 307);
+    /// assert_eq!(res.headers()["location"], "/items/?page=2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn redirect_slashes(mut self, on: bool) -> Self {
+        self.redirect_slashes = on;
+        self
+    }
+
     /// `GET` (and `HEAD`, answered without a body) for `pattern`.
     pub fn get<H: Handler<T, S>, T: 'static>(self, pattern: &str, handler: H) -> Self {
         self.route(Method::GET, pattern, handler)
@@ -315,6 +344,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             routes: Arc::new(self.routes.freeze()),
             middleware: self.middleware,
             on_rejection: self.on_rejection,
+            redirect_slashes: self.redirect_slashes,
             layers: self.layers.into(),
             state: self.state,
         })
@@ -327,6 +357,7 @@ pub struct MakeService<S = ()> {
     routes: Arc<Router<Endpoint<S>>>,
     middleware: MiddlewareStack,
     on_rejection: Option<RejectionFn<S>>,
+    redirect_slashes: bool,
     layers: Arc<[LayerFn]>,
     state: S,
 }
@@ -352,6 +383,7 @@ impl<S: Clone + Send + Sync + 'static> MakeService<S> {
             router: self.routes.clone(),
             state: self.state.clone(),
             on_rejection: self.on_rejection.clone(),
+            redirect_slashes: self.redirect_slashes,
             peer,
         };
         let routes = self.middleware.wrap(routes, peer);
@@ -417,13 +449,20 @@ pub(crate) struct Routes<S> {
     router: Arc<Router<Endpoint<S>>>,
     state: S,
     on_rejection: Option<RejectionFn<S>>,
+    redirect_slashes: bool,
     peer: Option<std::net::SocketAddr>,
 }
 
 impl<S: Clone> Routes<S> {
-    /// A router error: the app's [`App::on_rejection`] answer, else the default.
+    /// A router error: a trailing-slash redirect ([`App::redirect_slashes`]), else
+    /// the app's [`App::on_rejection`] answer, else the default.
     #[cold]
     fn rejected(&self, rejection: Rejection, req: Request) -> RouteFuture {
+        if self.redirect_slashes && matches!(rejection, Rejection::Route(LookupError::NotFound)) {
+            if let Some(to) = trailing_slash::location(&self.router, req.method(), req.uri()) {
+                return RouteFuture::Ready(Some(trailing_slash::redirect(to)));
+            }
+        }
         let Some(on_rejection) = &self.on_rejection else {
             return RouteFuture::Ready(Some(rejection.into_response()));
         };

@@ -73,6 +73,7 @@ mod local_service;
 pub mod middleware;
 mod rejection;
 mod serve;
+mod trailing_slash;
 
 pub use app::{App, AppError, AppService, Constant, MakeService, RequestContext, RouteFuture};
 pub use cello_http::{Body, IntoResponse, Request, Response};

@@ -162,6 +162,7 @@ class Engine:
         shutdown_timeout: float | None = None,
         listener: Listener | None = None,
         middleware: list[tuple[str, dict[str, Any]]] | None = None,
+        redirect_slashes: bool = False,
     ) -> None: ...
     def stop(self) -> None: ...
 

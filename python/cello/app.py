@@ -448,6 +448,7 @@ class App(Router):
                     handle_signals,
                     listener=listener,
                     middleware=[m._spec() for m in self._rust_middleware],
+                    redirect_slashes=self.redirect_slashes,
                     **limits,
                 )
             finally:

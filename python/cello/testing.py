@@ -1,177 +1,204 @@
-"""``TestClient``: drive an app through the real Rust engine in tests.
+"""``TestClient``: drive an app through the real Rust engine in tests, the way
+FastAPI's ``TestClient`` is used.
 
-The app is served by the real engine on a free port of 127.0.0.1, on a background
-thread; requests go over a real socket. Nothing about routing, parsing or
-serialization is re-implemented here.
+It is an ``httpx.Client`` (httpx is needed only when this module is imported, as
+for FastAPI's), so requests, responses, cookies, redirects and default headers
+behave exactly as FastAPI users know them. The difference is underneath: the app
+is served by the real engine on a free port of 127.0.0.1, on a background thread,
+and every request goes over a real socket, so nothing about routing, parsing or
+serialization is re-implemented here. The server starts on the first request (or
+on ``with``) and stops at ``close()``, when the client is garbage collected, or
+when the interpreter exits.
 """
 
 from __future__ import annotations
 
-import http.client
-import json as _json
-import select
 import threading
+import weakref
 from typing import Any, Mapping
-from urllib.parse import urlencode
+
+try:
+    import httpx
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "cello.testing needs httpx (as FastAPI's TestClient does): pip install httpx"
+    ) from exc
 
 from .app import App
-from .datastructures import Headers
+
+# Responses are httpx's: ``status_code``, ``headers``, ``content``, ``text``,
+# ``json()``, ``cookies``, ``history``...
+TestResponse = httpx.Response
 
 
-class TestResponse:
-    """What the server answered."""
+class _Server:
+    """One run of the app on a background thread: startup hooks, the engine,
+    shutdown hooks. Holds no reference to the client, so the client can be
+    collected while it serves (and then stops it)."""
 
-    __test__ = False
+    def __init__(self, app: App, timeout: float, limits: dict[str, Any]) -> None:
+        self.app, self.timeout, self.limits = app, timeout, limits
+        self.port = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._engines: list[Any] = []
 
-    def __init__(self, status_code: int, headers: list[tuple[str, str]], content: bytes) -> None:
-        self.status_code = status_code
-        self.headers = Headers(headers)
-        self.content = content
+    def start(self) -> int:
+        """Starts serving if not serving yet; returns the port."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return self.port
+            ready = threading.Event()
+            failed: list[BaseException] = []
+            self._engines = []
 
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
+            def on_ready(port: int) -> None:
+                self.port = port
+                ready.set()
 
-    def json(self) -> Any:
-        return _json.loads(self.content)
+            def run() -> None:
+                try:
+                    self.app._serve(
+                        "127.0.0.1", 0, ready=on_ready, handle_signals=False, engine_out=self._engines, **self.limits
+                    )
+                except BaseException as exc:  # reported to the thread that started it
+                    failed.append(exc)
+                finally:
+                    ready.set()
 
-    def __repr__(self) -> str:
-        return f"<TestResponse [{self.status_code}]>"
+            self._thread = threading.Thread(target=run, name="cello-testclient", daemon=True)
+            self._thread.start()
+            if not ready.wait(self.timeout):
+                raise RuntimeError("the app did not start serving in time")
+            if failed:
+                self._thread.join(self.timeout)
+                self._thread = None
+                raise RuntimeError(f"the app failed to start: {failed[0]!r}") from failed[0]
+            return self.port
+
+    def stop(self) -> None:
+        """Stops the server (shutdown hooks run) and waits for it; a no-op when it is
+        not serving."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            for engine in self._engines:
+                engine.stop()
+            self._engines = []
+            if thread is not None:
+                thread.join(self.timeout)
 
 
-class TestClient:
-    """Serves ``app`` for the life of the client (startup and shutdown hooks run)
-    and sends requests to it.
+class _EngineTransport(httpx.BaseTransport):
+    """Sends each request to the local server, whatever host its URL names: the URL
+    (and so the ``Host`` header, ``response.url``, cookie domains and redirects) stays
+    ``http://testserver/...`` as in FastAPI, only the socket goes to 127.0.0.1."""
+
+    def __init__(self, server: _Server) -> None:
+        self.server = server
+        self.port: int | None = None  # fixed by tests that point it elsewhere
+        self._http = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        port = self.port if self.port is not None else self.server.start()
+        local = httpx.Request(
+            request.method,
+            request.url.copy_with(scheme="http", host="127.0.0.1", port=port),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return self._http.handle_request(local)
+
+    def drop_connections(self) -> None:
+        """Forgets the kept-alive connections (their server is gone)."""
+        self._http.close()
+        self._http = httpx.HTTPTransport()
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class TestClient(httpx.Client):
+    """An ``httpx.Client`` for ``app``, served by the real engine.
+
+    Like FastAPI's: it can be made at module level and used without ``with`` (the
+    server starts on the first request; startup hooks run then, shutdown hooks at
+    ``close()``, on garbage collection or at interpreter exit); it follows redirects
+    (``follow_redirects=False`` per client or per request turns that off), sends
+    ``user-agent: testclient`` and ``Host: testserver`` (``base_url``), takes
+    ``cookies=``, ``headers=`` and ``params=`` on the client and per request and keeps
+    ``client.cookies`` up to date from ``Set-Cookie``. ``with TestClient(app)`` starts
+    the server at once and stops it on exit; the client stays usable (a later request
+    starts it again).
+
+    ``limits`` are the engine's (``max_body_size``, ``keep_alive_timeout``...; see
+    ``App.run``). A handler's exception is the 500 the engine answers, never raised
+    here (FastAPI's ``raise_server_exceptions=False``).
 
     >>> from cello import App
     >>> app = App()
     >>> @app.get("/ping")
     ... def ping(req):
     ...     return "pong"
-    >>> with TestClient(app) as client:
-    ...     client.get("/ping").text
+    >>> TestClient(app).get("/ping").text
     'pong'
     """
 
     __test__ = False
 
-    def __init__(self, app: App, timeout: float = 30.0, **limits: Any) -> None:
+    def __init__(
+        self,
+        app: App,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        cookies: Any = None,
+        headers: Mapping[str, str] | None = None,
+        follow_redirects: bool = True,
+        timeout: float = 30.0,
+        **limits: Any,
+    ) -> None:
         self.app = app
-        self.timeout = timeout
-        self._ready = threading.Event()
-        self._engines: list[Any] = []
-        self._error: BaseException | None = None
-        self.port = 0
-        self._thread = threading.Thread(target=self._run, args=(limits,), name="cello-testclient", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the app did not start serving in time")
-        if self._error is not None:
-            raise RuntimeError(f"the app failed to start: {self._error!r}") from self._error
-        self._conn: http.client.HTTPConnection | None = None
-
-    def _run(self, limits: dict[str, Any]) -> None:
-        def ready(port: int) -> None:
-            self.port = port
-            self._ready.set()
-
-        try:
-            self.app._serve("127.0.0.1", 0, ready=ready, handle_signals=False, engine_out=self._engines, **limits)
-        except BaseException as exc:  # reported to the test thread
-            self._error = exc
-        finally:
-            self._ready.set()
+        self._server = _Server(app, timeout, limits)
+        self._engine_transport = _EngineTransport(self._server)
+        super().__init__(
+            base_url=base_url,
+            headers={"user-agent": "testclient", **(headers or {})},
+            cookies=cookies,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            transport=self._engine_transport,
+        )
+        # Stops the server when the client is collected or the interpreter exits.
+        self._finalizer = weakref.finalize(self, self._server.stop)
 
     @property
-    def base_url(self) -> str:
+    def port(self) -> int:
+        """The port the engine serves on (127.0.0.1), starting it if needed."""
+        return self._server.start()
+
+    @property
+    def server_url(self) -> str:
+        """``http://127.0.0.1:<port>``: the real server, for raw sockets or another
+        client (``base_url`` is the ``http://testserver`` requests are addressed to)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | str | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-    ) -> TestResponse:
-        """Sends one request on a kept-alive connection and reads the response. A
-        request that fails raises; it is never sent twice."""
-        if params:
-            path += ("&" if "?" in path else "?") + urlencode(params, doseq=True)
-        hdrs = dict(headers or {})
-        body: bytes | None = None
-        if json is not None:
-            body = _json.dumps(json).encode()
-            hdrs.setdefault("content-type", "application/json")
-        elif data is not None:
-            body = urlencode(data, doseq=True).encode()
-            hdrs.setdefault("content-type", "application/x-www-form-urlencoded")
-        elif content is not None:
-            body = content.encode() if isinstance(content, str) else content
-        conn = self._connection()
-        try:
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            payload = resp.read()
-        except BaseException:
-            # Never re-sent: the request may have reached the server.
-            self._drop_connection()
-            raise
-        if resp.will_close:
-            self._drop_connection()
-        return TestResponse(resp.status, resp.getheaders(), payload)
+    def start(self) -> None:
+        """Starts the server now (startup hooks run) rather than on the first request."""
+        self._server.start()
 
-    def _connection(self) -> http.client.HTTPConnection:
-        """The kept-alive connection, or a new one if there is none or the server has
-        closed the kept one while it was idle (it is readable: EOF, or a response to
-        nothing we sent). This is decided before any byte of a request is sent."""
-        if self._conn is not None and self._conn.sock is not None:
-            idle = select.poll()
-            idle.register(self._conn.sock, select.POLLIN)
-            if idle.poll(0):
-                self._drop_connection()
-        if self._conn is None:
-            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        return self._conn
-
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def get(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("DELETE", path, **kw)
-
-    def head(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("HEAD", path, **kw)
-
-    def options(self, path: str, **kw: Any) -> TestResponse:
-        return self.request("OPTIONS", path, **kw)
+    def stop(self) -> None:
+        """Stops the server (shutdown hooks run); the next request starts it again."""
+        self._engine_transport.drop_connections()
+        self._server.stop()
 
     def close(self) -> None:
-        """Stops the server (shutdown hooks run) and waits for it."""
-        self._drop_connection()
-        for engine in self._engines:
-            engine.stop()
-        self._thread.join(self.timeout)
+        """Stops the server (shutdown hooks run) and closes the client."""
+        self.stop()
+        super().close()
 
     def __enter__(self) -> "TestClient":
+        self.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.close()
+        self.stop()

@@ -152,8 +152,7 @@ class HttpxClient:
         self._client = httpx.Client(base_url=server.base_url, timeout=10.0, limits=CLIENT_LIMITS)
 
     def request(self, method: str, path: str, **kw: Any) -> TestResponse:
-        r = self._client.request(method, path, **kw)
-        return TestResponse(r.status_code, r.headers.multi_items(), r.content)
+        return self._client.request(method, path, **kw)
 
     def get(self, path: str, **kw: Any) -> TestResponse:
         return self.request("GET", path, **kw)
@@ -193,7 +192,7 @@ class InProcessClient:
     def __init__(self, client: TestClient, handler: _ListHandler) -> None:
         self._client = client
         self._handler = handler
-        self.base_url = client.base_url
+        self.base_url = client.server_url
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

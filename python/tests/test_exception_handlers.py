@@ -87,7 +87,7 @@ def test_body_over_the_limit_while_streaming_reaches_the_413_handler():
             for _ in range(8):
                 yield b"x" * 512
 
-        r = httpx.post(client.base_url + "/upload", content=chunks(), timeout=10)
+        r = httpx.post(client.server_url + "/upload", content=chunks(), timeout=10)
         assert r.status_code == 413
         assert r.json()["error"]["status"] == 413
         assert "max_body_size" in r.json()["error"]["message"]
@@ -97,7 +97,7 @@ def test_body_over_the_limit_while_streaming_reaches_the_413_handler():
 
 def test_declared_body_over_the_limit_reaches_the_413_handler_without_being_read():
     with TestClient(reshaping_app(), max_body_size=1024) as client:
-        r = httpx.post(client.base_url + "/upload", content=b"x" * 2048, timeout=10)
+        r = httpx.post(client.server_url + "/upload", content=b"x" * 2048, timeout=10)
         assert r.status_code == 413
         assert r.json()["error"]["status"] == 413
         assert r.headers["connection"] == "close"
@@ -115,7 +115,7 @@ def test_declared_body_over_the_limit_is_answered_early_without_a_413_handler():
         return "never"
 
     with TestClient(app, max_body_size=1024) as client:
-        r = httpx.post(client.base_url + "/upload", content=b"x" * 2048, timeout=10)
+        r = httpx.post(client.server_url + "/upload", content=b"x" * 2048, timeout=10)
     assert r.status_code == 413
     assert "max_body_size" in r.text
 

@@ -58,7 +58,7 @@ def make_app(calls: list[str]) -> App:
 def served():
     calls: list[str] = []
     with TestClient(make_app(calls)) as client:
-        with httpx.Client(base_url=client.base_url, timeout=10) as http:
+        with httpx.Client(base_url=client.server_url, timeout=10) as http:
             yield http, calls
 
 
@@ -153,7 +153,7 @@ def test_a_bad_setting_stops_the_app_at_startup_naming_the_middleware(middleware
         return "x"
 
     with pytest.raises(RuntimeError, match=says):
-        TestClient(app)
+        TestClient(app).start()
 
 
 def test_only_cello_middleware_is_accepted():
@@ -169,4 +169,4 @@ def test_a_middleware_listed_twice_stops_the_app_at_startup_naming_it():
         return "x"
 
     with pytest.raises(RuntimeError, match="request_id is listed twice"):
-        TestClient(app)
+        TestClient(app).start()

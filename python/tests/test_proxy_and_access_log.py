@@ -43,7 +43,7 @@ def echo_app(*middleware) -> App:
 
 
 def get_who(client: TestClient, headers: dict[str, str]) -> dict:
-    with httpx.Client(base_url=client.base_url, timeout=10) as http:
+    with httpx.Client(base_url=client.server_url, timeout=10) as http:
         response = http.get("/who?x=1", headers=headers)
     assert response.status_code == 200
     return response.json()
@@ -82,9 +82,10 @@ def test_a_forged_forwarded_for_from_an_untrusted_peer_is_ignored():
 def test_without_the_middleware_the_headers_change_nothing():
     with TestClient(echo_app()) as client:
         seen = get_who(client, FORWARDED)
+        port = client.port
     assert seen["client"][0] == "127.0.0.1"
     assert seen["scheme"] == "http"
-    assert seen["host"] == f"127.0.0.1:{client.port}"
+    assert seen["host"] == f"127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def logged_app() -> App:
 
 def test_the_access_log_delivers_each_request_to_the_cello_access_logger(access_records):
     with TestClient(logged_app()) as client:
-        with httpx.Client(base_url=client.base_url, timeout=10) as http:
+        with httpx.Client(base_url=client.server_url, timeout=10) as http:
             ok = http.get("/items?page=2", headers={"x-request-id": "req-42", "x-forwarded-for": "203.0.113.9"})
             missing = http.get("/missing")
         assert wait_until(lambda: len(access_records.snapshot()) >= 2), "records arrive while serving"
@@ -184,7 +185,7 @@ def test_the_access_log_delivers_each_request_to_the_cello_access_logger(access_
 
 def test_records_still_in_a_batch_are_flushed_at_shutdown(access_records):
     client = TestClient(logged_app())
-    with httpx.Client(base_url=client.base_url, timeout=10) as http:
+    with httpx.Client(base_url=client.server_url, timeout=10) as http:
         for _ in range(3):
             assert http.get("/items").status_code == 200
     client.close()
@@ -245,4 +246,4 @@ def test_the_stderr_target_prints_one_line_per_request(start_server):
 )
 def test_a_bad_setting_stops_the_app_at_startup_naming_the_middleware(middleware, says):
     with pytest.raises(RuntimeError, match=says):
-        TestClient(echo_app(middleware))
+        TestClient(echo_app(middleware)).start()

@@ -77,7 +77,7 @@ def test_sync_middleware_cannot_wrap_an_async_handler_and_the_app_says_so_at_sta
         return "a"
 
     with pytest.raises(RuntimeError) as info:
-        TestClient(app)
+        TestClient(app).start()
     message = str(info.value.__cause__)
     assert "plain" in message and "async_handler" in message and "async def" in message
 

@@ -69,13 +69,13 @@ def test_response_html(client):
 
 
 def test_response_redirect_defaults_to_307_with_location(client):
-    r = client.get("/ret/redirect")
+    r = client.get("/ret/redirect", follow_redirects=False)
     assert r.status_code == 307
     assert r.headers["location"] == "/ret/str"
 
 
 def test_response_redirect_with_status(client):
-    r = client.get("/ret/redirect-301")
+    r = client.get("/ret/redirect-301", follow_redirects=False)
     assert r.status_code == 301
     assert r.headers["location"] == "https://example.com/"
 
@@ -83,7 +83,7 @@ def test_response_redirect_with_status(client):
 def test_set_cookie_and_delete_cookie_send_set_cookie_headers(client):
     r = client.get("/ret/cookies")
     assert r.text == "cookies"
-    cookies = r.headers.getlist("set-cookie")
+    cookies = r.headers.get_list("set-cookie")
     assert len(cookies) == 3
     session, theme, old = cookies
     assert session.startswith("session=abc123;")

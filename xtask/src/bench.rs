@@ -11,7 +11,7 @@
 //! tools, machine facts), [`servers`] (start, pin, stop), [`check`] (endpoints and body
 //! checks), [`wrk`] (load generator), [`procstat`] (CPU and RSS from `/proc`),
 //! [`measure`] (one run), [`results`] (medians), [`report`] (Markdown), and the extras
-//! [`leak`], [`profile`], [`shared_tools`].
+//! [`leak`], [`profile`], [`shared_tools`], and the typed endpoint's run, [`typed`].
 
 mod check;
 mod leak;
@@ -24,6 +24,7 @@ mod results;
 mod servers;
 mod setup;
 mod shared_tools;
+mod typed;
 mod wrk;
 
 use crate::sh;
@@ -125,6 +126,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(running);
+
+    if opts.typed {
+        let body = typed::run(&opts, layout, &logs, &report.load)
+            .unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: typed endpoint: done");
+        report
+            .sections
+            .push(("Typed endpoint: POST /typed (issue 10)".to_owned(), body));
+    }
 
     extras(&opts, &prepared, &mut report, &logs, &work);
 

@@ -102,7 +102,8 @@ pub fn check(port: u16, endpoint: &Endpoint) -> Result<(), String> {
     ))
 }
 
-fn parse_reply(raw: &str) -> Result<Reply, String> {
+/// A response as read off the socket: status, `content-type`, de-chunked body.
+pub fn parse_reply(raw: &str) -> Result<Reply, String> {
     let (head, body) = raw
         .split_once("\r\n\r\n")
         .ok_or_else(|| format!("no complete response head in {raw:?}"))?;
@@ -150,7 +151,7 @@ fn dechunk(mut rest: &str) -> String {
 }
 
 /// JSON text without the whitespace outside strings (`{"a": 1}` → `{"a":1}`).
-fn squeeze_json(text: &str) -> String {
+pub fn squeeze_json(text: &str) -> String {
     let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
     for c in text.chars() {
         if in_string {

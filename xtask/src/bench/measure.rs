@@ -38,19 +38,33 @@ pub fn measure(
     secs: u64,
     pipeline: Option<&Path>,
 ) -> Result<Sample, String> {
+    let mut sample = measure_with(server, path, warmup, secs, |url, s| {
+        wrk::run(url, s, pipeline)
+    })?;
+    if pipeline.is_some() {
+        // wrk's percentiles are broken under pipelining (they read 0 past the median)
+        (sample.wrk.p50_ms, sample.wrk.p99_ms) = (f64::NAN, f64::NAN);
+    }
+    Ok(sample)
+}
+
+/// [`measure`] with the load given as `load(url, secs)` (a scripted wrk, say).
+pub fn measure_with(
+    server: &Running,
+    path: &str,
+    warmup: u64,
+    secs: u64,
+    load: impl Fn(&str, u64) -> Result<wrk::WrkRun, String>,
+) -> Result<Sample, String> {
     let url = format!("http://127.0.0.1:{}{path}", server.spec.port);
     if warmup > 0 {
-        wrk::run(&url, warmup, pipeline)?;
+        load(&url, warmup)?;
     }
     let pids = server.pids();
     let rss_before_kib = procstat::rss_kib(&pids);
     let ticks_before = procstat::cpu_ticks(&pids);
     let started = Instant::now();
-    let mut run = wrk::run(&url, secs, pipeline)?;
-    if pipeline.is_some() {
-        // wrk's percentiles are broken under pipelining (they read 0 past the median)
-        (run.p50_ms, run.p99_ms) = (f64::NAN, f64::NAN);
-    }
+    let run = load(&url, secs)?;
     let wall = started.elapsed().as_secs_f64();
     // the tree again: a server may have started a process during the run
     let pids = server.pids();

@@ -19,6 +19,9 @@ pub struct Options {
     pub json_micro: bool,
     /// The CPython 3.13 peers run of `../shared/tools/py313-peers.sh`.
     pub py313: bool,
+    /// The typed endpoint (`POST /typed`) on Cello, FastAPI and Robyn; `--no-typed`
+    /// leaves it out.
+    pub typed: bool,
     /// The server the leak check and the profile run on (`--extras-on`, default
     /// cello-python; another server gives a baseline to compare with).
     pub extras_on: String,
@@ -35,7 +38,7 @@ pub struct Options {
 /// The usage text, printed by `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
-                  [--instr] [--no-instr] [--py313] [--json-micro]
+                  [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed]
                   [--leak] [--no-leak] [--profile] [--no-profile]
                   [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
@@ -43,6 +46,9 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
   full run (default): 3 rounds of 4 s runs (1 s warm-up in the first round), leak check,
   perf profile, instructions per request, JSON microbenchmark; writes benches/RESULTS.md.
   --py313 adds the CPython 3.13 peers run (../shared/tools/py313-peers.sh).
+  The typed endpoint (POST /typed, benches/typed_post.lua) runs on cello-python,
+  fastapi-uvicorn and robyn after the shared endpoints (with its instruction counts
+  when instructions are counted); --no-typed leaves it out.
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
   .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
   servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn
@@ -61,6 +67,7 @@ impl Options {
             instr: !quick,
             json_micro: !quick,
             py313: false,
+            typed: true,
             build: true,
             extras_on: "cello-python".into(),
             only: None,
@@ -87,6 +94,7 @@ impl Options {
                 "--instr" => o.instr = true,
                 "--no-instr" => o.instr = false,
                 "--py313" => o.py313 = true,
+                "--no-typed" => o.typed = false,
                 "--json-micro" => o.json_micro = true,
                 "--leak" => o.leak = true,
                 "--no-leak" => o.leak = false,

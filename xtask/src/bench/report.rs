@@ -214,7 +214,8 @@ fn list(md: &mut String, title: &str, items: &[(String, String)]) {
     md.push('\n');
 }
 
-fn detail(md: &mut String, results: &Results, ep: &Endpoint) {
+/// The table of one endpoint: every server's medians and notes.
+pub fn detail(md: &mut String, results: &Results, ep: &Endpoint) {
     md.push_str("| server | req/s | p50 | p99 | CPU | req/s per core | RSS warm | RSS after | rounds | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for name in NAMES.iter().filter(|n| results.has_server(n)) {
         let notes = results

@@ -41,9 +41,32 @@ pub fn command(url: &str, secs: u64, pipeline: Option<&Path>) -> Command {
     c
 }
 
+/// `taskset -c 0 wrk -t1 -c64 -d<secs>s --latency -s SCRIPT URL`: a Lua script that
+/// sets the request (method, body), one request per round trip.
+pub fn scripted(url: &str, secs: u64, script: &Path) -> Command {
+    let mut c = Command::new("taskset");
+    c.args(["-c", "0", "wrk", "-t1"])
+        .arg(format!("-c{CONNECTIONS}"))
+        .arg(format!("-d{secs}s"))
+        .arg("--latency")
+        .arg("-s")
+        .arg(script)
+        .arg(url);
+    c
+}
+
 /// Runs wrk and parses what it printed.
 pub fn run(url: &str, secs: u64, pipeline: Option<&Path>) -> Result<WrkRun, String> {
-    let out = command(url, secs, pipeline)
+    output(command(url, secs, pipeline))
+}
+
+/// Runs a [`scripted`] wrk and parses what it printed.
+pub fn run_scripted(url: &str, secs: u64, script: &Path) -> Result<WrkRun, String> {
+    output(scripted(url, secs, script))
+}
+
+fn output(mut cmd: Command) -> Result<WrkRun, String> {
+    let out = cmd
         .output()
         .map_err(|e| format!("cannot start wrk ({e}); install it with `apt-get install wrk`"))?;
     let text = String::from_utf8_lossy(&out.stdout);
