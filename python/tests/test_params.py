@@ -111,7 +111,7 @@ def params_app() -> App:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
-    with TestClient(params_app()) as tc, httpx.Client(base_url=tc.base_url) as c:
+    with TestClient(params_app()) as tc, httpx.Client(base_url=tc.server_url) as c:
         yield c
 
 

@@ -17,10 +17,7 @@ import pytest
 PORTING = Path(__file__).parent / "porting"
 
 # Tests that fail on Cello for a reason the docs list; strict, so a fix shows.
-KNOWN_GAPS: dict[str, str] = {
-    "test_read_item_with_a_bad_id": "a path parameter that does not convert is a 422 with a string "
-    "detail from the router, not pydantic's list of errors",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _rewrite_fastapi_names(names: str) -> str:

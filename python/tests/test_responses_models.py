@@ -472,7 +472,7 @@ def test_fastapis_response_classes_send_their_media_type_status_and_headers(clie
 
 
 def test_a_redirect_response_is_a_307_to_the_percent_encoded_url(client):
-    r = httpx.get(client.base_url + "/responses/redirect", follow_redirects=False)
+    r = client.get("/responses/redirect", follow_redirects=False)
     assert r.status_code == 307
     assert r.headers["location"] == "/somewhere%20else?q=1"
 
