@@ -21,7 +21,7 @@ import hmac
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Iterator, NotRequired, TypedDict
+from typing import Annotated, Iterator, TypedDict
 
 from cello import App, Depends, HTTPException, Query, status
 from cello.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -58,13 +58,13 @@ class Todo:
     tags: list[str]
 
 
-class TodoPatch(TypedDict):
+class TodoPatch(TypedDict, total=False):
     """The fields a `PATCH` changes; the ones left out stay as they are."""
 
-    title: NotRequired[str]
-    done: NotRequired[bool]
-    notes: NotRequired[str | None]
-    tags: NotRequired[list[str]]
+    title: str
+    done: bool
+    notes: str | None
+    tags: list[str]
 
 
 @dataclass
