@@ -240,3 +240,16 @@ def cello_log() -> Iterator[_ListHandler]:
         yield handler
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.fixture(scope="module")
+def browser_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh ``$HOME`` for headless Chromium (its profile goes there)."""
+    home = tmp_path_factory.mktemp("chromium-home")
+    old = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    yield
+    if old is None:
+        os.environ.pop("HOME", None)
+    else:
+        os.environ["HOME"] = old

@@ -6,10 +6,7 @@ document."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -17,6 +14,7 @@ import pytest
 from cello import App, Request
 from cello.testing import TestClient
 from conftest import Server, load_app
+from openapi_tools import render, schemathesis
 
 
 @pytest.fixture(scope="module")
@@ -104,51 +102,6 @@ def test_a_user_route_on_a_docs_path_wins() -> None:
 # -- third-party tools ------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def render(url: str) -> str:
-    """The DOM of ``url`` after its scripts ran, in headless Chromium that can
-    resolve no host but 127.0.0.1 (so a CDN reference would fail to load)."""
-    chromium = _chromium()
-    if chromium is None:
-        # CI installs it for the 3.11 run; the CPython 3.13 root has none.
-        if os.environ.get("CI") == "true" and sys.version_info[:2] == (3, 11):
-            pytest.fail("chromium is missing; .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    out = subprocess.run(
-        [
-            chromium,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--virtual-time-budget=10000",
-            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        timeout=180,
-    )
-    assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
-    return out.stdout.decode(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def browser_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    home = tmp_path_factory.mktemp("chromium-home")
-    old = os.environ.get("HOME")
-    os.environ["HOME"] = str(home)
-    yield
-    if old is None:
-        os.environ.pop("HOME", None)
-    else:
-        os.environ["HOME"] = old
-
-
 def test_swagger_ui_renders_the_operations_offline(server: Server, browser_home: None) -> None:
     dom = render(server.base_url + "/docs")
     # Texts only the rendered page has (the served HTML names none of them).
@@ -160,39 +113,6 @@ def test_redoc_renders_the_operations_offline(server: Server, browser_home: None
     dom = render(server.base_url + "/redoc")
     for text in ("Download OpenAPI description", "Place Order", "Any color name", "Sells paint"):
         assert text in dom, text
-
-
-#: What schemathesis checks on every response it gets.
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-def schemathesis(base_url: str, tmp_path: Any, *filters: str) -> tuple[int, str]:
-    """Runs schemathesis from the served document with bounded, seeded examples."""
-    out = subprocess.run(
-        [
-            os.path.join(os.path.dirname(sys.executable), "schemathesis"),
-            "run",
-            base_url + "/openapi.json",
-            "--checks",
-            CHECKS,
-            "--mode",
-            "positive",
-            "--max-examples",
-            "30",
-            "--seed",
-            "1",
-            "--workers",
-            "1",
-            "--no-color",
-            "--generation-database",
-            "none",
-            "--report-dir",
-            str(tmp_path),
-            *filters,
-        ],
-        capture_output=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
-    return out.returncode, out.stdout.decode(errors="replace") + out.stderr.decode(errors="replace")
 
 
 def test_schemathesis_finds_no_failure_in_the_example_app(server: Server, tmp_path: Any) -> None:
