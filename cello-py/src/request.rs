@@ -76,6 +76,10 @@ pub fn parse_urlencoded(raw: &[u8]) -> Vec<(String, String)> {
 }
 
 fn decode_component(raw: &[u8]) -> String {
+    if !raw.iter().any(|&b| b == b'+' || b == b'%') {
+        // Most keys and values: nothing to decode, one allocation.
+        return String::from_utf8_lossy(raw).into_owned();
+    }
     let plus: Vec<u8> = raw
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })

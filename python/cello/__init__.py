@@ -9,7 +9,7 @@ from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
 from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
-from .params import Body, Cookie, Depends, Form, Header, Path, Query, Security
+from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, Security
 
 __all__ = [
     "App",

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from cello import App, Cookie, Header, Path, Query
+from cello import params
 from cello._signature import compile_signature
 from cello.testing import TestClient
 
@@ -345,7 +346,7 @@ def test_description_and_examples_stay_on_the_signature_for_the_docs():
     a, b = compile_signature("/", h).params
     assert (a.required, a.default, a.nullable) == (True, None, True)
     assert (b.required, b.default, b.alias) == (False, "b", "b")
-    assert isinstance(b.marker, Query) and b.marker.description == "the b" and b.marker.examples == ["x"]
+    assert isinstance(b.marker, params.Query) and b.marker.description == "the b" and b.marker.examples == ["x"]
     assert b.marker.include_in_schema is False
 
 
