@@ -196,8 +196,15 @@ class Router:
                 raise ValueError(f"unsupported method {m!r}; use one of {', '.join(_METHODS)}")
             self._consts.append((m, path, value))
 
-    def include_router(self, router: "Router", prefix: str = "") -> None:
-        """Adds ``router``'s routes under ``prefix`` + its own prefix."""
+    def include_router(
+        self, router: "Router", prefix: str = "", *, tags: Sequence[str] = (), dependencies: Sequence[Any] = ()
+    ) -> None:
+        """Adds ``router``'s routes under ``prefix`` + its own prefix. ``tags`` and
+        ``dependencies`` apply to each of them, before the router's own (FastAPI's
+        order)."""
+        # The include's tags and dependencies ride as one more router in the chain,
+        # outside `router`: the docs and the dependency plan read the chain in order.
+        outer: tuple[Router, ...] = (Router(tags=tags, dependencies=dependencies),) if tags or dependencies else ()
         for spec in router._routes:
             self._routes.append(
                 _RouteSpec(
@@ -205,7 +212,7 @@ class Router:
                     prefix + router.prefix + spec.path,
                     spec.handler,
                     spec.blocking,
-                    (router, *spec.routers),
+                    (*outer, router, *spec.routers),
                     spec.options,
                 )
             )

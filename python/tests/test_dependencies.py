@@ -349,6 +349,30 @@ def test_route_router_and_app_dependencies_run_before_the_handler_outermost_firs
         assert c.get("/r/x?key=no").status_code == 401
 
 
+def test_include_router_dependencies_and_tags_come_before_the_routers_own() -> None:
+    calls: list[str] = []
+
+    def mark(name: str) -> Any:
+        def dep() -> None:
+            calls.append(name)
+
+        dep.__qualname__ = f"mark_{name}"
+        return dep
+
+    app = App(dependencies=[Depends(mark("app"))])
+    router = Router("/r", tags=["router"], dependencies=[Depends(mark("router"))])
+
+    @router.get("/x", tags=["route"], dependencies=[Depends(mark("route"))])
+    def x():
+        calls.append("handler")
+        return list(calls)
+
+    app.include_router(router, prefix="/v1", tags=["include"], dependencies=[Depends(mark("include"))])
+    with TestClient(app) as c:
+        assert c.get("/v1/r/x").json() == ["app", "include", "router", "route", "handler"]
+    assert app.openapi()["paths"]["/v1/r/x"]["get"]["tags"] == ["include", "router", "route"]
+
+
 def get_db() -> str:
     return "real"
 
