@@ -60,6 +60,9 @@ pub struct Route {
     pub task_name: Py<PyAny>,
     /// `async def`.
     pub is_async: bool,
+    /// Some argument is converted and checked per request (a text or body
+    /// parameter): decided at registration, so other routes skip that machinery.
+    pub checked: bool,
     /// What to pass it, in order.
     pub args: Vec<Arg>,
     /// `status_code=`: the status of its answers that do not set their own.
@@ -251,11 +254,8 @@ pub fn run_coroutine(
     }
 }
 
-/// The handler's arguments, and the request object when one was made or `keep` asks
-/// for it.
-#[allow(clippy::type_complexity)]
-/// A handler's arguments, the request object when it was made, and the 422 to answer
-/// instead when a query parameter did not convert.
+/// A handler's arguments, the request object when it was made (or `keep` asked for
+/// it), and the error to answer instead when a parameter did not convert.
 type Built<'py> = (
     Bound<'py, PyTuple>,
     Option<Bound<'py, PyAny>>,
@@ -268,11 +268,7 @@ fn build_args<'py>(
     req: Incoming,
     keep: bool,
 ) -> PyResult<Built<'py>> {
-    if route
-        .args
-        .iter()
-        .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)))
-    {
+    if route.checked {
         return build_checked_args(py, route, req, keep);
     }
     // Most routes take only the request and path parameters: they pay nothing for

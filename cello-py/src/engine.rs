@@ -154,12 +154,16 @@ impl Engine {
         let args = args
             .iter()
             .map(|a| Arg::from_spec(a, &name))
-            .collect::<PyResult<_>>()?;
+            .collect::<PyResult<Vec<Arg>>>()?;
+        let checked = args
+            .iter()
+            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)));
         let route = Route {
             handler,
             task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
             name,
             is_async,
+            checked,
             args,
             status,
         };

@@ -318,15 +318,19 @@ def test_a_cleanup_that_raises_is_logged_and_the_response_is_kept(caplog: pytest
     assert any("dependency" in m and "broken" in m and "cleanup" in m for m in messages), messages
 
 
+def _marker(calls: list[str], name: str) -> Any:
+    """A dependency (named after ``name``) that records that it ran."""
+
+    def dep() -> None:
+        calls.append(name)
+
+    dep.__qualname__ = f"mark_{name}"
+    return dep
+
+
 def test_route_router_and_app_dependencies_run_before_the_handler_outermost_first() -> None:
     calls: list[str] = []
-
-    def mark(name: str) -> Any:
-        def dep() -> None:
-            calls.append(name)
-
-        dep.__qualname__ = f"mark_{name}"
-        return dep
+    mark = functools.partial(_marker, calls)
 
     def require_key(key: str) -> None:
         if key != "k":
@@ -351,13 +355,7 @@ def test_route_router_and_app_dependencies_run_before_the_handler_outermost_firs
 
 def test_include_router_dependencies_and_tags_come_before_the_routers_own() -> None:
     calls: list[str] = []
-
-    def mark(name: str) -> Any:
-        def dep() -> None:
-            calls.append(name)
-
-        dep.__qualname__ = f"mark_{name}"
-        return dep
+    mark = functools.partial(_marker, calls)
 
     app = App(dependencies=[Depends(mark("app"))])
     router = Router("/r", tags=["router"], dependencies=[Depends(mark("router"))])
