@@ -514,7 +514,7 @@ impl Scheduler {
     }
 
     /// `loop.create_future()`.
-    fn create_future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn create_future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let kwargs = PyDict::new(py);
         kwargs.set_item(pyo3::intern!(py, "loop"), &self.event_loop)?;
         self.future_type.bind(py).call((), Some(&kwargs))
