@@ -41,6 +41,10 @@ pub(crate) struct ConnState {
     pub(crate) activity: Cell<u64>,
     /// When the head of the next request started to arrive (cleared once it is parsed).
     pub(crate) head_since: Cell<Option<std::time::Instant>>,
+    /// A service answered an upgrade request with 101: the connection is its now.
+    pub(crate) upgraded: Cell<bool>,
+    /// Notified when the io of an upgraded connection is dropped.
+    pub(crate) upgraded_io_gone: tokio::sync::Notify,
 }
 
 impl ConnState {
@@ -61,6 +65,8 @@ impl ConnState {
             verdicts: Verdicts::default(),
             activity: Cell::new(0),
             head_since: Cell::new(None),
+            upgraded: Cell::new(false),
+            upgraded_io_gone: tokio::sync::Notify::new(),
         }
     }
 }
@@ -109,6 +115,10 @@ where
         }
 
         let h1 = parts.version < http::Version::HTTP_2;
+        // hyper gives an HTTP/1.1 request with `Upgrade` (or a CONNECT) a way to take
+        // the connection over; only such a request may be answered with 101.
+        let upgradable = !parts.extensions.is_empty()
+            && parts.extensions.get::<hyper::upgrade::OnUpgrade>().is_some();
         // Without the early 413, a declared body over the limit fails at its first read
         // and is never read from the connection, which therefore closes.
         let oversized =
@@ -144,7 +154,11 @@ where
                     plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
                 }
             };
-            crate::status::conform(&mut res);
+            if upgradable && res.status() == StatusCode::SWITCHING_PROTOCOLS {
+                state.upgraded.set(true);
+            } else {
+                crate::status::conform(&mut res);
+            }
             res.headers_mut().insert(SERVER, state.server.clone());
             if h1 && (state.closing.get() || oversized) {
                 res.headers_mut()

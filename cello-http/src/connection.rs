@@ -4,6 +4,7 @@
 use crate::adapter::{Adapter, ConnState};
 use crate::config::HttpConfig;
 use crate::framing::Tracker;
+use crate::thread_bound::ThreadBound;
 use crate::{Request, Response};
 use cello_net::Connection;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -85,16 +86,18 @@ impl Http {
         let net: Connection = conn.into();
         let shutdown = net.shutdown().clone();
         let state = Rc::new(ConnState::new(&self.config, net));
-        let io = TokioIo::new(CountingIo {
+        let io = TokioIo::new(ThreadBound::new(CountingIo {
             inner: stream,
             state: state.clone(),
             framing: Tracker::new(self.config.http2),
-        });
+        }));
         let adapter = Adapter {
             inner: std::cell::RefCell::new(service),
             state: state.clone(),
         };
-        let mut conn = pin!(self.builder.serve_connection(io, adapter));
+        // With upgrades: a 101 hands the connection to the service (WebSockets); a
+        // plain request pays nothing for it (see thread_bound.rs).
+        let mut conn = pin!(self.builder.serve_connection_with_upgrades(io, adapter));
         // One tick drives both timeouts. Idle: no byte moved for `keep_alive_timeout`
         // and nothing in flight. Header read: a request head started arriving more
         // than `header_read_timeout` ago and was not complete.
@@ -120,6 +123,16 @@ impl Http {
                 res = conn.as_mut() => {
                     if let Err(e) = res {
                         tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    if state.upgraded.get() {
+                        // Upgraded: the connection now belongs to the service's task;
+                        // it still counts as open (connection cap, shutdown) until
+                        // that task drops it.
+                        let gone = state.upgraded_io_gone.notified();
+                        tokio::select! {
+                            _ = gone => {}
+                            _ = stop.as_mut() => {}
+                        }
                     }
                     return;
                 }
@@ -193,6 +206,14 @@ struct CountingIo<I> {
     framing: Tracker,
 }
 
+impl<I> Drop for CountingIo<I> {
+    fn drop(&mut self) {
+        if self.state.upgraded.get() {
+            self.state.upgraded_io_gone.notify_one();
+        }
+    }
+}
+
 impl<I> CountingIo<I> {
     fn bump(&self) {
         self.state
@@ -226,7 +247,8 @@ impl<I: AsyncRead + Unpin> AsyncRead for CountingIo<I> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if buf.filled().len() != before {
+        // After a 101 the bytes are another protocol's: no request heads to track.
+        if buf.filled().len() != before && !this.state.upgraded.get() {
             this.bump();
             let state = &this.state;
             if let Some(verdict) = this.framing.feed(&mut buf.filled_mut()[before..]) {

@@ -52,6 +52,7 @@ pub mod host;
 pub mod response;
 mod server;
 pub mod status;
+mod thread_bound;
 
 pub use body::Body;
 pub use config::HttpConfig;

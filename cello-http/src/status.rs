@@ -2,10 +2,11 @@
 //!
 //! A service gives one final response, so its status is 200 to 599. A 1xx is an
 //! interim response the server writes itself (`100 Continue`); hyper answers a 1xx
-//! from a service with a bare 500 and drops the `Server` header, and a 101 would hand
-//! the connection to an upgrade this server does not perform (hyper writes it, then
-//! closes). Codes past 599 are not HTTP (RFC 9110 §15). So the adapter turns any of
-//! these into a logged 500, and also:
+//! from a service with a bare 500 and drops the `Server` header. A 101 hands the
+//! connection over to the service (a WebSocket): the adapter lets it through only for
+//! an HTTP/1.1 request hyper can upgrade (one with `Upgrade`), never otherwise. Codes
+//! past 599 are not HTTP (RFC 9110 §15). So the adapter turns any of these into a
+//! logged 500, and also:
 //! - 204 and 304 never carry content (hyper already skips it; the body is dropped here
 //!   too), and a 204 no `Content-Length` (RFC 9110 §8.6);
 //! - 205 carries no content and says so with `Content-Length: 0` (RFC 9110 §15.3.6);

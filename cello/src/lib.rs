@@ -74,6 +74,7 @@ pub mod middleware;
 mod rejection;
 mod serve;
 mod trailing_slash;
+pub mod ws;
 
 pub use app::{App, AppError, AppService, Constant, MakeService, RequestContext, RouteFuture};
 pub use cello_http::{Body, IntoResponse, Request, Response};

@@ -16,6 +16,8 @@ const PACKAGES: &[&str] = &[
     "httpx>=0.27",
     "h11>=0.14",
     "h2>=4.1",
+    "websockets==15.0.1",
+    "wsproto==1.2.0",
     "openapi-spec-validator>=0.7",
     "schemathesis==4.32.5",
     "pydantic>=2.7,<3",

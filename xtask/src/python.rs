@@ -12,6 +12,10 @@ const TEST_PACKAGES: &[&str] = &[
     "httpx>=0.27",
     "h11>=0.14",
     "h2>=4.1",
+    // WebSocket clients: websockets end to end, wsproto as a strict client on a raw
+    // socket for the protocol errors (pinned: their framing checks change by release).
+    "websockets==15.0.1",
+    "wsproto==1.2.0",
     // Model libraries beyond the stdlib (optional for users; bodies, responses and
     // the OpenAPI document are tested with them).
     "pydantic>=2.7,<3",

@@ -1,0 +1,39 @@
+//! WebSockets (RFC 6455) on hyper's HTTP/1.1 upgrade, with tokio-tungstenite for the
+//! frames.
+//!
+//! A route takes a [`WebSocketUpgrade`] (as axum's extractor of that name) and answers
+//! with [`WebSocketUpgrade::on_upgrade`]; the callback gets the open [`WebSocket`]:
+//!
+//! ```
+//! use cello::ws::{Message, WebSocket, WebSocketUpgrade};
+//! use cello::App;
+//!
+//! async fn echo(mut socket: WebSocket) {
+//!     while let Ok(msg) = socket.recv().await {
+//!         if socket.send(msg).await.is_err() {
+//!             break;
+//!         }
+//!     }
+//! }
+//!
+//! let app = App::new().get("/echo", |ws: WebSocketUpgrade| async move { ws.on_upgrade(echo) });
+//! # let _ = app;
+//! ```
+//!
+//! What the server does for every socket: answers pings, joins fragments, validates
+//! UTF-8 (1007), reserved bits and masking (1002), closes messages over the size limit
+//! (default 16 MiB, 1009), pings every 20 s and closes a peer that does not answer
+//! within 20 s (1011), and completes the closing handshake.
+//!
+//! tokio-tungstenite was chosen over fastwebsockets for its strictness out of the box
+//! (UTF-8 of fragmented text, close codes, masking) and because it needs no `unsafe`
+//! to join hyper's upgrade; the echo figures are in `benches/RESULTS.md`.
+//!
+//! HTTP/2 (RFC 8441 extended CONNECT) is not supported: a WebSocket needs HTTP/1.1.
+
+mod socket;
+mod upgrade;
+
+pub use socket::{Closed, Message, Receiver, Sender, WebSocket};
+pub use tokio_tungstenite::tungstenite::Utf8Bytes;
+pub use upgrade::{NotWebSocket, WebSocketUpgrade};

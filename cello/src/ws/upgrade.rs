@@ -1,0 +1,210 @@
+//! [`WebSocketUpgrade`]: the extractor that checks a WebSocket handshake (RFC 6455
+//! §4.2) and answers it with `101 Switching Protocols`.
+
+use super::socket::{Config, WebSocket};
+use crate::extract::FromRequestParts;
+use crate::rejection::detail;
+use crate::RequestContext;
+use cello_http::{Body, IntoResponse, Response};
+use http::header::{
+    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL,
+    SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use hyper::upgrade::OnUpgrade;
+use std::future::Future;
+
+/// A WebSocket handshake, checked: answer it with [`on_upgrade`](Self::on_upgrade)
+/// (or [`accept`](Self::accept)) to switch the connection to WebSocket frames.
+///
+/// Only HTTP/1.1 `GET` requests with `Upgrade: websocket`, `Connection: upgrade`,
+/// `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` get one; any other request is
+/// refused with 426 ([`NotWebSocket`]). HTTP/2 (RFC 8441 extended CONNECT) is not
+/// supported.
+pub struct WebSocketUpgrade {
+    key: HeaderValue,
+    offered: Vec<String>,
+    on_upgrade: OnUpgrade,
+    config: Config,
+}
+
+impl std::fmt::Debug for WebSocketUpgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocketUpgrade")
+            .field("offered", &self.offered)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// A request to a WebSocket route that is not a WebSocket handshake: 426.
+#[derive(Debug)]
+pub struct NotWebSocket(&'static str);
+
+impl std::fmt::Display for NotWebSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for NotWebSocket {}
+
+impl IntoResponse for NotWebSocket {
+    fn into_response(self) -> Response {
+        let mut res = detail(StatusCode::UPGRADE_REQUIRED, self.0);
+        res.headers_mut()
+            .insert(UPGRADE, HeaderValue::from_static("websocket"));
+        res
+    }
+}
+
+fn has_token(headers: &HeaderMap, name: http::HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        })
+    })
+}
+
+impl WebSocketUpgrade {
+    /// Checks `parts` as a WebSocket handshake and takes the connection's upgrade.
+    pub fn from_parts(parts: &mut Parts) -> Result<Self, NotWebSocket> {
+        if parts.method != Method::GET {
+            return Err(NotWebSocket("a WebSocket handshake is a GET request"));
+        }
+        if parts.version != http::Version::HTTP_11 {
+            return Err(NotWebSocket(
+                "WebSockets need HTTP/1.1 (HTTP/2's extended CONNECT is not supported)",
+            ));
+        }
+        if !has_token(&parts.headers, UPGRADE, "websocket")
+            || !has_token(&parts.headers, CONNECTION, "upgrade")
+        {
+            return Err(NotWebSocket(
+                "this route speaks WebSocket: send `Upgrade: websocket` and `Connection: upgrade`",
+            ));
+        }
+        if parts.headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+            return Err(NotWebSocket("Sec-WebSocket-Version must be 13"));
+        }
+        let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY).cloned() else {
+            return Err(NotWebSocket("Sec-WebSocket-Key is missing"));
+        };
+        let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
+            return Err(NotWebSocket(
+                "this connection cannot be upgraded (it is already upgraded or not HTTP/1.1)",
+            ));
+        };
+        let offered = parts
+            .headers
+            .get_all(SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|s| s.split(','))
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        Ok(WebSocketUpgrade {
+            key,
+            offered,
+            on_upgrade,
+            config: Config::default(),
+        })
+    }
+
+    /// The subprotocols the client offered (`Sec-WebSocket-Protocol`), in its order.
+    pub fn protocols(&self) -> &[String] {
+        &self.offered
+    }
+
+    /// The largest message accepted (default 16 MiB); a larger one closes with 1009.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// A ping every `interval`; no answer within `timeout` closes with 1011 (both
+    /// default to 20 s, as uvicorn). `None` turns pings off.
+    pub fn ping(mut self, every: Option<(std::time::Duration, std::time::Duration)>) -> Self {
+        self.config.ping = every;
+        self
+    }
+
+    /// Accepts the handshake: the 101 response (with `subprotocol` chosen and `headers`
+    /// added) to return from the handler, and the [`WebSocket`] it opens, once the
+    /// response is out. Must be polled on the connection's worker thread.
+    pub fn accept(
+        self,
+        subprotocol: Option<&str>,
+        headers: HeaderMap,
+    ) -> Result<(Response, impl Future<Output = Option<WebSocket>>), http::header::InvalidHeaderValue>
+    {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let h = res.headers_mut();
+        h.extend(headers);
+        h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(self.key.as_bytes());
+        h.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept)?);
+        if let Some(p) = subprotocol {
+            h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_str(p)?);
+        }
+        let (on_upgrade, config) = (self.on_upgrade, self.config);
+        let opened = async move {
+            match on_upgrade.await {
+                Ok(upgraded) => Some(WebSocket::open(upgraded, config).await),
+                Err(e) => {
+                    tracing::debug!(error = %e, "WebSocket upgrade failed");
+                    None
+                }
+            }
+        };
+        Ok((res, opened))
+    }
+
+    /// Accepts the handshake and runs `callback` with the socket once the 101 is out,
+    /// as a task of this worker. Choose a subprotocol with
+    /// [`on_upgrade_with`](Self::on_upgrade_with).
+    pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
+    where
+        F: FnOnce(WebSocket) -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.on_upgrade_with(None, callback)
+    }
+
+    /// [`on_upgrade`](Self::on_upgrade), answering with `subprotocol`.
+    pub fn on_upgrade_with<F, Fut>(self, subprotocol: Option<&str>, callback: F) -> Response
+    where
+        F: FnOnce(WebSocket) -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        match self.accept(subprotocol, HeaderMap::new()) {
+            Ok((res, opened)) => {
+                tokio::task::spawn_local(async move {
+                    if let Some(socket) = opened.await {
+                        callback(socket).await;
+                    }
+                });
+                res
+            }
+            Err(_) => detail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the WebSocket subprotocol is not a valid header value",
+            ),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for WebSocketUpgrade {
+    type Rejection = NotWebSocket;
+    fn from_request_parts(
+        parts: &mut Parts,
+        _: &RequestContext<S>,
+    ) -> Result<Self, Self::Rejection> {
+        WebSocketUpgrade::from_parts(parts)
+    }
+}
