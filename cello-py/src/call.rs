@@ -341,6 +341,31 @@ fn build_checked_args<'py>(
     assemble(py, items, req, keep, invalid)
 }
 
+/// A WebSocket handler's arguments: as a route's, with the object `make(request)`
+/// gives (the `WebSocket`) wherever the request would go; `Err` is the 422 to answer
+/// when a parameter did not convert.
+pub fn websocket_args<'py>(
+    py: Python<'py>,
+    route: &Route,
+    req: Incoming,
+    make: impl FnOnce(Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Result<Bound<'py, PyTuple>, PyErr>> {
+    let (args, request, invalid) = build_args(py, route, req, true)?;
+    if let Some(invalid) = invalid {
+        return Ok(Err(invalid));
+    }
+    let Some(request) = request else {
+        return Ok(Ok(args));
+    };
+    let ws = make(request.clone())?;
+    let args = PyTuple::new(
+        py,
+        args.iter()
+            .map(|a| if a.is(&request) { ws.clone() } else { a }),
+    )?;
+    Ok(Ok(args))
+}
+
 /// A path parameter the router converted.
 fn path_param<'py>(py: Python<'py>, req: &Incoming, name: &str) -> PyResult<Bound<'py, PyAny>> {
     match req.params.iter().find(|(k, _)| k == name) {

@@ -35,10 +35,10 @@ pub struct Engine {
 /// The app's state: what the worker's handlers share, set when it starts serving (the
 /// event loop's scheduler is known only then).
 #[derive(Clone, Default)]
-struct Worker(Arc<OnceLock<WorkerState>>);
+pub(crate) struct Worker(pub(crate) Arc<OnceLock<WorkerState>>);
 
-struct WorkerState {
-    scheduler: Py<Scheduler>,
+pub(crate) struct WorkerState {
+    pub(crate) scheduler: Py<Scheduler>,
     /// The app's exception handlers; None (no cost) without them.
     recovery: Option<Arc<Recovery>>,
 }
@@ -177,6 +177,68 @@ impl Engine {
             names,
         };
         self.with_app(|app| app.try_route(method, pattern, &types, endpoint))
+    }
+
+    /// Registers a WebSocket handler (`async def`) for `pattern`: `args` as for
+    /// `add_route`, the request's places taken by `cls(request, conn)` (the
+    /// `cello.websockets.WebSocket`). `max_size`: the largest message in bytes (1009
+    /// past it); `ping_interval`/`ping_timeout` in seconds (None: no pings).
+    #[pyo3(signature = (pattern, handler, name, args, cls, max_size, ping_interval=None, ping_timeout=None, param_types=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_websocket(
+        &self,
+        py: Python<'_>,
+        pattern: &str,
+        handler: Py<PyAny>,
+        name: String,
+        args: Vec<Bound<'_, PyAny>>,
+        cls: Py<PyAny>,
+        max_size: usize,
+        ping_interval: Option<f64>,
+        ping_timeout: Option<f64>,
+        param_types: Option<Vec<(String, String)>>,
+    ) -> PyResult<()> {
+        let mut types = Vec::new();
+        for (param, ty) in param_types.iter().flatten() {
+            let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "handler {name}: unknown type `{ty}` for path parameter `{param}`"
+                ))
+            })?;
+            types.push((param.as_str(), ty));
+        }
+        let args = args
+            .iter()
+            .map(|a| Arg::from_spec(a, &name))
+            .collect::<PyResult<Vec<Arg>>>()?;
+        let checked = args
+            .iter()
+            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)));
+        let route = Route {
+            handler,
+            task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
+            name,
+            is_async: true,
+            checked,
+            args,
+            status: None,
+        };
+        let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let ping = match (ping_interval, ping_timeout) {
+            (Some(i), t) if i > 0.0 => Some((secs(i), secs(t.unwrap_or(i)))),
+            _ => None,
+        };
+        let endpoint = crate::websocket::WsEndpoint {
+            route: Arc::new(route),
+            names,
+            class: Arc::new(cls),
+            config: crate::websocket::WsConfig { max_size, ping },
+        };
+        self.with_app(|app| app.try_route(http::Method::GET, pattern, &types, endpoint))
     }
 
     /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)

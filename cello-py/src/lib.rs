@@ -8,8 +8,6 @@
 //! objects and bytes.
 
 mod access_log;
-// The streams and WebSocket features build on it (issue 11); until they land, unused.
-#[allow(dead_code)]
 mod awaitable;
 mod body;
 mod call;
@@ -34,6 +32,7 @@ mod runtime;
 mod scheduler;
 mod sources;
 mod validation;
+mod websocket;
 
 use pyo3::prelude::*;
 
@@ -106,4 +105,6 @@ mod _cello {
     use super::runtime::_install_runtime;
     #[pymodule_export]
     use super::scheduler::{install_scheduler, Handle, Scheduler};
+    #[pymodule_export]
+    use super::websocket::PyWebSocketConn;
 }

@@ -10,6 +10,7 @@ from .app import App, Router
 from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
 from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, Security
+from .websockets import WebSocket, WebSocketDisconnect
 
 __all__ = [
     "App",
@@ -30,4 +31,6 @@ __all__ = [
     "State",
     "json_dumps",
     "json_loads",
+    "WebSocket",
+    "WebSocketDisconnect",
 ]

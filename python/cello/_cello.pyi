@@ -1,6 +1,6 @@
 """Type stubs for the native module ``cello._cello``."""
 
-from typing import Any, Callable, Mapping, Sequence, final
+from typing import Any, Awaitable, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -21,6 +21,7 @@ __all__ = [
     "install_scheduler",
     "Handle",
     "Scheduler",
+    "WebSocketConn",
 ]
 
 def json_dumps(obj: Any) -> bytes: ...
@@ -90,6 +91,16 @@ class Request:
     @property
     def state(self) -> State: ...
 
+@final
+class WebSocketConn:
+    @property
+    def subprotocols(self) -> list[str]: ...
+    def accept(self, subprotocol: str | None = None, headers: list[tuple[str, str]] = ...) -> Awaitable[None]: ...
+    def receive(self) -> Awaitable[tuple[Any, ...]]: ...
+    def send_text(self, text: str) -> Awaitable[tuple[int, str] | None]: ...
+    def send_bytes(self, data: bytes) -> Awaitable[tuple[int, str] | None]: ...
+    def close(self, code: int = 1000, reason: str = ...) -> Awaitable[None]: ...
+
 @disjoint_base
 class Response:
     body: Any
@@ -140,6 +151,18 @@ class Engine:
         args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
         status: int | None = None,
+    ) -> None: ...
+    def add_websocket(
+        self,
+        pattern: str,
+        handler: Callable[..., Any],
+        name: str,
+        args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
+        cls: Callable[[Request, WebSocketConn], Any],
+        max_size: int,
+        ping_interval: float | None = None,
+        ping_timeout: float | None = None,
+        param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
     def set_error_handler(self, find: Callable[[Any, Any, str], Any], statuses: list[int]) -> None: ...

@@ -272,7 +272,7 @@ def _classify(
             source = "path"
         elif _is_body_model(ann):
             source = "body"
-        elif _is_request(ann) or p.name in ("req", "request") or (
+        elif _is_request(ann) or p.name in ("req", "request", "ws", "websocket") or (
             ann is p.empty and not out.params and p.default is p.empty
         ):
             return ParamInfo(p.name, "request", p.name)
@@ -471,5 +471,7 @@ def _check_constraints(handler: str, info: ParamInfo) -> None:
 
 def _is_request(ann: Any) -> bool:
     from ._cello import Request
+    from .websockets import WebSocket
 
-    return ann is Request or ann == "Request"
+    # A WebSocket handler's socket stands where a route's request does.
+    return ann is Request or ann is WebSocket or ann in ("Request", "WebSocket")

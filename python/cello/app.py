@@ -25,6 +25,8 @@ Hook = Callable[[], Union[None, Awaitable[None]]]
 logger = logging.getLogger("cello")
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: A `_RouteSpec` method that marks a WebSocket route.
+_WEBSOCKET = "WEBSOCKET"
 
 
 class _RouteSpec:
@@ -154,6 +156,35 @@ class Router:
 
         return decorate
 
+    def websocket(self, path: str, *, dependencies: Sequence[Any] = (), name: str | None = None) -> Callable[[F], F]:
+        """Registers the decorated ``async def`` as a WebSocket handler for ``path``
+        (Starlette's API, see ``cello.websockets``)::
+
+            @app.websocket("/ws/{room}")
+            async def chat(ws: WebSocket, room: str):
+                await ws.accept()
+                async for msg in ws:
+                    await ws.send_text(msg)
+
+        Its parameters are read as a route's (path, query, headers, ``Depends``); the
+        ``WebSocket`` is the one annotated ``WebSocket`` (or named ``ws``,
+        ``websocket``, or the first unannotated one). An HTTP request without the
+        upgrade gets 404, as in Starlette. WebSocket routes are not in the OpenAPI
+        document."""
+        if not path.startswith("/"):
+            raise ValueError(f"route path must start with '/': {path!r}")
+
+        def decorate(handler: F) -> F:
+            if not inspect.iscoroutinefunction(handler):
+                raise TypeError(f"a WebSocket handler must be async def; {getattr(handler, '__qualname__', handler)!r} is not")
+            options: dict[str, Any] = {"include_in_schema": False, "dependencies": list(dependencies)}
+            if name is not None:
+                options["name"] = name
+            self._routes.append(_RouteSpec(_WEBSOCKET, path, handler, False, (), options))
+            return handler
+
+        return decorate
+
     def get(self, path: str, *, blocking: bool = False, **options: Any) -> Callable[[F], F]:
         """Registers a ``GET`` handler (``HEAD`` is answered from it too)."""
         return self.route(path, ["GET"], blocking=blocking, **options)
@@ -241,8 +272,15 @@ class App(Router):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        ws_max_size: int = 16 * 1024 * 1024,
+        ws_ping_interval: float | None = 20.0,
+        ws_ping_timeout: float | None = 20.0,
     ) -> None:
         super().__init__("", dependencies=dependencies)
+        # uvicorn's names and defaults: the largest WebSocket message (1009 past
+        # it), and a ping every interval that must be answered within the timeout
+        # (1011 otherwise); None turns pings off.
+        self.ws_max_size, self.ws_ping_interval, self.ws_ping_timeout = ws_max_size, ws_ping_interval, ws_ping_timeout
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
@@ -344,6 +382,9 @@ class App(Router):
         for spec in self._routes:
             signature = self._route_signature(spec)
             args, param_types, name = signature.engine_args(), signature.param_types, signature.handler_name
+            if spec.method == _WEBSOCKET:
+                self._add_websocket(engine, spec, signature)
+                continue
             if signature.plan is not None:
                 # Only routes with dependencies get a solver in front of the handler.
                 handler, is_async = _solver.solver(signature.plan, spec.blocking, self._dependency_overrides)
@@ -369,6 +410,25 @@ class App(Router):
             handlers = self._exception_handlers
             engine.set_error_handler(handlers.find, handlers.engine_statuses())
         return engine
+
+    def _add_websocket(self, engine: "_cello.Engine", spec: _RouteSpec, signature: RouteSignature) -> None:
+        from . import websockets
+
+        if signature.plan is not None:
+            handler, _ = _solver.solver(signature.plan, False, self._dependency_overrides)
+        else:
+            handler = spec.handler
+        engine.add_websocket(
+            spec.path,
+            websockets.run_handler(handler),
+            signature.handler_name,
+            signature.engine_args(),
+            websockets.WebSocket,
+            self.ws_max_size,
+            self.ws_ping_interval,
+            self.ws_ping_timeout,
+            signature.param_types,
+        )
 
     # -- running -----------------------------------------------------------------
 
