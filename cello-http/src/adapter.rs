@@ -118,7 +118,10 @@ where
         // hyper gives an HTTP/1.1 request with `Upgrade` (or a CONNECT) a way to take
         // the connection over; only such a request may be answered with 101.
         let upgradable = !parts.extensions.is_empty()
-            && parts.extensions.get::<hyper::upgrade::OnUpgrade>().is_some();
+            && parts
+                .extensions
+                .get::<hyper::upgrade::OnUpgrade>()
+                .is_some();
         // Without the early 413, a declared body over the limit fails at its first read
         // and is never read from the connection, which therefore closes.
         let oversized =

@@ -154,7 +154,9 @@ mod tests {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
-            let err = rt.block_on(async { moved.write_all(b"x").await }).unwrap_err();
+            let err = rt
+                .block_on(async { moved.write_all(b"x").await })
+                .unwrap_err();
             assert!(err.to_string().contains("moved off its worker thread"));
             drop(io);
         })

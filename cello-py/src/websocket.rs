@@ -205,7 +205,12 @@ impl PyWebSocketConn {
 
     /// Closes with `code` and `reason`; before `accept()`, refuses the handshake (403).
     #[pyo3(signature = (code=1000, reason=String::new()))]
-    fn close<'py>(&self, py: Python<'py>, code: u16, reason: String) -> PyResult<Bound<'py, PyAny>> {
+    fn close<'py>(
+        &self,
+        py: Python<'py>,
+        code: u16,
+        reason: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let socket = {
             let mut shared = self.shared.borrow_mut();
             if !shared.accepted {

@@ -29,7 +29,9 @@ async fn echo(mut socket: WebSocket) {
 
 fn start() -> common::Running {
     let app = App::new()
-        .get("/echo", |ws: WebSocketUpgrade| async move { ws.on_upgrade(echo) })
+        .get("/echo", |ws: WebSocketUpgrade| async move {
+            ws.on_upgrade(echo)
+        })
         .get("/plain", || async { "plain" });
     common::spawn(app)
 }
@@ -46,15 +48,21 @@ fn an_echo_route_echoes_text_and_binary_and_closes_with_its_code() {
     let server = start();
     client_runtime().block_on(async {
         let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-        let req = format!("ws://{}/echo", server.addr).into_client_request().unwrap();
+        let req = format!("ws://{}/echo", server.addr)
+            .into_client_request()
+            .unwrap();
         let (mut ws, res) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
         assert_eq!(res.status(), 101);
         for i in 0..100 {
-            ws.send(tungstenite::Message::text(format!("m{i}"))).await.unwrap();
+            ws.send(tungstenite::Message::text(format!("m{i}")))
+                .await
+                .unwrap();
             let got = ws.next().await.unwrap().unwrap();
             assert_eq!(got, tungstenite::Message::text(format!("m{i}")));
         }
-        ws.send(tungstenite::Message::binary(vec![0u8, 1, 2, 255])).await.unwrap();
+        ws.send(tungstenite::Message::binary(vec![0u8, 1, 2, 255]))
+            .await
+            .unwrap();
         assert_eq!(
             ws.next().await.unwrap().unwrap(),
             tungstenite::Message::binary(vec![0u8, 1, 2, 255])

@@ -30,6 +30,12 @@ def ws_server(start_server: Callable[..., Server]) -> Server:
     return start_server("ws_app.py")
 
 
+@pytest.fixture(scope="module")
+def ws_server_slow_pings(start_server: Callable[..., Server]) -> Server:
+    """For a client too busy to answer a ping within 0.5 s: uvicorn's 20 s."""
+    return start_server("ws_app.py", "20")
+
+
 def url(server: Server, path: str) -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
@@ -181,8 +187,10 @@ def test_a_plain_get_to_a_websocket_route_is_404_and_an_upgrade_to_a_plain_route
     assert (res.status_code, res.json()) == (200, {"plain": True})
 
 
-def test_a_thousand_concurrent_connections_each_echo_a_hundred_messages(ws_server: Server) -> None:
-    async def one(i: int, opened: asyncio.Event, all_open: asyncio.Event, count: list[int]) -> int:
+def test_a_thousand_concurrent_connections_each_echo_a_hundred_messages(ws_server_slow_pings: Server) -> None:
+    ws_server = ws_server_slow_pings
+
+    async def one(i: int, all_open: asyncio.Event, count: list[int]) -> int:
         async with aconnect(url(ws_server, "/ws/echo"), open_timeout=120, ping_interval=None) as ws:
             count[0] += 1
             if count[0] == 1000:
@@ -198,7 +206,7 @@ def test_a_thousand_concurrent_connections_each_echo_a_hundred_messages(ws_serve
     async def main() -> list[int]:
         all_open = asyncio.Event()
         count = [0]
-        return await asyncio.gather(*(one(i, asyncio.Event(), all_open, count) for i in range(1000)))
+        return await asyncio.gather(*(one(i, all_open, count) for i in range(1000)))
 
     results = asyncio.run(main())
     assert results == [100] * 1000

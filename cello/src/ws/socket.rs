@@ -91,7 +91,11 @@ impl Receiver {
         if let Some(c) = &self.closed {
             return Err(c.clone());
         }
-        let got = self.rx.recv().await.unwrap_or_else(|| Err(Closed::abnormal()));
+        let got = self
+            .rx
+            .recv()
+            .await
+            .unwrap_or_else(|| Err(Closed::abnormal()));
         if let Err(c) = &got {
             self.closed = Some(c.clone());
         }

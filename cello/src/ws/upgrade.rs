@@ -61,10 +61,8 @@ impl IntoResponse for NotWebSocket {
 
 fn has_token(headers: &HeaderMap, name: http::HeaderName, token: &str) -> bool {
     headers.get_all(name).iter().any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        })
+        v.to_str()
+            .is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     })
 }
 
@@ -86,7 +84,12 @@ impl WebSocketUpgrade {
                 "this route speaks WebSocket: send `Upgrade: websocket` and `Connection: upgrade`",
             ));
         }
-        if parts.headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        if parts
+            .headers
+            .get(SEC_WEBSOCKET_VERSION)
+            .map(|v| v.as_bytes())
+            != Some(b"13")
+        {
             return Err(NotWebSocket("Sec-WebSocket-Version must be 13"));
         }
         let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY).cloned() else {
@@ -147,7 +150,8 @@ impl WebSocketUpgrade {
         h.extend(headers);
         h.insert(UPGRADE, HeaderValue::from_static("websocket"));
         h.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-        let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(self.key.as_bytes());
+        let accept =
+            tokio_tungstenite::tungstenite::handshake::derive_accept_key(self.key.as_bytes());
         h.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept)?);
         if let Some(p) = subprotocol {
             h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_str(p)?);

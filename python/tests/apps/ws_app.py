@@ -1,8 +1,9 @@
 """WebSocket routes for ``test_websockets.py``: echo, a room with typed path and query
 parameters and a dependency, subprotocols, refusals, failures, disconnect reporting.
 
-Run as ``python ws_app.py PORT``. Small limits so that the protocol tests send
-little: messages up to 64 KiB, a ping every 0.5 s answered within 0.5 s.
+Run as ``python ws_app.py PORT [PING_SECONDS]``. Small limits so that the protocol
+tests send little: messages up to 64 KiB, a ping every PING_SECONDS (0.5) that must
+be answered within as long.
 """
 
 import asyncio
@@ -10,7 +11,8 @@ import sys
 
 from cello import App, Depends, HTTPException, Query, WebSocket, WebSocketDisconnect
 
-app = App(ws_max_size=64 * 1024, ws_ping_interval=0.5, ws_ping_timeout=0.5)
+PING = float(sys.argv[2]) if len(sys.argv) > 2 else 0.5
+app = App(ws_max_size=64 * 1024, ws_ping_interval=PING, ws_ping_timeout=PING)
 
 #: How each connection of /ws/watched ended, read back over /ws/report.
 ended: list[str] = []
