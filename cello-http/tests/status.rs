@@ -80,3 +80,23 @@ fn a_registered_status_keeps_its_reason_phrase() {
     let (first, _) = answer(404);
     assert!(first.starts_with("HTTP/1.1 404 Not Found\r\n"), "{first}");
 }
+
+#[test]
+fn a_101_passes_only_for_an_http11_request_that_asked_to_upgrade() {
+    let srv = start(HttpConfig::default());
+    let ask = |raw: &[u8]| {
+        let mut s = connect(srv.addr);
+        s.write_all(raw).unwrap();
+        read_to_close(&mut s)
+    };
+    // The service did not take the connection over: it is closed after the 101.
+    let upgraded =
+        ask(b"GET /status/101 HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n");
+    assert!(
+        upgraded.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{upgraded}"
+    );
+    // HTTP/1.0 has no upgrades.
+    let old = ask(b"GET /status/101 HTTP/1.0\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n");
+    assert!(old.starts_with("HTTP/1.0 500") || old.starts_with("HTTP/1.1 500"), "{old}");
+}

@@ -25,9 +25,14 @@
 //! (default 16 MiB, 1009), pings every 20 s and closes a peer that does not answer
 //! within 20 s (1011), and completes the closing handshake.
 //!
-//! tokio-tungstenite was chosen over fastwebsockets for its strictness out of the box
-//! (UTF-8 of fragmented text, close codes, masking) and because it needs no `unsafe`
-//! to join hyper's upgrade; the echo figures are in `benches/RESULTS.md`.
+//! tokio-tungstenite, not fastwebsockets. Measured (echo round trips a second over
+//! loopback, the same tungstenite client, one current-thread runtime per side, see
+//! `benches/ws_crate_choice.rs`): fastwebsockets 0.10 serves ~40% more (20.8k vs 14.8k
+//! with 1 client, 17.9k vs 11.1k with 64). But fastwebsockets accepts unmasked client
+//! frames (RFC 6455 §5.1 says fail the connection; Cello closes with 1002), and its
+//! `read_frame` is not documented as cancel-safe, which the pump below needs (it waits
+//! on the socket, the app and the ping timer at once). A Python handler's message costs
+//! far more than the frame work (the awaits on both sides), so strictness won.
 //!
 //! HTTP/2 (RFC 8441 extended CONNECT) is not supported: a WebSocket needs HTTP/1.1.
 
