@@ -126,8 +126,9 @@ impl Http {
                     }
                     if state.upgraded.get() {
                         // Upgraded: the connection now belongs to the service's task;
-                        // it still counts as open (connection cap, shutdown) until
-                        // that task drops it.
+                        // it still counts as open, and busy (not reclaimed first at
+                        // the connection cap), until that task drops it.
+                        state.net.set_busy();
                         let gone = state.upgraded_io_gone.notified();
                         tokio::select! {
                             _ = gone => {}
