@@ -14,6 +14,11 @@
 //! ```
 //!
 //! and run `cargo run --release -- tungstenite 1` (or `fast`, and 64 clients).
+//! `UNMASKED=1` sends one unmasked client frame instead and prints the answer
+//! (fastwebsockets 0.10 echoes it; tungstenite fails the connection).
+//! `cargo run --release -- ws://127.0.0.1:PORT/ws CLIENTS SECONDS` is the load client
+//! for a real server (the handshake included): the echo figures in the WebSocket
+//! report.
 //!
 //! Echo round trips per second: tokio-tungstenite vs fastwebsockets as the server,
 //! the same tokio-tungstenite client, each side on its own thread and current-thread
@@ -58,8 +63,43 @@ async fn fast_server(tcp: TcpStream) {
     }
 }
 
+async fn one_client(url: String, deadline: Instant) -> u64 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let req = url.clone().into_client_request().unwrap();
+    let host = req.uri().authority().unwrap().as_str().to_owned();
+    let tcp = TcpStream::connect(host).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        ws.send(Message::text("hello, websocket echo")).await.unwrap();
+        match ws.next().await {
+            Some(Ok(_)) => n += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    n
+}
+
+fn client_mode(url: String, clients: usize, secs: u64) {
+    let rt = rt();
+    let total = rt.block_on(async move {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let tasks: Vec<_> = (0..clients).map(|_| tokio::spawn(one_client(url.clone(), deadline))).collect();
+        let mut total = 0;
+        for t in tasks { total += t.await.unwrap(); }
+        total
+    });
+    println!("clients={clients}: {} round trips/s", total / secs);
+}
+
 fn main() {
     let which = std::env::args().nth(1).unwrap();
+    if which.starts_with("ws://") {
+        let clients = std::env::args().nth(2).unwrap().parse().unwrap();
+        let secs = std::env::args().nth(3).map_or(10, |s| s.parse().unwrap());
+        return client_mode(which, clients, secs);
+    }
     let clients: usize = std::env::args().nth(2).unwrap().parse().unwrap();
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = std_listener.local_addr().unwrap();
@@ -86,8 +126,14 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let tcp = TcpStream::connect(addr).await.unwrap();
                 tcp.set_nodelay(true).unwrap();
-                let mut ws = WebSocketStream::from_raw_socket(tcp, Role::Client, None).await;
+                let role = if std::env::var("UNMASKED").is_ok() { Role::Server } else { Role::Client };
+                let mut ws = WebSocketStream::from_raw_socket(tcp, role, None).await;
                 let mut n = 0u64;
+                if std::env::var("UNMASKED").is_ok() {
+                    ws.send(Message::text("unmasked")).await.unwrap();
+                    println!("answer to an unmasked frame: {:?}", ws.next().await);
+                    return 0;
+                }
                 while Instant::now() < deadline {
                     ws.send(Message::text("hello, websocket echo")).await.unwrap();
                     ws.next().await.unwrap().unwrap();

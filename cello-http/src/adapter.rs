@@ -103,7 +103,7 @@ where
         state.in_flight.set(state.in_flight.get() + 1);
         state.net.set_busy();
         let guard = InFlight(state.clone());
-        let (parts, incoming) = req.into_parts();
+        let (mut parts, incoming) = req.into_parts();
 
         if let Some(early) = reject_early(&parts, &state) {
             return Box::pin(async move {
@@ -122,6 +122,11 @@ where
                 .extensions
                 .get::<hyper::upgrade::OnUpgrade>()
                 .is_some();
+        if upgradable {
+            // What takes the connection over (a WebSocket) hears the server stop
+            // through this and closes (1001) instead of being cut off.
+            parts.extensions.insert(state.net.shutdown().clone());
+        }
         // Without the early 413, a declared body over the limit fails at its first read
         // and is never read from the connection, which therefore closes.
         let oversized =

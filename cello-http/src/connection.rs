@@ -128,12 +128,10 @@ impl Http {
                         // Upgraded: the connection now belongs to the service's task;
                         // it still counts as open, and busy (not reclaimed first at
                         // the connection cap), until that task drops it.
+                        // On stop, it is told through the request (see adapter.rs);
+                        // the worker's shutdown timeout bounds the wait.
                         state.net.set_busy();
-                        let gone = state.upgraded_io_gone.notified();
-                        tokio::select! {
-                            _ = gone => {}
-                            _ = stop.as_mut() => {}
-                        }
+                        state.upgraded_io_gone.notified().await;
                     }
                     return;
                 }

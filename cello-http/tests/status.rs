@@ -97,6 +97,10 @@ fn a_101_passes_only_for_an_http11_request_that_asked_to_upgrade() {
         "{upgraded}"
     );
     // HTTP/1.0 has no upgrades.
-    let old = ask(b"GET /status/101 HTTP/1.0\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n");
-    assert!(old.starts_with("HTTP/1.0 500") || old.starts_with("HTTP/1.1 500"), "{old}");
+    let old =
+        ask(b"GET /status/101 HTTP/1.0\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n");
+    assert!(
+        old.starts_with("HTTP/1.0 500") || old.starts_with("HTTP/1.1 500"),
+        "{old}"
+    );
 }

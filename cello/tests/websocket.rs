@@ -98,3 +98,27 @@ fn a_plain_get_to_a_websocket_route_is_answered_426_and_plain_routes_ignore_upgr
     assert!(upgrade.starts_with("HTTP/1.1 200"), "{upgrade}");
     assert!(upgrade.ends_with("plain"), "{upgrade}");
 }
+
+#[test]
+fn stopping_the_server_closes_an_open_websocket_with_1001() {
+    let server = start();
+    let addr = server.addr;
+    client_runtime().block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("ws://{addr}/echo").into_client_request().unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+        ws.send(tungstenite::Message::text("hi")).await.unwrap();
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            tungstenite::Message::text("hi")
+        );
+        let stopper = std::thread::spawn(move || drop(server));
+        match ws.next().await.unwrap().unwrap() {
+            tungstenite::Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Away),
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+        // Answering the close lets the server finish.
+        while let Some(Ok(_)) = ws.next().await {}
+        stopper.join().unwrap();
+    });
+}

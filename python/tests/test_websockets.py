@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import struct
 from typing import Any, Callable
@@ -145,6 +146,15 @@ def test_path_query_headers_and_dependencies_reach_the_handler(ws_server: Server
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+
+def test_a_routers_websocket_route_is_served_under_its_prefixes_and_receive_gives_asgi_messages(
+    ws_server: Server,
+) -> None:
+    with connect(url(ws_server, "/v1/r/bob")) as ws:
+        assert ws.recv() == "hello bob"
+        ws.send("hi")
+        assert json.loads(ws.recv()) == {"type": "websocket.receive", "text": "hi"}
 
 
 def handshake_status(server: Server, path: str) -> int:
@@ -318,3 +328,15 @@ def test_a_text_message_sent_over_a_raw_socket_is_echoed(ws_server: Server) -> N
             conn.receive_data(sock.recv(65536))
             got = [e for e in conn.events() if isinstance(e, TextMessage)]
         assert got[0].data == "raw hello"
+
+
+def test_sigterm_closes_open_websockets_with_1001_and_the_server_exits(start_server: Callable[..., Server]) -> None:
+    server = start_server("ws_app.py", "20")
+    with connect(url(server, "/ws/watched")) as ws:
+        ws.send(b"x")
+        server.proc.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=30)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1001, "server shutting down")
+    assert server.proc.wait(30) == 0

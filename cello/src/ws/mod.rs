@@ -23,7 +23,8 @@
 //! What the server does for every socket: answers pings, joins fragments, validates
 //! UTF-8 (1007), reserved bits and masking (1002), closes messages over the size limit
 //! (default 16 MiB, 1009), pings every 20 s and closes a peer that does not answer
-//! within 20 s (1011), and completes the closing handshake.
+//! within 20 s (1011), closes with 1001 when the server stops, and completes the
+//! closing handshake.
 //!
 //! tokio-tungstenite, not fastwebsockets. Measured (echo round trips a second over
 //! loopback, the same tungstenite client, one current-thread runtime per side, see

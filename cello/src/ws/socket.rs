@@ -6,6 +6,7 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
+use std::pin::pin;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -16,11 +17,13 @@ use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 /// A WebSocket's settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) max_message_size: usize,
     /// (interval, timeout).
     pub(crate) ping: Option<(Duration, Duration)>,
+    /// The server's stop signal: close with 1001 when it fires.
+    pub(crate) stop: Option<cello_net::Shutdown>,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             // uvicorn's defaults.
             max_message_size: 16 * 1024 * 1024,
             ping: Some((Duration::from_secs(20), Duration::from_secs(20))),
+            stop: None,
         }
     }
 }
@@ -165,7 +169,7 @@ impl WebSocket {
         // Small queues: the pump reads no faster than the app takes messages.
         let (events_tx, events_rx) = mpsc::channel(4);
         let (cmd_tx, cmd_rx) = mpsc::channel(4);
-        tokio::task::spawn_local(pump(stream, cmd_rx, events_tx, config.ping));
+        tokio::task::spawn_local(pump(stream, cmd_rx, events_tx, config));
         WebSocket {
             receiver: Receiver {
                 rx: events_rx,
@@ -219,9 +223,11 @@ async fn pump(
     mut ws: Stream,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Result<Message, Closed>>,
-    ping: Option<(Duration, Duration)>,
+    config: Config,
 ) {
-    let (interval, timeout) = ping.unwrap_or((Duration::MAX, Duration::MAX));
+    let (interval, timeout) = config.ping.unwrap_or((Duration::MAX, Duration::MAX));
+    let stop = config.stop.unwrap_or_default();
+    let mut stopping = pin!(stop.stopped());
     let far = |d: Duration| Instant::now().checked_add(d).unwrap_or_else(far_future);
     let mut awaiting_pong = false;
     let mut last_ping = Instant::now();
@@ -282,6 +288,9 @@ async fn pump(
                 // The app let go of the socket without closing it.
                 None => break close_and_wait(&mut ws, 1000, "").await,
             },
+            _ = stopping.as_mut() => {
+                break close_and_wait(&mut ws, 1001, "server shutting down").await;
+            }
             () = &mut timer => {
                 if awaiting_pong {
                     tracing::debug!("WebSocket peer did not answer a ping in time; closing");

@@ -109,11 +109,15 @@ impl WebSocketUpgrade {
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())
             .collect();
+        let config = Config {
+            stop: parts.extensions.remove::<cello_net::Shutdown>(),
+            ..Config::default()
+        };
         Ok(WebSocketUpgrade {
             key,
             offered,
             on_upgrade,
-            config: Config::default(),
+            config,
         })
     }
 

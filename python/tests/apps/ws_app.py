@@ -9,7 +9,7 @@ be answered within as long.
 import asyncio
 import sys
 
-from cello import App, Depends, HTTPException, Query, WebSocket, WebSocketDisconnect
+from cello import App, Depends, HTTPException, Query, Router, WebSocket, WebSocketDisconnect
 
 PING = float(sys.argv[2]) if len(sys.argv) > 2 else 0.5
 app = App(ws_max_size=64 * 1024, ws_ping_interval=PING, ws_ping_timeout=PING)
@@ -122,6 +122,20 @@ async def slow_reader(ws: WebSocket):
     await ws.accept()
     await asyncio.sleep(3)
     await ws.send_text("still here")
+
+
+router = Router(prefix="/r")
+
+
+@router.websocket("/{name}")
+async def routed(websocket, name: str):
+    await websocket.accept()
+    await websocket.send_text(f"hello {name}")
+    msg = await websocket.receive()
+    await websocket.send_json(msg)
+
+
+app.include_router(router, prefix="/v1")
 
 
 @app.get("/plain")
