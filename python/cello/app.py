@@ -241,10 +241,20 @@ class App(Router):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        summary: str | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__("", dependencies=dependencies)
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
+        # FastAPI's names; each goes into the OpenAPI document as given.
+        self.summary, self.terms_of_service = summary, terms_of_service
+        self.contact, self.license_info = contact, license_info
+        self.openapi_tags, self.servers = openapi_tags, servers
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         #: ``openapi()``'s cache (FastAPI's name: replace ``app.openapi`` to customize).
         self.openapi_schema: dict[str, Any] | None = None

@@ -71,10 +71,22 @@ def build(app: App) -> dict[str, Any]:
         op = _const_operation(method, path, template, value)
         op["operationId"] = _unique(op["operationId"], operation_ids)
         paths.setdefault(template, {}).setdefault(method.lower(), op)
-    info: dict[str, Any] = {"title": app.title, "version": app.version}
-    if app.description:
-        info["description"] = app.description
-    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info, "paths": paths}
+    # FastAPI's order of the info fields.
+    info: dict[str, Any] = {"title": app.title}
+    for key, value in (
+        ("summary", app.summary),
+        ("description", app.description),
+        ("termsOfService", app.terms_of_service),
+        ("contact", app.contact),
+        ("license", app.license_info),
+    ):
+        if value:
+            info[key] = value
+    info["version"] = app.version
+    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if app.servers:
+        doc["servers"] = app.servers
+    doc["paths"] = paths
     components: dict[str, Any] = {}
     if schemas.components:
         components["schemas"] = dict(sorted(schemas.components.items()))
@@ -82,6 +94,8 @@ def build(app: App) -> dict[str, Any]:
         components["securitySchemes"] = security
     if components:
         doc["components"] = components
+    if app.openapi_tags:
+        doc["tags"] = app.openapi_tags
     return doc
 
 
