@@ -311,7 +311,7 @@ def test_a_cleanup_that_raises_is_logged_and_the_response_is_kept(caplog: pytest
         return {"v": v}
 
     with caplog.at_level(logging.ERROR, logger="cello"):
-        with TestClient(app) as c:
+        with TestClient(app, raise_server_exceptions=False) as c:
             assert c.get("/ok").json() == {"v": "value"}
             assert c.get("/ok").status_code == 200
     messages = [r.getMessage() for r in caplog.records]
@@ -383,7 +383,7 @@ def test_dependency_overrides_set_before_and_after_the_testclient_starts() -> No
         return {"db": name}
 
     app.dependency_overrides[get_db] = lambda: "before"
-    client = TestClient(app)
+    client = TestClient(app, raise_server_exceptions=False)
     try:
         assert client.get("/db").json() == {"db": "before"}
         app.dependency_overrides[get_db] = lambda: "after"
