@@ -185,7 +185,9 @@ def compile_signature(
     for p, ann, marker in _parameters(handler, name):
         info = _classify(out, p, ann, marker, path_params)
         out.params.append(info)
-    if dependencies or any(p.source == "depends" for p in out.params):
+    # Keyword-only parameters are passed by name, which the engine's positional call
+    # cannot do: the solver calls such a handler.
+    if dependencies or any(p.source == "depends" for p in out.params) or keyword_only(handler):
         from ._dependencies import resolve
 
         resolve(out, handler, dependencies, overrides or {}, path_params)
@@ -193,8 +195,8 @@ def compile_signature(
 
 
 def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Parameter, Any, Any]]:
-    """Each positional parameter with its annotation (``Annotated`` unwrapped) and
-    its marker (from ``Annotated`` or the default)."""
+    """Each named parameter (positional, then keyword-only) with its annotation
+    (``Annotated`` unwrapped) and its marker (from ``Annotated`` or the default)."""
     try:
         sig = inspect.signature(handler)
     except (TypeError, ValueError) as exc:
@@ -202,11 +204,7 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
     hints = _type_hints(handler)
     out = []
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind is p.KEYWORD_ONLY:
-            if p.default is p.empty:
-                raise TypeError(f"handler {name}: keyword-only parameter `{p.name}` is not supported")
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in _bound(handler):
             continue
         ann = hints.get(p.name, p.annotation)
         marker = None
@@ -218,6 +216,20 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
             marker = p.default
         out.append((p, ann, marker))
     return out
+
+
+def keyword_only(call: Callable[..., Any]) -> frozenset[str]:
+    """The names of ``call``'s keyword-only parameters."""
+    try:
+        params = inspect.signature(call).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in _bound(call))
+
+
+def _bound(call: Callable[..., Any]) -> Mapping[str, Any]:
+    """The keywords a ``functools.partial`` fixed: its values, not the request's."""
+    return call.keywords if isinstance(call, functools.partial) else {}
 
 
 def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:

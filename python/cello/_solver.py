@@ -99,9 +99,14 @@ def _compile(
     steps: list[str] = []
     for j, step in enumerate(plan.steps):
         ns[f"c{j}"], ns[f"s{j}"] = step.call, step
-        args = ", ".join(f"a{i}" if is_flat else f"v{i}" for is_flat, i in step.args)
+        values = [f"a{i}" if is_flat else f"v{i}" for is_flat, i in step.args]
+        split = len(values) - len(step.keywords)
+        pairs = list(zip(step.keywords, values[split:]))
+        args = ", ".join([*values[:split], *(f"{k}={v}" for k, v in pairs)])
         if step.kind == "sync":
-            call = f"await loop.run_in_executor(None, _call, c{j}, ({args}{',' if args else ''}))"
+            positional = "".join(f"{v}, " for v in values[:split])
+            named = ", ".join(f"{k!r}: {v}" for k, v in pairs)
+            call = f"await loop.run_in_executor(None, _call, c{j}, ({positional}), {{{named}}})"
             steps.append(f"v{j} = {call if blocking else f'c{j}({args})'}")
         elif step.kind == "async":
             steps.append(f"v{j} = await c{j}({args})")
@@ -129,8 +134,8 @@ def _compile(
     return solve
 
 
-def _call(call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return call(*args)
+def _call(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return call(*args, **kwargs)
 
 
 def _first(gen: Generator[Any, Any, Any], step: Step) -> Any:

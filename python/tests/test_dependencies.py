@@ -494,3 +494,29 @@ def test_a_route_without_dependencies_has_no_plan() -> None:
         return limit
 
     assert compile_signature("/p", plain).plan is None
+
+
+def paging(*, limit: int, offset: int = 0) -> tuple[int, int]:
+    return limit, offset
+
+
+def test_keyword_only_parameters_are_read_and_passed_by_name_in_handlers_and_dependencies() -> None:
+    app = App()
+
+    @app.get("/items")
+    def items(*, q: str, page: tuple[int, int] = Depends(paging)):
+        return {"q": q, "page": list(page)}
+
+    @app.get("/plain")
+    async def plain(*, q: str, n: int = 1):
+        return {"q": q, "n": n}
+
+    with TestClient(app) as c:
+        assert c.get("/items?q=a&limit=5").json() == {"q": "a", "page": [5, 0]}
+        assert c.get("/plain?q=b&n=3").json() == {"q": "b", "n": 3}
+        r = c.get("/items?q=a")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "limit"]
+        assert c.get("/plain").json()["detail"][0]["loc"] == ["query", "q"]
+    names = [p["name"] for p in app.openapi()["paths"]["/items"]["get"]["parameters"]]
+    assert sorted(names) == ["limit", "offset", "q"]
