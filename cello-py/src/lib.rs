@@ -52,13 +52,14 @@ fn json_dumps<'py>(
 /// `ValueError` naming the byte position.
 #[pyfunction]
 fn json_loads<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let mut buf: Vec<u8> = if let Ok(s) = data.cast::<pyo3::types::PyString>() {
-        s.to_str()?.as_bytes().to_vec()
+    let decoded = if let Ok(s) = data.cast::<pyo3::types::PyString>() {
+        json_decode::decode(py, s.to_str()?.as_bytes())
+    } else if let Ok(b) = data.cast::<pyo3::types::PyBytes>() {
+        json_decode::decode(py, b.as_bytes())
     } else {
-        data.extract::<Vec<u8>>()?
+        json_decode::decode(py, &data.extract::<Vec<u8>>()?)
     };
-    json_decode::decode(py, &mut buf)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    decoded.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
 /// The parameters of a route pattern, read by the router's own parser (the one parser

@@ -252,8 +252,7 @@ impl PyRequest {
     /// The body parsed as JSON (in Rust). Invalid JSON raises `HTTPException(400)`
     /// whose detail gives the byte position of the error.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut buf = self.body.to_vec();
-        match decode(py, &mut buf) {
+        match decode(py, &self.body) {
             Ok(v) => Ok(v),
             Err(DecodeError::Py(e)) => Err(e),
             Err(DecodeError::Json(e)) => {
