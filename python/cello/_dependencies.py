@@ -45,6 +45,9 @@ class Step:
     #: The names the last ``len(keywords)`` arguments are passed by (keyword-only
     #: parameters, which come last in a signature).
     keywords: tuple[str, ...] = ()
+    #: ``Depends(scope=...)``: "function" ends a yield dependency when the handler
+    #: returns, before the response.
+    scope: str | None = None
 
 
 @dataclass(eq=False)
@@ -228,7 +231,7 @@ class _Builder:
             args = self.args_of(sub.params, f"dependency {name}", scopes)
         finally:
             self.stack.pop()
-        self.steps.append(Step(call, name, _kind(call), args, _keywords(call, sub.params)))
+        self.steps.append(Step(call, name, _kind(call), args, _keywords(call, sub.params), marker.scope))
         index = len(self.steps) - 1
         if marker.use_cache:
             self.cached[key] = index

@@ -4,7 +4,9 @@ dependencies. It gets the route's flat converted arguments (see
 
 ``yield`` dependencies are entered in order and left last entered first:
 
-- when the handler returned, their cleanup is scheduled on the event loop
+- when the handler returned, those with ``Depends(scope="function")`` are left at
+  once, in the request's own call (what their cleanup raises is the handler's
+  error); the others' cleanup is scheduled on the event loop
   (``call_soon``; a Task when one is an async generator), so it runs after the
   engine has turned the handler's value into the response, usually before the
   bytes are on the wire; a cleanup that raises is logged and changes nothing;
@@ -83,6 +85,8 @@ def _compile(
         "_call": _call,
         "_unwind": _unwind,
         "_unwind_async": _unwind_async,
+        "_leave_now": _leave_now,
+        "_leave_now_async": _leave_now_async,
         "_schedule": _schedule_task if async_exit else _schedule_pool if blocking else _schedule_soon,
         "_loop": asyncio.get_running_loop,
         "_overrides": overrides,
@@ -120,6 +124,8 @@ def _compile(
             steps.append(f"v{j} = await _afirst(g{j}, s{j})")
             steps.append(f"exits.append((s{j}, g{j}))")
     last = f"v{len(plan.steps) - 1}"
+    if any(step.scope == "function" and step.kind in ("gen", "asyncgen") for step in plan.steps):
+        steps.append("await _leave_now_async(exits)" if is_async else "_leave_now(exits)")
     if has_exits:
         unwind = "await _unwind_async(exits, exc)" if is_async else "_unwind(exits, exc)"
         body += ["exits = []", "try:", *("    " + line for line in steps), "except BaseException as exc:"]
@@ -189,6 +195,39 @@ async def _unwind_async(exits: list[Exit], exc: BaseException) -> None:
         await agen.aclose()
         logger.error("dependency %s yielded more than once; only one yield is allowed", step.name)
     raise exc
+
+
+def _leave_now(exits: list[Exit]) -> None:
+    """Ends the ``scope="function"`` dependencies of ``exits`` (taking them out of it),
+    last entered first; what a cleanup raises goes on as the handler's exception
+    would."""
+    for i in range(len(exits) - 1, -1, -1):
+        step, gen = exits[i]
+        if step.scope != "function":
+            continue
+        del exits[i]
+        sync: Generator[Any, Any, Any] = gen  # type: ignore[assignment]
+        if next(sync, _DONE) is not _DONE:
+            sync.close()
+            raise RuntimeError(f"dependency {step.name} yielded more than once; only one yield is allowed")
+
+
+async def _leave_now_async(exits: list[Exit]) -> None:
+    for i in range(len(exits) - 1, -1, -1):
+        step, gen = exits[i]
+        if step.scope != "function":
+            continue
+        del exits[i]
+        if step.kind == "gen":
+            _leave_now([(step, gen)])
+            continue
+        agen: AsyncGenerator[Any, Any] = gen  # type: ignore[assignment]
+        try:
+            await agen.__anext__()
+        except StopAsyncIteration:
+            continue
+        await agen.aclose()
+        raise RuntimeError(f"dependency {step.name} yielded more than once; only one yield is allowed")
 
 
 def _schedule_soon(exits: list[Exit]) -> None:

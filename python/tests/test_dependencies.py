@@ -17,6 +17,7 @@ import pytest
 from cello import App, Depends, HTTPException, Request, Router
 from cello._signature import compile_signature
 from cello.testing import TestClient
+from conftest import wait_until
 
 
 def common(q: str | None = None, skip: int = 0, limit: int = 10) -> dict[str, Any]:
@@ -520,3 +521,53 @@ def test_keyword_only_parameters_are_read_and_passed_by_name_in_handlers_and_dep
         assert c.get("/plain").json()["detail"][0]["loc"] == ["query", "q"]
     names = [p["name"] for p in app.openapi()["paths"]["/items"]["get"]["parameters"]]
     assert sorted(names) == ["limit", "offset", "q"]
+
+
+EVENTS: list[str] = []
+
+
+def session() -> Iterator[str]:
+    EVENTS.append("open")
+    yield "s"
+    EVENTS.append("close")
+
+
+async def strict() -> AsyncIterator[str]:
+    yield "x"
+    raise HTTPException(409, "commit failed")
+
+
+def request_scoped() -> Iterator[str]:
+    yield "r"
+    EVENTS.append("request-scoped close")
+
+
+def test_function_scoped_yield_dependencies_end_before_the_response_and_their_errors_are_the_response() -> None:
+    EVENTS.clear()
+    events = EVENTS
+    app = App()
+
+    @app.get("/sync")
+    def sync_route(
+        s: Annotated[str, Depends(session, scope="function")], r: Annotated[str, Depends(request_scoped)]
+    ):
+        # The function-scoped cleanup has not run yet while the handler runs.
+        events.append("handler")
+        return {"events": list(events)}
+
+    @app.get("/seen")
+    def seen():
+        return events
+
+    @app.get("/strict")
+    async def strict_route(x: Annotated[str, Depends(strict, scope="function")]):
+        return {"x": x}
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/sync").json() == {"events": ["open", "handler"]}
+        wait_until(lambda: "request-scoped close" in c.get("/seen").json())
+        assert c.get("/seen").json()[:3] == ["open", "handler", "close"]
+        r = c.get("/strict")
+        assert (r.status_code, r.json()) == (409, {"detail": "commit failed"})
+    with pytest.raises(ValueError, match="scope"):
+        Depends(session, scope="session")  # type: ignore[arg-type]
