@@ -22,6 +22,10 @@ pub enum Schema {
     Null,
     /// `uuid.UUID` from a string.
     Uuid,
+    /// `datetime.date` from a string (or a Unix timestamp), parsed as pydantic does.
+    Date,
+    /// `datetime.datetime` from a string or a Unix timestamp.
+    DateTime,
     /// `X | None`.
     Nullable(Box<Schema>),
     /// `list[X]`.
@@ -105,6 +109,8 @@ impl Schema {
                 "bool" => Schema::Bool,
                 "none" => Schema::Null,
                 "uuid" => Schema::Uuid,
+                "date" => Schema::Date,
+                "datetime" => Schema::DateTime,
                 _ => return Err(bad_spec("unknown type", spec)),
             });
         }

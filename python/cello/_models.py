@@ -8,6 +8,7 @@ its package was imported already, so ``sys.modules`` is asked instead."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import inspect
 import sys
@@ -17,7 +18,16 @@ import uuid
 from typing import Any, Callable
 
 #: Scalars the engine converts, by the name it knows them by.
-_SCALARS: dict[Any, str] = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid", type(None): "none"}
+_SCALARS: dict[Any, str] = {
+    int: "int",
+    float: "float",
+    str: "str",
+    bool: "bool",
+    uuid.UUID: "uuid",
+    datetime.date: "date",
+    datetime.datetime: "datetime",
+    type(None): "none",
+}
 
 #: What a field that is not in the input gets: nothing to show (it is required, or a
 #: factory makes it per request).

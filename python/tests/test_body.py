@@ -5,6 +5,7 @@ library; failures in FastAPI's 422 shape, merged with the query's, all at once."
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 import socket
@@ -86,8 +87,20 @@ class MsgItem(msgspec.Struct):
     price: float
 
 
+@dataclasses.dataclass
+class Event:
+    day: datetime.date
+    at: datetime.datetime
+    until: Optional[datetime.datetime] = None
+
+
 def body_app() -> App:
     app = App()
+
+    @app.post("/events")
+    def event(e: Event):
+        return {"day": e.day.isoformat(), "at": e.at.isoformat(), "until": e.until and e.until.isoformat(),
+                "types": [type(e.day).__name__, type(e.at).__name__]}
 
     @app.post("/items")
     def create(item: Item, limit: int = 10):
@@ -217,6 +230,31 @@ def test_failures_match_pydantic_validating_the_same_dataclass(client, body):
     r = client.post("/items", json=body) if body is not None else client.post("/items", content=b"null", headers={"content-type": "application/json"})
     if want is None:
         assert r.status_code == 200, r.text
+    else:
+        assert r.status_code == 422
+        assert r.json()["detail"] == json.loads(json.dumps(want))
+
+
+@pytest.mark.parametrize("body", [
+    {"day": "2024-02-29", "at": "2024-02-29T10:30:00Z", "until": "2024-03-01T00:00:00+02:00"},
+    {"day": "2024-02-29T00:00:00", "at": 1709202600, "until": None},
+    {"day": 1709164800, "at": "2024-02-29"},
+    {"day": "2024-02-30", "at": "nope"},
+    {"day": "2024-02-29T10:00:00", "at": "2024-02-29T25:00:00"},
+    {"day": "24-1-1", "at": True},
+    {"day": [], "at": {}},
+])
+def test_date_and_datetime_fields_convert_and_fail_as_pydantic_does_with_their_context(client, body):
+    try:
+        got = pydantic.TypeAdapter(Event).validate_json(json.dumps(body))
+        want = None
+    except pydantic.ValidationError as exc:
+        want = [{**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False)]
+    r = client.post("/events", json=body)
+    if want is None:
+        assert r.status_code == 200, r.text
+        assert r.json() == {"day": got.day.isoformat(), "at": got.at.isoformat(),
+                            "until": got.until and got.until.isoformat(), "types": ["date", "datetime"]}
     else:
         assert r.status_code == 422
         assert r.json()["detail"] == json.loads(json.dumps(want))
