@@ -99,6 +99,39 @@ impl<'a, 'py> Validator<'a, 'py> {
         }
     }
 
+    /// The value at `nodes[i]` converted to `inner`, then checked against
+    /// `constraints` as pydantic checks them (on the converted value).
+    fn constrained(
+        &mut self,
+        inner: &'a Schema,
+        constraints: &crate::constraints::Constraints,
+        i: usize,
+    ) -> Checked<'py> {
+        let py = self.py;
+        let Some(value) = self.value(inner, i)? else {
+            return Ok(None);
+        };
+        let failed = match inner {
+            Schema::Int => match value.extract::<i64>() {
+                Ok(int) => constraints.check_number(py, int as f64, Some(int))?,
+                // Past 64 bits (a u64): compared as a float.
+                Err(_) => constraints.check_number(py, value.extract()?, None)?,
+            },
+            Schema::Float => constraints.check_number(py, value.extract()?, None)?,
+            Schema::Str => constraints.check_str(py, value.cast::<PyString>()?.to_str()?)?,
+            Schema::List(_) => constraints.check_list_len(py, value.len()?)?,
+            _ => None,
+        };
+        match failed {
+            None => Ok(Some(value)),
+            Some((kind, msg, ctx)) => {
+                let input = node_to_py(py, self.nodes, i)?.unbind();
+                self.fail_with(kind, msg, Some(input), None, ctx);
+                Ok(None)
+            }
+        }
+    }
+
     /// The value at `nodes[i]` converted to `schema`, or None after recording why not.
     pub fn value(&mut self, schema: &'a Schema, i: usize) -> Checked<'py> {
         let py = self.py;
@@ -184,6 +217,7 @@ impl<'a, 'py> Validator<'a, 'py> {
                 ),
             },
             Schema::Date | Schema::DateTime => self.date_like(matches!(schema, Schema::Date), i),
+            Schema::Constrained(inner, constraints) => self.constrained(inner, constraints, i),
             Schema::Nullable(inner) => match node {
                 Node::Null => Ok(Some(py.None().into_bound(py))),
                 _ => self.value(inner, i),

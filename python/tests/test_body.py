@@ -10,7 +10,9 @@ import enum
 import json
 import socket
 import uuid
-from typing import Any, Literal, Optional, TypedDict
+from typing import Annotated, Any, Literal, Optional, TypedDict
+
+import annotated_types
 
 import msgspec
 import pydantic
@@ -94,8 +96,21 @@ class Event:
     until: Optional[datetime.datetime] = None
 
 
+@dataclasses.dataclass
+class Limited:
+    qty: Annotated[int, pydantic.Field(ge=1, le=10)]
+    code: Annotated[str, pydantic.Field(min_length=2, max_length=4, pattern="^[a-z]+$")]
+    price: Annotated[float, annotated_types.Gt(0)] = 1.0
+    tags: Annotated[list[str], annotated_types.Len(0, 2)] = dataclasses.field(default_factory=list)
+    floor: Annotated[Optional[int], pydantic.Field(ge=0)] = None
+
+
 def body_app() -> App:
     app = App()
+
+    @app.post("/limited")
+    def limited(x: Limited):
+        return dataclasses.asdict(x)
 
     @app.post("/events")
     def event(e: Event):
@@ -258,6 +273,67 @@ def test_date_and_datetime_fields_convert_and_fail_as_pydantic_does_with_their_c
     else:
         assert r.status_code == 422
         assert r.json()["detail"] == json.loads(json.dumps(want))
+
+
+@pytest.mark.parametrize("body", [
+    {"qty": 10, "code": "ab", "price": 0.5, "tags": ["a", "b"], "floor": 0},
+    {"qty": "3", "code": "abcd", "floor": None},
+    {"qty": 0, "code": "a", "price": 0, "tags": ["a", "b", "c"], "floor": -1},
+    {"qty": 11, "code": "abcde", "price": -1.5},
+    {"qty": 2.0, "code": "AB"},
+    {"qty": True, "code": "ab1"},
+    {"qty": 18446744073709551615, "code": "zz"},
+])
+def test_field_constraints_are_checked_as_pydantic_checks_them_with_their_context(client, body):
+    try:
+        got = pydantic.TypeAdapter(Limited).validate_json(json.dumps(body))
+        want = None
+    except pydantic.ValidationError as exc:
+        want = [{**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False)]
+    r = client.post("/limited", json=body)
+    if want is None:
+        assert r.status_code == 200, r.text
+        assert r.json() == dataclasses.asdict(got)
+    else:
+        assert r.status_code == 422
+        assert r.json()["detail"] == json.loads(json.dumps(want))
+
+
+@dataclasses.dataclass
+class Even:
+    n: Annotated[int, pydantic.Field(multiple_of=2)]
+
+
+@dataclasses.dataclass
+class Wrong:
+    s: Annotated[str, pydantic.Field(ge=1)]
+
+
+def test_field_constraints_are_in_the_openapi_schema_and_unsupported_ones_are_refused():
+    app = body_app()
+    schema = app.openapi()["components"]["schemas"]["Limited"]["properties"]
+    assert schema["qty"] == {"type": "integer", "minimum": 1, "maximum": 10, "title": "Qty"}
+    assert schema["code"]["pattern"] == "^[a-z]+$" and schema["code"]["maxLength"] == 4
+    assert schema["tags"]["maxItems"] == 2
+    assert schema["floor"]["anyOf"][0] == {"type": "integer", "minimum": 0}
+
+    bad = App()
+
+    @bad.post("/even")
+    def even(e: Even):
+        return {}
+
+    with pytest.raises(TypeError, match="multiple_of"):
+        bad._route_signature(bad._routes[0])
+
+    wrong = App()
+
+    @wrong.post("/wrong")
+    def w(x: Wrong):
+        return {}
+
+    with pytest.raises(TypeError, match="ge cannot constrain"):
+        wrong._route_signature(wrong._routes[0])
 
 
 def test_a_model_can_forbid_extra_fields_as_pydantic_spells_it(client):
