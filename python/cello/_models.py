@@ -143,12 +143,20 @@ def foreign_validator(tp: Any) -> Callable[[bytes], tuple[bool, Any]] | None:
             try:
                 return True, tp.model_validate_json(body)
             except pydantic.ValidationError as exc:
-                return False, [
-                    {**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False, include_context=False)
-                ]
+                return False, [_pydantic_error(e) for e in exc.errors(include_url=False)]
 
         return validate_pydantic
     return None
+
+
+def _pydantic_error(error: Any) -> dict[str, Any]:
+    """One of pydantic's errors under ``body``, its ``ctx`` kept as FastAPI keeps it;
+    a value in it that is not JSON (the exception of a ``value_error``) is given as
+    its text."""
+    out = {**error, "loc": ["body", *error["loc"]]}
+    if "ctx" in out:
+        out["ctx"] = {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in out["ctx"].items()}
+    return out
 
 
 def _msgspec_error(message: str, kind: str) -> dict[str, Any]:

@@ -105,8 +105,24 @@ class Limited:
     floor: Annotated[Optional[int], pydantic.Field(ge=0)] = None
 
 
+class PydChecked(pydantic.BaseModel):
+    qty: int = pydantic.Field(ge=1)
+    code: str
+
+    @pydantic.field_validator("code")
+    @classmethod
+    def upper(cls, v: str) -> str:
+        if not v.isupper():
+            raise ValueError("code must be upper case")
+        return v
+
+
 def body_app() -> App:
     app = App()
+
+    @app.post("/pydantic-checked")
+    def pyd_checked(x: PydChecked):
+        return x.model_dump()
 
     @app.post("/limited")
     def limited(x: Limited):
@@ -403,6 +419,17 @@ def test_a_pydantic_model_is_validated_by_pydantic_from_the_raw_bytes(client):
         {"type": "int_parsing", "loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "x"},
         {"type": "missing", "loc": ["body", "name"], "msg": "Field required", "input": {"price": "p"}},
         {"type": "float_parsing", "loc": ["body", "price"], "msg": "Input should be a valid number, unable to parse string as a number", "input": "p"},
+    ]
+
+
+def test_a_pydantic_models_errors_keep_their_ctx_as_fastapi_answers_them(client):
+    r = client.post("/pydantic-checked", json={"qty": 0, "code": "ab"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"type": "greater_than_equal", "loc": ["body", "qty"], "msg": "Input should be greater than or equal to 1",
+         "input": 0, "ctx": {"ge": 1}},
+        {"type": "value_error", "loc": ["body", "code"], "msg": "Value error, code must be upper case",
+         "input": "ab", "ctx": {"error": "code must be upper case"}},
     ]
 
 
