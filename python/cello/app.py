@@ -11,7 +11,7 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
@@ -382,8 +382,10 @@ class App(Router):
 
     # -- running -----------------------------------------------------------------
 
-    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **limits: Any) -> None:
-        """Serves the app until SIGINT or SIGTERM.
+    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **options: Any) -> None:
+        """Serves the app until SIGINT or SIGTERM. The options are the ``cello run``
+        command's (``cello run --help``; ``cello._options.OPTIONS`` defines both), as
+        keyword arguments; an unknown one is a ``TypeError`` naming the options.
 
         The port is bound first: a port another process holds raises ``OSError``
         ("address already in use", naming ``host:port``) before any startup hook
@@ -403,9 +405,18 @@ class App(Router):
         that stops reading the response is disconnected), ``max_connections``
         (10,000 per worker; at the cap the longest-idle keep-alive connection is
         closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
+        ``log_level`` ("info" unless given) is the level of the ``cello`` loggers.
         """
+        _options.check(options)
+        limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
+        level = options.get("log_level")
         if not logging.getLogger().handlers:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            level = level or "info"
+        if level:
+            # An app that set up logging itself keeps its levels unless asked.
+            level = _options.BY_NAME["log_level"].parse(level)
+            logging.getLogger("cello").setLevel(5 if level == "TRACE" else level)
         if workers > 1:
             self._engine()  # a route error is raised here, not in every worker
         listeners = _cello.bind_listeners(host, port, max(workers, 1))
