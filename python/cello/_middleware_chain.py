@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Awaitable, Callable, Sequence, Union
 
-from ._cello import Request, Response, as_response
+from ._cello import FileResponse, Request, Response, as_response
 
 CallNext = Callable[[Request], Union[Response, Awaitable[Response]]]
 MiddlewareFunc = Callable[[Request, Any], Any]
@@ -103,8 +103,9 @@ def _async_layer(mw: MiddlewareFunc, inner: Callable[..., Any], inner_async: boo
     return layer_over_sync
 
 
-def _checked(result: Any, mw_name: str) -> Response:
-    if isinstance(result, Response):
+def _checked(result: Any, mw_name: str) -> Response | FileResponse:
+    # A FileResponse passes through as it is: the engine sends the file.
+    if isinstance(result, (Response, FileResponse)):
         return result
     raise TypeError(
         f"middleware {mw_name} returned {type(result).__name__}, not a cello.Response; "
