@@ -124,6 +124,7 @@ fn trim(b: &[u8]) -> &[u8] {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 mod tests {
     use super::*;
 

@@ -61,7 +61,7 @@ pub fn preferred(accept: Option<&HeaderValue>) -> Vec<Coding> {
         .filter(|(q, _)| *q > 0)
         .collect();
     // Stable: brotli stays first among equals.
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|(q, _)| std::cmp::Reverse(*q));
     out.into_iter().map(|(_, c)| c).collect()
 }
 
@@ -85,6 +85,7 @@ fn quality(v: &str) -> Option<u16> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 mod tests {
     use super::*;
     use Coding::*;

@@ -22,12 +22,12 @@ pub struct Opened {
 /// What a path inside the root turned out to be.
 #[derive(Debug)]
 pub enum Found {
-    /// A regular file to send.
-    File(Opened),
+    /// A regular file to send (boxed: `Opened` holds the whole `Metadata`).
+    File(Box<Opened>),
     /// A directory asked for without its trailing slash (html mode): redirect.
-    Directory,
+    MissingSlash,
     /// Nothing to serve (absent, outside the root, a directory without index).
-    NotFound,
+    Nothing,
 }
 
 /// Finds `rel` under `root` (canonical). `html`: a directory is served by its
@@ -41,26 +41,27 @@ pub fn find(
 ) -> Found {
     let asked = root.join(rel);
     let Some((_, meta)) = inside(root, &asked) else {
-        return Found::NotFound;
+        return Found::Nothing;
     };
     if meta.is_dir() {
         if !html {
-            return Found::NotFound;
+            return Found::Nothing;
         }
         let index = asked.join("index.html");
         if inside(root, &index).is_none_or(|(_, m)| !m.is_file()) {
-            return Found::NotFound;
+            return Found::Nothing;
         }
         if !trailing_slash {
-            return Found::Directory;
+            return Found::MissingSlash;
         }
-        return open_file(root, &index, codings).map_or(Found::NotFound, Found::File);
+        return open_file(root, &index, codings)
+            .map_or(Found::Nothing, |f| Found::File(Box::new(f)));
     }
     if trailing_slash {
         // `/file.txt/` names a directory that is not there.
-        return Found::NotFound;
+        return Found::Nothing;
     }
-    open_file(root, &asked, codings).map_or(Found::NotFound, Found::File)
+    open_file(root, &asked, codings).map_or(Found::Nothing, |f| Found::File(Box::new(f)))
 }
 
 /// `path`, resolved, when it is inside `root`: its real path and metadata.

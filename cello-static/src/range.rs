@@ -79,6 +79,7 @@ fn merge(mut ranges: Vec<RangeInclusive<u64>>) -> Vec<RangeInclusive<u64>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
 mod tests {
     use super::*;
 

@@ -132,10 +132,10 @@ impl ServeDir {
                     vary: config.precompressed,
                     ..Answer::default()
                 };
-                respond(file, &parts.method, &parts.headers, answer)
+                respond(*file, &parts.method, &parts.headers, answer)
             }
-            Some(Found::Directory) => redirect_to_directory(parts.uri.path()),
-            Some(Found::NotFound) | None => not_found(config, &parts.method).await,
+            Some(Found::MissingSlash) => redirect_to_directory(parts.uri.path()),
+            Some(Found::Nothing) | None => not_found(config, &parts.method).await,
         }
     }
 }
