@@ -68,7 +68,10 @@ pub fn try_convert(
 /// only test the `Option`.
 #[inline(never)]
 fn with_status(value: &Bound<'_, PyAny>, res: &mut Response, status: StatusCode) {
-    if !value.is_instance_of::<PyResponse>() && !value.is_instance_of::<PyTuple>() {
+    if !value.is_instance_of::<PyResponse>()
+        && !value.is_instance_of::<PyTuple>()
+        && !value.is_instance_of::<crate::file_response::PyFileResponse>()
+    {
         *res.status_mut() = status;
     }
 }
@@ -85,7 +88,10 @@ pub fn as_response(
     status: Option<u16>,
 ) -> PyResult<Py<PyAny>> {
     let py = value.py();
-    if value.is_instance_of::<PyResponse>() {
+    if value.is_instance_of::<PyResponse>()
+        || value.is_instance_of::<crate::file_response::PyFileResponse>()
+    {
+        // A file is sent by the engine, which knows the request's headers.
         return Ok(value.clone().unbind());
     }
     let status = status.map(crate::response::check_status).transpose()?;
@@ -205,6 +211,9 @@ fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
     }
     if let Ok(t) = value.cast::<PyTuple>() {
         return from_tuple(t);
+    }
+    if let Ok(f) = value.cast::<crate::file_response::PyFileResponse>() {
+        return Ok(f.borrow().to_response());
     }
     if value.is_instance_of::<PyDict>() || value.is_instance_of::<PyList>() {
         let mut buf = Vec::with_capacity(64);

@@ -179,6 +179,22 @@ impl Engine {
         self.with_app(|app| app.try_route(method, pattern, &types, endpoint))
     }
 
+    /// Serves the files under `directory` at `prefix` (`app.mount(prefix,
+    /// StaticFiles(directory=..., html=...))`), from Rust (cello-static's
+    /// `ServeDir`). A directory that does not exist raises `RuntimeError`; a prefix
+    /// that conflicts with a route, `ValueError`.
+    fn mount_static(
+        &self,
+        prefix: &str,
+        directory: std::path::PathBuf,
+        html: bool,
+    ) -> PyResult<()> {
+        let dir = cello_static::ServeDir::new(&directory)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
+            .html(html);
+        self.with_app(|app| app.try_mount(prefix, dir))
+    }
+
     /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)
     /// when given. A busy port raises `OSError` "address already in use". `event_loop`
     /// is the asyncio selector loop handlers run on (this thread's). `ready(port)` is
@@ -386,6 +402,7 @@ async fn handle(
         return convert::internal_error();
     };
     let (parts, body) = req.into_parts();
+    let kept = crate::file_response::Kept::capture(&parts);
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
     } else {
@@ -406,10 +423,14 @@ async fn handle(
         let scheduler = state.scheduler.bind(py).borrow();
         call::start(py, &route, incoming, &scheduler, state.recovery.as_ref())
     });
-    match started {
+    let res = match started {
         Started::Done(r) => r,
         Started::Pending(p) => Box::pin(p.finish(&route.name)).await,
+    };
+    if crate::file_response::is_pending(&res) {
+        return Box::pin(crate::file_response::send(res, kept)).await;
     }
+    res
 }
 
 /// An error the engine answers itself: by the app's exception handler when it asked

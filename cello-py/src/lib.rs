@@ -17,6 +17,7 @@ mod constraints;
 mod convert;
 mod dates;
 mod engine;
+mod file_response;
 mod gil;
 mod guest_loop;
 mod json_decode;
@@ -89,6 +90,8 @@ mod _cello {
     use super::convert::as_response;
     #[pymodule_export]
     use super::engine::Engine;
+    #[pymodule_export]
+    use super::file_response::PyFileResponse;
     #[pymodule_export]
     use super::json_dumps;
     #[pymodule_export]

@@ -1,5 +1,6 @@
 """Type stubs for the native module ``cello._cello``."""
 
+import os
 from typing import Any, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
@@ -17,6 +18,7 @@ __all__ = [
     "Listener",
     "Request",
     "Response",
+    "FileResponse",
     "_install_runtime",
     "install_scheduler",
     "Handle",
@@ -127,6 +129,27 @@ class Response:
     ) -> None: ...
     def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None: ...
 
+@disjoint_base
+class FileResponse:
+    def __new__(
+        cls,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> Self: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def filename(self) -> str | None: ...
+    def add_header(self, name: str, value: str) -> None: ...
+
 @final
 class Engine:
     def __init__(self) -> None: ...
@@ -142,6 +165,7 @@ class Engine:
         status: int | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
+    def mount_static(self, prefix: str, directory: str | os.PathLike[str], html: bool) -> None: ...
     def set_error_handler(self, find: Callable[[Any, Any, str], Any], statuses: list[int]) -> None: ...
     def serve(
         self,

@@ -273,6 +273,21 @@ class App(Router):
         self.state = State()
         self._exception_handlers = ExceptionHandlers()
         self._dependency_overrides = DependencyOverrides()
+        self._mounts: list[tuple[str, Any, str | None]] = []
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serves ``app`` (a ``cello.staticfiles.StaticFiles``) under ``path``, as
+        Starlette's ``app.mount("/static", StaticFiles(directory="public"),
+        name="static")``. Served from Rust: its requests never call Python, and it is
+        not listed in the OpenAPI document. Only ``App`` mounts (a ``Router`` cannot:
+        its prefix is known only when it is included)."""
+        from .staticfiles import StaticFiles
+
+        if not isinstance(app, StaticFiles):
+            raise TypeError(f"App.mount takes a cello.staticfiles.StaticFiles, not {type(app).__name__}")
+        if not path.startswith("/"):
+            raise ValueError(f"mount path {path!r} must start with '/'")
+        self._mounts.append((path.rstrip("/"), app, name))
 
     @property
     def dependency_overrides(self) -> DependencyOverrides:
@@ -374,6 +389,8 @@ class App(Router):
             engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types, status)
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
+        for prefix, static, _name in self._mounts:
+            engine.mount_static(prefix, static.directory, static.html)
         _docs.add_routes(self, engine)
         if self._exception_handlers:
             handlers = self._exception_handlers

@@ -8,6 +8,10 @@ Given to a route decorator as ``response_class=``, a class sets how the route's 
 return values are sent: ``@app.get("/", response_class=HTMLResponse)`` sends a
 returned ``str`` as ``text/html``.
 
+``FileResponse`` (Starlette's signature) is sent by the engine, in Rust: ``ETag``,
+``Last-Modified``, conditional requests (304, 412), ``Range`` (206, 416) and ``HEAD``
+work for it as for ``StaticFiles``.
+
 ``ORJSONResponse`` and ``UJSONResponse`` are ``JSONResponse``: Cello's own encoder
 writes the JSON, orjson and ujson are never needed.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 from typing import Any, Mapping, TypeVar
 from urllib.parse import quote
 
+from ._cello import FileResponse
 from ._cello import Response as _Response
 
 _R = TypeVar("_R", bound="Response")
@@ -27,6 +32,7 @@ __all__ = [
     "HTMLResponse",
     "PlainTextResponse",
     "RedirectResponse",
+    "FileResponse",
     "ORJSONResponse",
     "UJSONResponse",
 ]
