@@ -1,6 +1,6 @@
 """Type stubs for the native module ``cello._cello``."""
 
-from typing import Any, Callable, Mapping, Sequence, final
+from typing import Any, Awaitable, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -16,6 +16,7 @@ __all__ = [
     "bind_listeners",
     "Listener",
     "Request",
+    "RequestStream",
     "Response",
     "_install_runtime",
     "install_scheduler",
@@ -87,20 +88,28 @@ class Request:
     def text(self) -> str: ...
     def json(self) -> Any: ...
     def form(self) -> QueryParams: ...
+    def stream(self) -> RequestStream: ...
     @property
     def state(self) -> State: ...
 
 @disjoint_base
+@final
+class RequestStream:
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[bytes]: ...
+
 class Response:
     body: Any
     status: int
     content_type: str | None
+    background: Any
     def __new__(
         cls,
         body: Any = None,
         status: int = 200,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content_type: str | None = None,
+        background: Any = None,
     ) -> Self: ...
     @staticmethod
     def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
@@ -140,6 +149,7 @@ class Engine:
         args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
         status: int | None = None,
+        stream_request: bool = False,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
     def set_error_handler(self, find: Callable[[Any, Any, str], Any], statuses: list[int]) -> None: ...
