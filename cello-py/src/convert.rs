@@ -325,7 +325,11 @@ fn is_stream(body: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// (`stream_body.rs`). An `EventSourceResponse` sets `_cello_ping` to
 /// `(seconds, comment bytes)` for its keep-alive comments.
 #[inline(never)]
-fn stream_body(response: &Bound<'_, PyAny>, iterator: &Bound<'_, PyAny>, handler: &str) -> PyResult<Body> {
+fn stream_body(
+    response: &Bound<'_, PyAny>,
+    iterator: &Bound<'_, PyAny>,
+    handler: &str,
+) -> PyResult<Body> {
     let py = response.py();
     let ping = match response.getattr_opt(pyo3::intern!(py, "_cello_ping"))? {
         Some(p) if !p.is_none() => {

@@ -76,7 +76,9 @@ impl PyRequestStream {
                 let chunk = chunk.take();
                 awaitable(py, &scheduler, async move {
                     match chunk {
-                        Some(b) => Python::attach(|py| Ok(PyBytes::new(py, &b).into_any().unbind())),
+                        Some(b) => {
+                            Python::attach(|py| Ok(PyBytes::new(py, &b).into_any().unbind()))
+                        }
                         None => Err(PyStopAsyncIteration::new_err(())),
                     }
                 })
@@ -146,11 +148,9 @@ fn set(state: &StreamedBody, to: State) {
 /// gives that answer.
 fn body_error(py: Python<'_>, e: &cello_http::Error) -> PyErr {
     let status = e.status().as_u16();
-    match crate::runtime::get(py).and_then(|rt| {
-        rt.http_exception
-            .bind(py)
-            .call1((status, e.to_string()))
-    }) {
+    match crate::runtime::get(py)
+        .and_then(|rt| rt.http_exception.bind(py).call1((status, e.to_string())))
+    {
         Ok(exc) => PyErr::from_value(exc),
         Err(err) => err,
     }

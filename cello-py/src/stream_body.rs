@@ -134,10 +134,9 @@ impl PyStreamBody {
                 .name()
                 .map(|n| n.to_string())
                 .unwrap_or_else(|_| "?".into());
-            return Some(Err(self.fail(
-                py,
-                format!("it yielded `{ty}`; yield bytes or str"),
-            )));
+            return Some(Err(
+                self.fail(py, format!("it yielded `{ty}`; yield bytes or str"))
+            ));
         };
         Some(Ok(Frame::data(bytes)))
     }
@@ -290,6 +289,9 @@ pub fn running_scheduler(py: Python<'_>) -> PyResult<Py<Scheduler>> {
 pub fn helpers(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     static HELPERS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     HELPERS.get_or_try_init(py, || {
-        Ok(py.import(pyo3::intern!(py, "cello._streaming"))?.into_any().unbind())
+        Ok(py
+            .import(pyo3::intern!(py, "cello._streaming"))?
+            .into_any()
+            .unbind())
     })
 }
