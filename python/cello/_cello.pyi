@@ -92,12 +92,12 @@ class Request:
     @property
     def state(self) -> State: ...
 
-@disjoint_base
 @final
 class RequestStream:
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[bytes]: ...
 
+@disjoint_base
 class Response:
     body: Any
     status: int

@@ -138,7 +138,7 @@ class StreamingResponse(Response):
         elif hasattr(content, "__aiter__"):
             iterator = content.__aiter__()
         else:
-            iterator = iter(content)  # type: ignore[arg-type]
+            iterator = iter(content)
         return Response.__new__(cls, iterator, status_code, headers, media_type, background)
 
 

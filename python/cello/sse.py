@@ -77,11 +77,10 @@ class ServerSentEvent:
 def encode(item: Any, sep: str = "\r\n") -> bytes:
     """One yielded item as wire bytes (see the module doc)."""
     if isinstance(item, bytes):
-        return item
+        return bytes(item)
     if isinstance(item, ServerSentEvent):
-        if item.sep != sep:
-            item = ServerSentEvent(item.data, item.event, item.id, item.retry, item.comment, sep)
-        return item.encode()
+        event = item if item.sep == sep else ServerSentEvent(item.data, item.event, item.id, item.retry, item.comment, sep)
+        return event.encode()
     if isinstance(item, Mapping):
         return ServerSentEvent(**item, sep=sep).encode()
     return ServerSentEvent(item, sep=sep).encode()
@@ -135,7 +134,7 @@ class EventSourceResponse(StreamingResponse):
         if hasattr(content, "__aiter__"):
             events: Any = _events_async(content.__aiter__(), sep)
         else:
-            events = _events_sync(iter(content), sep)  # type: ignore[arg-type]
+            events = _events_sync(iter(content), sep)
         merged = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
         response = Response.__new__(cls, events, status_code, merged, media_type, background)
         if ping:
