@@ -67,6 +67,8 @@ pub struct Route {
     pub args: Vec<Arg>,
     /// `status_code=`: the status of its answers that do not set their own.
     pub status: Option<http::StatusCode>,
+    /// `stream_request=True`: the body is left unread for `req.stream()`.
+    pub stream_body: bool,
 }
 
 /// What the first step of a handler gave.

@@ -117,9 +117,10 @@ impl Engine {
     /// `params.rs`), a dict for the body (see `body.rs`). `param_types` types the
     /// parameters the pattern leaves untyped (`{"id": "int"}`, read from the handler's
     /// annotations). `status` is the status of answers that do not set their own
-    /// (`status_code=`; 200 when None). Conflicting routes raise `ValueError` naming
-    /// both.
-    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None))]
+    /// (`status_code=`; 200 when None). `stream_request`: the body is not read before
+    /// the handler runs; `req.stream()` reads it. Conflicting routes raise `ValueError`
+    /// naming both.
+    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None, stream_request=false))]
     #[allow(clippy::too_many_arguments)]
     fn add_route(
         &self,
@@ -132,6 +133,7 @@ impl Engine {
         args: Vec<Bound<'_, PyAny>>,
         param_types: Option<Vec<(String, String)>>,
         status: Option<u16>,
+        stream_request: bool,
     ) -> PyResult<()> {
         let status = status
             .map(|s| {
@@ -166,6 +168,7 @@ impl Engine {
             checked,
             args,
             status,
+            stream_body: stream_request,
         };
         let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
@@ -401,9 +404,14 @@ async fn handle(
         // Unreachable: the worker's state is set before the server starts.
         return convert::internal_error();
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let kept = crate::file_response::Kept::capture(&parts);
-    let body = if body.is_end_stream() {
+    let body = if route.stream_body {
+        parts
+            .extensions
+            .insert(crate::request_stream::StreamedBody::new(body));
+        bytes::Bytes::new()
+    } else if body.is_end_stream() {
         bytes::Bytes::new()
     } else {
         // Boxed, as the error paths below: only the requests that need them carry

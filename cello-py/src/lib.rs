@@ -8,9 +8,8 @@
 //! objects and bytes.
 
 mod access_log;
-// The streams and WebSocket features build on it (issue 11); until they land, unused.
-#[allow(dead_code)]
 mod awaitable;
+mod background;
 mod body;
 mod call;
 mod constraints;
@@ -29,11 +28,13 @@ mod model_check;
 mod params;
 mod recovery;
 mod request;
+mod request_stream;
 mod response;
 mod resume;
 mod runtime;
 mod scheduler;
 mod sources;
+mod stream_body;
 mod validation;
 
 use pyo3::prelude::*;
@@ -100,6 +101,8 @@ mod _cello {
     use super::listener::{bind_listeners, PyListener};
     #[pymodule_export]
     use super::request::PyRequest;
+    #[pymodule_export]
+    use super::request_stream::PyRequestStream;
     #[pymodule_export]
     use super::response::PyResponse;
     #[pymodule_export]

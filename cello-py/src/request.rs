@@ -27,6 +27,8 @@ pub struct PyRequest {
     pub(crate) forwarded: Option<Box<ClientInfo>>,
     /// `req.state`, made on first access: a request that never asks pays nothing.
     pub(crate) state: PyOnceLock<Py<PyAny>>,
+    /// The unread body of a `stream_request=True` route (`req.stream()`).
+    pub(crate) streamed: Option<crate::request_stream::StreamedBody>,
 }
 
 impl PyRequest {
@@ -42,7 +44,24 @@ impl PyRequest {
             // Set by the `TrustedProxies` layer; an empty extension map makes this free.
             forwarded: req.parts.extensions.remove::<ClientInfo>().map(Box::new),
             state: PyOnceLock::new(),
+            streamed: req
+                .parts
+                .extensions
+                .remove::<crate::request_stream::StreamedBody>(),
         }
+    }
+}
+
+impl PyRequest {
+    /// Whether the body was read before the handler ran; on a `stream_request=True`
+    /// route it was not, and reading it whole is an error that says what to do.
+    fn read_body(&self) -> PyResult<()> {
+        if self.streamed.is_some() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "this route streams its request body (stream_request=True): read it with `async for chunk in req.stream()`, not req.body/text()/json()/form()",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -240,18 +259,30 @@ impl PyRequest {
 
     /// The body as bytes.
     #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
+    fn body<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.read_body()?;
+        Ok(PyBytes::new(py, &self.body))
+    }
+
+    /// The body as it arrives: `async for chunk in req.stream()` gives `bytes`
+    /// chunks. On a `stream_request=True` route the body is read from the connection
+    /// chunk by chunk (413 past the body limit, 408 when the client stalls, raised as
+    /// `HTTPException`); on other routes it was read before the handler ran and
+    /// comes in one chunk.
+    fn stream(&self) -> crate::request_stream::PyRequestStream {
+        crate::request_stream::PyRequestStream::new(self.streamed.as_ref(), &self.body)
     }
 
     /// The body decoded as UTF-8 (invalid bytes replaced).
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    fn text(&self) -> PyResult<String> {
+        self.read_body()?;
+        Ok(String::from_utf8_lossy(&self.body).into_owned())
     }
 
     /// The body parsed as JSON (in Rust). Invalid JSON raises `HTTPException(400)`
     /// whose detail gives the byte position of the error.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.read_body()?;
         match decode(py, &self.body) {
             Ok(v) => Ok(v),
             Err(DecodeError::Py(e)) => Err(e),
@@ -267,6 +298,7 @@ impl PyRequest {
 
     /// The body parsed as `application/x-www-form-urlencoded`, as a multi-dict.
     fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.read_body()?;
         let pairs = parse_urlencoded(&self.body);
         runtime::get(py)?
             .query_cls

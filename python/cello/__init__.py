@@ -7,6 +7,7 @@ data; sockets, HTTP, routing, JSON and workers run in Rust.
 from ._cello import Request, Response, json_dumps, json_loads
 from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
+from .background import BackgroundTasks
 from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
 from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, Security
@@ -14,6 +15,7 @@ from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, S
 __all__ = [
     "App",
     "Router",
+    "BackgroundTasks",
     "Request",
     "Response",
     "HTTPException",

@@ -1,7 +1,7 @@
 """Type stubs for the native module ``cello._cello``."""
 
 import os
-from typing import Any, Callable, Mapping, Sequence, final
+from typing import Any, Awaitable, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -17,6 +17,7 @@ __all__ = [
     "bind_listeners",
     "Listener",
     "Request",
+    "RequestStream",
     "Response",
     "FileResponse",
     "_install_runtime",
@@ -89,20 +90,28 @@ class Request:
     def text(self) -> str: ...
     def json(self) -> Any: ...
     def form(self) -> QueryParams: ...
+    def stream(self) -> RequestStream: ...
     @property
     def state(self) -> State: ...
+
+@final
+class RequestStream:
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[bytes]: ...
 
 @disjoint_base
 class Response:
     body: Any
     status: int
     content_type: str | None
+    background: Any
     def __new__(
         cls,
         body: Any = None,
         status: int = 200,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content_type: str | None = None,
+        background: Any = None,
     ) -> Self: ...
     @staticmethod
     def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
@@ -163,6 +172,7 @@ class Engine:
         args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
         status: int | None = None,
+        stream_request: bool = False,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
     def mount_static(self, prefix: str, directory: str | os.PathLike[str], html: bool) -> None: ...

@@ -59,7 +59,8 @@ class ParamInfo:
 
     #: The Python parameter's name.
     name: str
-    #: "request", "path", "query", "header", "cookie", "body", "form" or "depends".
+    #: "request", "path", "query", "header", "cookie", "body", "form", "depends" or
+    #: "background" (a ``BackgroundTasks``, made per request by ``cello.background``).
     source: str
     #: The name on the wire (the query key, the header's name...).
     alias: str
@@ -104,7 +105,9 @@ class RouteSignature:
         """What the engine passes, in order (see ``cello-py/src/call.rs``)."""
         out: list[EngineArg] = []
         for p in self.params:
-            if p.source == "request":
+            if p.source in ("request", "background"):
+                # A `BackgroundTasks` slot: given the request, replaced per request
+                # by `cello.background.inject`.
                 out.append(None)
             elif p.source == "path" and not p.converted:
                 out.append(p.alias)
@@ -280,6 +283,8 @@ def _classify(
         return ParamInfo(p.name, "depends", p.name, annotation=ann, marker=marker, required=False)
     source = marker.source if marker is not None else None
     if source is None:
+        if _is_background(ann):
+            return ParamInfo(p.name, "background", p.name, annotation=ann)
         if p.name in path_params:
             source = "path"
         elif _is_body_model(ann):
@@ -485,3 +490,9 @@ def _is_request(ann: Any) -> bool:
     from ._cello import Request
 
     return ann is Request or ann == "Request"
+
+
+def _is_background(ann: Any) -> bool:
+    from .background import BackgroundTasks
+
+    return isinstance(ann, type) and issubclass(ann, BackgroundTasks)

@@ -15,6 +15,7 @@ from . import _cello, _docs, _middleware_chain, _options, _response_model, _runt
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
+from . import background
 from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +66,7 @@ _ROUTE_OPTIONS = frozenset(
         "include_in_schema",
         "name",
         "operation_id",
+        "stream_request",
     )
 )
 
@@ -131,6 +133,10 @@ class Router:
         ``response_model``, ``response_model_exclude_unset``, ``tags``, ``summary``,
         ``description``, ``responses``, ``dependencies``, ``deprecated``,
         ``include_in_schema``, ``name``, ``operation_id``; another is a ``TypeError``.
+
+        ``stream_request=True`` leaves the request body unread: the handler reads it
+        as it arrives with ``async for chunk in req.stream()`` (``req.body`` then
+        raises). Other routes get the body read before the handler runs.
 
         ``blocking=True`` is for a sync handler that blocks (a blocking database
         driver, ``time.sleep``): it runs on the event loop's thread pool so it does
@@ -381,12 +387,24 @@ class App(Router):
                 handler = _response_model.wrap(handler, is_async, plan)
             status = spec.options.get("status_code")
             status = None if status is None else int(status)
+            slots = [i for i, p in enumerate(signature.params) if p.source == "background"]
+            if slots:
+                # Only routes that take `BackgroundTasks` are wrapped.
+                handler = background.inject(handler, is_async, slots, name, status)
             chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
             if chain:
                 # The wrapper takes the request first, then the handler's arguments.
                 handler, is_async = _middleware_chain.wrap(handler, is_async, chain, name, status)
                 args = [None, *args]
-            engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types, status)
+            stream_request = bool(spec.options.get("stream_request"))
+            if stream_request and any(p.source in ("body", "form") for p in signature.params):
+                raise TypeError(
+                    f"handler {name}: stream_request=True leaves the body unread, so it cannot also have body "
+                    "or Form() parameters; read the body with `async for chunk in req.stream()`"
+                )
+            engine.add_route(
+                spec.method, spec.path, handler, name, is_async, args, param_types, status, stream_request
+            )
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
         for prefix, static, _name in self._mounts:
