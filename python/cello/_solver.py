@@ -291,4 +291,5 @@ def _log_cleanup(step: Step, exc: BaseException) -> None:
         step.name,
         type(exc).__name__,
         exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"cello_after_response": True},
     )

@@ -63,7 +63,8 @@ class BackgroundTasks(BackgroundTask):
                 await task()
             except Exception:
                 name = getattr(task.func, "__qualname__", None) or type(task.func).__qualname__
-                logger.exception("background task %s raised", name)
+                # After the response: TestClient does not re-raise it (see testing.py).
+                logger.exception("background task %s raised", name, extra={"cello_after_response": True})
 
 
 def inject(

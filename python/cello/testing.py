@@ -108,6 +108,10 @@ class _RaisedOn(logging.Handler):
         thread = server._thread if server is not None else None
         if server is None or thread is None or record.thread != thread.ident:
             return
+        # What runs after the response (background tasks, yield-dependency cleanup)
+        # would land on whichever request came next: logged only.
+        if getattr(record, "cello_after_response", False):
+            return
         if record.exc_info and record.exc_info[1] is not None:
             server.raised.append(record.exc_info[1])
 
