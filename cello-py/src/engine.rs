@@ -7,6 +7,7 @@ use crate::convert;
 use crate::guest_loop;
 use crate::listener::{self, PyListener};
 use crate::recovery::{EngineError, Recovery};
+use crate::multipart::{SpoolBudget, UploadLimits};
 use crate::scheduler::Scheduler;
 use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
 use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
@@ -39,6 +40,9 @@ struct Worker(Arc<OnceLock<WorkerState>>);
 
 struct WorkerState {
     scheduler: Py<Scheduler>,
+    /// Multipart limits and the worker's in-memory spool budget.
+    uploads: UploadLimits,
+    spool: SpoolBudget,
     /// The app's exception handlers; None (no cost) without them.
     recovery: Option<Arc<Recovery>>,
 }
@@ -157,7 +161,7 @@ impl Engine {
             .collect::<PyResult<Vec<Arg>>>()?;
         let checked = args
             .iter()
-            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)));
+            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_) | Arg::File(_)));
         let route = Route {
             handler,
             task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
@@ -185,8 +189,10 @@ impl Engine {
     /// called once listening (port 0 picks a free port). Limits, in bytes and seconds;
     /// one left out (None) keeps the engine's default (`cello_http::HttpConfig`,
     /// `cello_net::ServeConfig`). `redirect_slashes`: a 307 between `/a` and `/a/`
-    /// when only the other one is routed (`cello::App::redirect_slashes`).
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false))]
+    /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
+    /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
+    /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -209,7 +215,23 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
         redirect_slashes: bool,
+        max_upload_size: Option<u64>,
+        max_files: Option<usize>,
+        max_fields: Option<usize>,
+        max_part_size: Option<u64>,
+        max_file_size: Option<u64>,
+        upload_spool_size: Option<u64>,
+        upload_spool_memory: Option<u64>,
+        upload_dir: Option<std::path::PathBuf>,
     ) -> PyResult<()> {
+        let mut uploads = UploadLimits::default();
+        set(&mut uploads.max_files, max_files);
+        set(&mut uploads.max_fields, max_fields);
+        set(&mut uploads.max_part_size, max_part_size);
+        uploads.max_file_size = max_file_size;
+        set(&mut uploads.spool_size, upload_spool_size);
+        set(&mut uploads.spool_memory, upload_spool_memory);
+        uploads.dir = upload_dir;
         let (middleware, access_log) =
             crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
         let app = self
@@ -267,6 +289,8 @@ impl Engine {
             .set(WorkerState {
                 scheduler: scheduler.clone_ref(py),
                 recovery,
+                uploads,
+                spool: SpoolBudget::default(),
             })
             .is_err()
         {
@@ -277,6 +301,8 @@ impl Engine {
         }
         let mut http_config = HttpConfig::default();
         set(&mut http_config.max_body_bytes, max_body_size);
+        http_config.max_multipart_body_bytes =
+            Some(max_upload_size.unwrap_or(crate::multipart::DEFAULT_MAX_UPLOAD_SIZE));
         set(&mut http_config.max_header_bytes, max_header_size);
         set(
             &mut http_config.header_read_timeout,
@@ -386,8 +412,19 @@ async fn handle(
         return convert::internal_error();
     };
     let (parts, body) = req.into_parts();
+    let mut form = None;
+    let mut uploads = None;
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
+    } else if let Some(boundary) = multipart_boundary(&parts) {
+        match Box::pin(read_form(state, boundary, body)).await {
+            Ok((f, u)) => {
+                form = Some(Box::new(f));
+                uploads = Some(u);
+                bytes::Bytes::new()
+            }
+            Err(e) => return Box::pin(engine_error(state, parts, peer, e)).await,
+        }
     } else {
         // Boxed, as the error paths below: only the requests that need them carry
         // their state (a future past 1 KiB misses malloc's per-thread cache).
@@ -400,16 +437,50 @@ async fn handle(
         parts,
         params,
         body,
+        form,
         peer,
     };
     let started = Python::attach(|py| {
         let scheduler = state.scheduler.bind(py).borrow();
         call::start(py, &route, incoming, &scheduler, state.recovery.as_ref())
     });
-    match started {
+    let res = match started {
         Started::Done(r) => r,
         Started::Pending(p) => Box::pin(p.finish(&route.name)).await,
+    };
+    match uploads {
+        // Dropped here instead (the client left, the future with it), they close too.
+        Some(uploads) => crate::upload::close_after(res, uploads),
+        None => res,
     }
+}
+
+/// The boundary of a `multipart/form-data` request (or the 400 for one without);
+/// None for any other body.
+fn multipart_boundary(
+    parts: &http::request::Parts,
+) -> Option<Result<String, cello::Rejection>> {
+    let ct = parts.headers.get(http::header::CONTENT_TYPE)?.as_bytes();
+    cello_http::is_multipart_form(ct).then(|| crate::multipart::boundary(ct))
+}
+
+/// A multipart body read and spooled, then handed to Python.
+async fn read_form(
+    state: &WorkerState,
+    boundary: Result<String, cello::Rejection>,
+    body: Body,
+) -> Result<(crate::upload::Form, crate::upload::Uploads), EngineError> {
+    let boundary = boundary.map_err(EngineError)?;
+    let parts = crate::multipart::read_form(body, boundary, &state.uploads, &state.spool)
+        .await
+        .map_err(EngineError)?;
+    Python::attach(|py| crate::upload::to_python(py, parts)).map_err(|e| {
+        Python::attach(|py| crate::runtime::log_error(py, &format!("could not build the form: {e}")));
+        EngineError(cello::Rejection::Multipart {
+            status: http::StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Internal Server Error".to_owned(),
+        })
+    })
 }
 
 /// An error the engine answers itself: by the app's exception handler when it asked

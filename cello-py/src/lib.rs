@@ -22,6 +22,7 @@ mod listener;
 mod middleware;
 mod model;
 mod model_check;
+mod multipart;
 mod params;
 mod recovery;
 mod request;
@@ -30,6 +31,7 @@ mod resume;
 mod runtime;
 mod scheduler;
 mod sources;
+mod upload;
 mod validation;
 
 use pyo3::prelude::*;

@@ -69,6 +69,31 @@ _ROUTE_OPTIONS = frozenset(
 )
 
 
+#: Everything ``Engine.serve`` takes as a limit (``App(**limits)``, ``run(**limits)``).
+_LIMITS = frozenset(
+    (
+        "max_body_size",
+        "max_header_size",
+        "header_timeout",
+        "keep_alive_timeout",
+        "body_timeout",
+        "request_read_timeout",
+        "min_body_rate",
+        "write_timeout",
+        "max_connections",
+        "shutdown_timeout",
+        "max_upload_size",
+        "max_files",
+        "max_fields",
+        "max_part_size",
+        "max_file_size",
+        "upload_spool_size",
+        "upload_spool_memory",
+        "upload_dir",
+    )
+)
+
+
 class Router:
     """A group of routes under a common prefix, mounted into an ``App`` with
     ``app.include_router(router)``."""
@@ -241,8 +266,14 @@ class App(Router):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        **limits: Any,
     ) -> None:
         super().__init__("", dependencies=dependencies)
+        unknown = sorted(set(limits) - _LIMITS)
+        if unknown:
+            raise TypeError(f"App() got unknown limits {unknown}; known: {sorted(_LIMITS)}")
+        #: Engine limits set on the app (``max_upload_size=...``); ``run()``'s own win.
+        self.limits: dict[str, Any] = limits
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
@@ -393,6 +424,15 @@ class App(Router):
         that stops reading the response is disconnected), ``max_connections``
         (10,000 per worker; at the cap the longest-idle keep-alive connection is
         closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
+
+        Uploads (``multipart/form-data``, also settable on ``App(...)``):
+        ``max_upload_size`` (1 GiB: the whole multipart body, in place of
+        ``max_body_size``), ``max_files`` (1000), ``max_fields`` (1000),
+        ``max_part_size`` (1 MiB per text field), ``max_file_size`` (none: only
+        ``max_upload_size``), each 413 past it; ``upload_spool_size`` (1 MiB: a file
+        past it goes to a temporary file), ``upload_spool_memory`` (16 MiB: most
+        bytes of files a worker keeps in memory at once), ``upload_dir`` (where
+        temporary files go; ``TMPDIR``).
         """
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -421,6 +461,7 @@ class App(Router):
         **limits: Any,
     ) -> None:
         """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
+        limits = {**getattr(self, "limits", {}), **limits}
         engine = self._engine()
         if engine_out is not None:
             engine_out.append(engine)

@@ -41,6 +41,11 @@ def Form(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
     return params.Form(default, **options)
 
 
+def File(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
+    """A file part of a multipart form: ``UploadFile``, ``bytes`` or ``list[UploadFile]``."""
+    return params.File(default, **options)
+
+
 def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:  # noqa: N802
     """The value ``dependency`` returns for this request (see :class:`cello.params.Depends`)."""
     return params.Depends(dependency, use_cache=use_cache)
