@@ -255,7 +255,10 @@ pub fn is_multipart_form(content_type: &[u8]) -> bool {
     const MIME: &[u8] = b"multipart/form-data";
     content_type.len() >= MIME.len()
         && content_type[..MIME.len()].eq_ignore_ascii_case(MIME)
-        && matches!(content_type.get(MIME.len()), None | Some(b';' | b' ' | b'\t'))
+        && matches!(
+            content_type.get(MIME.len()),
+            None | Some(b';' | b' ' | b'\t')
+        )
 }
 
 /// Whether the request declares a `Content-Length` over `max_body`.

@@ -71,6 +71,10 @@ pub struct Route {
     /// Some argument is converted and checked per request (a text or body
     /// parameter): decided at registration, so other routes skip that machinery.
     pub checked: bool,
+    /// It may read a multipart form (it takes the request, a `Form()` or a file
+    /// parameter): its multipart bodies are parsed and spooled; other routes read
+    /// them as any body, within `max_body_size`.
+    pub reads_form: bool,
     /// What to pass it, in order.
     pub args: Vec<Arg>,
     /// `status_code=`: the status of its answers that do not set their own.

@@ -6,8 +6,8 @@ use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
 use crate::guest_loop;
 use crate::listener::{self, PyListener};
-use crate::recovery::{EngineError, Recovery};
 use crate::multipart::{SpoolBudget, UploadLimits};
+use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
 use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
 use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
@@ -42,6 +42,8 @@ struct WorkerState {
     scheduler: Py<Scheduler>,
     /// Multipart limits and the worker's in-memory spool budget.
     uploads: UploadLimits,
+    /// `max_body_size`: a multipart body to a route that reads no form is held to it.
+    max_body: u64,
     spool: SpoolBudget,
     /// The app's exception handlers; None (no cost) without them.
     recovery: Option<Arc<Recovery>>,
@@ -162,12 +164,18 @@ impl Engine {
         let checked = args
             .iter()
             .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_) | Arg::File(_)));
+        let reads_form = args.iter().any(|a| match a {
+            Arg::Request | Arg::File(_) => true,
+            Arg::Text(t) => t.is_form(),
+            _ => false,
+        });
         let route = Route {
             handler,
             task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
             name,
             is_async,
             checked,
+            reads_form,
             args,
             status,
         };
@@ -290,6 +298,7 @@ impl Engine {
                 scheduler: scheduler.clone_ref(py),
                 recovery,
                 uploads,
+                max_body: max_body_size.unwrap_or(HttpConfig::default().max_body_bytes),
                 spool: SpoolBudget::default(),
             })
             .is_err()
@@ -417,12 +426,18 @@ async fn handle(
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
     } else if let Some(boundary) = multipart_boundary(&parts) {
-        match Box::pin(read_form(state, boundary, body)).await {
-            Ok((f, u)) => {
+        let read = if route.reads_form {
+            Box::pin(read_form(state, boundary, body)).await
+        } else {
+            Box::pin(body_within(body, state.max_body)).await
+        };
+        match read {
+            Ok(Read::Form(f, u)) => {
                 form = Some(Box::new(f));
                 uploads = Some(u);
                 bytes::Bytes::new()
             }
+            Ok(Read::Bytes(b)) => b,
             Err(e) => return Box::pin(engine_error(state, parts, peer, e)).await,
         }
     } else {
@@ -457,9 +472,7 @@ async fn handle(
 
 /// The boundary of a `multipart/form-data` request (or the 400 for one without);
 /// None for any other body.
-fn multipart_boundary(
-    parts: &http::request::Parts,
-) -> Option<Result<String, cello::Rejection>> {
+fn multipart_boundary(parts: &http::request::Parts) -> Option<Result<String, cello::Rejection>> {
     let ct = parts.headers.get(http::header::CONTENT_TYPE)?.as_bytes();
     cello_http::is_multipart_form(ct).then(|| crate::multipart::boundary(ct))
 }
@@ -469,18 +482,22 @@ async fn read_form(
     state: &WorkerState,
     boundary: Result<String, cello::Rejection>,
     body: Body,
-) -> Result<(crate::upload::Form, crate::upload::Uploads), EngineError> {
+) -> Result<Read, EngineError> {
     let boundary = boundary.map_err(EngineError)?;
     let parts = crate::multipart::read_form(body, boundary, &state.uploads, &state.spool)
         .await
         .map_err(EngineError)?;
-    Python::attach(|py| crate::upload::to_python(py, parts)).map_err(|e| {
-        Python::attach(|py| crate::runtime::log_error(py, &format!("could not build the form: {e}")));
-        EngineError(cello::Rejection::Multipart {
-            status: http::StatusCode::INTERNAL_SERVER_ERROR,
-            message: "Internal Server Error".to_owned(),
-        })
-    })
+    let (form, uploads) =
+        Python::attach(|py| crate::upload::to_python(py, parts)).map_err(|e| {
+            Python::attach(|py| {
+                crate::runtime::log_error(py, &format!("could not build the form: {e}"))
+            });
+            EngineError(cello::Rejection::Multipart {
+                status: http::StatusCode::INTERNAL_SERVER_ERROR,
+                message: "Internal Server Error".to_owned(),
+            })
+        })?;
+    Ok(Read::Form(form, uploads))
 }
 
 /// An error the engine answers itself: by the app's exception handler when it asked
@@ -503,6 +520,35 @@ async fn body_bytes(body: Body) -> Result<bytes::Bytes, EngineError> {
     body.to_bytes()
         .await
         .map_err(|e| EngineError(cello::Rejection::Body(e)))
+}
+
+/// What a multipart request's body gave.
+enum Read {
+    /// The parsed form, for a route that reads one.
+    Form(crate::upload::Form, crate::upload::Uploads),
+    /// The bytes, for one that does not.
+    Bytes(bytes::Bytes),
+}
+
+/// A multipart body to a route that reads no form: read whole, as any body, held to
+/// `max_body_size` (its own limit, `max_upload_size`, is for parsed uploads).
+async fn body_within(body: Body, max_body: u64) -> Result<Read, EngineError> {
+    use http_body_util::BodyExt as _;
+    let limited =
+        http_body_util::Limited::new(body, usize::try_from(max_body).unwrap_or(usize::MAX));
+    match limited.collect().await {
+        Ok(collected) => Ok(Read::Bytes(collected.to_bytes())),
+        Err(e) => Err(EngineError(match e.downcast::<cello_http::Error>() {
+            Ok(body) => cello::Rejection::Body(*body),
+            Err(_) => cello::Rejection::Multipart {
+                status: http::StatusCode::PAYLOAD_TOO_LARGE,
+                message: format!(
+                    "request body exceeds the {max_body}-byte limit; raise `max_body_size` \
+                     (this route reads no form, so its multipart bodies are held to it)"
+                ),
+            },
+        })),
+    }
 }
 
 /// The app's answer to a router error (404, 405, 422) when it registered an exception

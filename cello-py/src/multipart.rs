@@ -111,7 +111,12 @@ impl Reservation {
             if current + n > cap {
                 return false;
             }
-            match used.compare_exchange_weak(current, current + n, Ordering::Relaxed, Ordering::Relaxed) {
+            match used.compare_exchange_weak(
+                current,
+                current + n,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => {
                     self.bytes += n;
                     return true;
@@ -174,7 +179,12 @@ pub async fn read_form(
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
                 delivered.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 if (value.len() + chunk.len()) as u64 > limits.max_part_size {
-                    return Err(too_large("form field", &name, limits.max_part_size, "max_part_size"));
+                    return Err(too_large(
+                        "form field",
+                        &name,
+                        limits.max_part_size,
+                        "max_part_size",
+                    ));
                 }
                 value.extend_from_slice(&chunk);
             }
@@ -265,10 +275,15 @@ impl Spool {
             file.seek(SeekFrom::Start(0))?;
             return Ok((self.size, Spooled::Disk(file)));
         }
-        let (buf, reserved) = self
-            .memory
-            .take()
-            .unwrap_or_else(|| (Vec::new(), Reservation { budget: SpoolBudget::default(), bytes: 0 }));
+        let (buf, reserved) = self.memory.take().unwrap_or_else(|| {
+            (
+                Vec::new(),
+                Reservation {
+                    budget: SpoolBudget::default(),
+                    bytes: 0,
+                },
+            )
+        });
         Ok((self.size, Spooled::Memory(buf, reserved)))
     }
 }
@@ -306,7 +321,11 @@ where
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.read.saturating_sub(this.delivered.load(Ordering::Relaxed)) > MAX_UNPARSED {
+        if this
+            .read
+            .saturating_sub(this.delivered.load(Ordering::Relaxed))
+            > MAX_UNPARSED
+        {
             return Poll::Ready(Some(Err(Box::new(Unparsed))));
         }
         match Pin::new(&mut this.inner).poll_next(cx) {
@@ -328,7 +347,8 @@ fn multer_error(e: multer::Error) -> Rejection {
             // Past the overall limit, which for a multipart body is the upload limit.
             Ok(body) if body.is_body_too_large() => refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                body.to_string().replace("`max_body_size`", "`max_upload_size`"),
+                body.to_string()
+                    .replace("`max_body_size`", "`max_upload_size`"),
             ),
             Ok(body) => Rejection::Body(*body),
             Err(other) => refuse(StatusCode::BAD_REQUEST, other.to_string()),
@@ -337,7 +357,10 @@ fn multer_error(e: multer::Error) -> Rejection {
             StatusCode::BAD_REQUEST,
             "the multipart body ended before its closing boundary (a truncated upload?)".to_owned(),
         ),
-        other => refuse(StatusCode::BAD_REQUEST, format!("invalid multipart body: {other}")),
+        other => refuse(
+            StatusCode::BAD_REQUEST,
+            format!("invalid multipart body: {other}"),
+        ),
     }
 }
 

@@ -120,7 +120,13 @@ pub fn to_python(py: Python<'_>, parts: Vec<Part>) -> PyResult<(Form, Uploads)> 
                 kwargs.set_item("filename", f.filename)?;
                 kwargs.set_item("headers", headers)?;
                 let upload = cls.upload.bind(py).call((file,), Some(&kwargs))?;
-                items.append(PyTuple::new(py, [f.name.as_str().into_pyobject(py)?.into_any(), upload.clone()])?)?;
+                items.append(PyTuple::new(
+                    py,
+                    [
+                        f.name.as_str().into_pyobject(py)?.into_any(),
+                        upload.clone(),
+                    ],
+                )?)?;
                 files.push((f.name, upload.unbind()));
             }
         }
@@ -267,8 +273,6 @@ impl FileParam {
         if self.list {
             return Ok(PyList::new(py, values)?.into_any());
         }
-        Ok(values
-            .pop()
-            .unwrap_or_else(|| py.None().into_bound(py)))
+        Ok(values.pop().unwrap_or_else(|| py.None().into_bound(py)))
     }
 }

@@ -98,6 +98,12 @@ def many(files: list[UploadFile], data: Annotated[bytes, File()]):
     return {"names": [f.filename for f in files], "data": data.decode()}
 
 
+@app.post("/noform")
+def noform(limit: int = 1):
+    """Reads no form: a multipart body is held to max_body_size, never spooled."""
+    return {"limit": limit}
+
+
 @app.get("/tmpfiles")
 def tmpfiles():
     """This worker's open descriptors that point into the upload directory."""
