@@ -421,26 +421,14 @@ async fn handle(
         return convert::internal_error();
     };
     let (parts, body) = req.into_parts();
-    let mut form = None;
-    let mut uploads = None;
     let body = if body.is_end_stream() {
         bytes::Bytes::new()
-    } else if let Some(boundary) = multipart_boundary(&parts) {
-        let read = if route.reads_form {
-            Box::pin(read_form(state, boundary, body)).await
-        } else {
-            Box::pin(body_within(body, state.max_body)).await
-        };
-        match read {
-            Ok(Read::Form(f, u)) => {
-                form = Some(Box::new(f));
-                uploads = Some(u);
-                bytes::Bytes::new()
-            }
-            Ok(Read::Bytes(b)) => b,
-            Err(e) => return Box::pin(engine_error(state, parts, peer, e)).await,
-        }
     } else {
+        if let Some(boundary) = multipart_boundary(&parts) {
+            // Its own future: other requests carry none of its state.
+            let multipart = handle_multipart(state, peer, &route, params, parts, body, boundary);
+            return Box::pin(multipart).await;
+        }
         // Boxed, as the error paths below: only the requests that need them carry
         // their state (a future past 1 KiB misses malloc's per-thread cache).
         match Box::pin(body_bytes(body)).await {
@@ -452,19 +440,58 @@ async fn handle(
         parts,
         params,
         body,
-        form,
+        form: None,
         peer,
     };
     let started = Python::attach(|py| {
         let scheduler = state.scheduler.bind(py).borrow();
         call::start(py, &route, incoming, &scheduler, state.recovery.as_ref())
     });
-    let res = match started {
+    match started {
         Started::Done(r) => r,
         Started::Pending(p) => Box::pin(p.finish(&route.name)).await,
+    }
+}
+
+/// [`handle`] for a `multipart/form-data` request: a route that can read a form
+/// gets it parsed and spooled (its uploads closed once the response has been sent,
+/// or when this future is dropped: the client left); any other reads the body whole.
+#[allow(clippy::too_many_arguments)]
+async fn handle_multipart(
+    state: &WorkerState,
+    peer: Option<SocketAddr>,
+    route: &Route,
+    params: Vec<(String, cello_router::ParamValue<'static>)>,
+    parts: http::request::Parts,
+    body: Body,
+    boundary: Result<String, cello::Rejection>,
+) -> Response {
+    let read = if route.reads_form {
+        read_form(state, boundary, body).await
+    } else {
+        body_within(body, state.max_body).await
+    };
+    let (body, form, uploads) = match read {
+        Ok(Read::Form(f, u)) => (bytes::Bytes::new(), Some(Box::new(f)), Some(u)),
+        Ok(Read::Bytes(b)) => (b, None, None),
+        Err(e) => return engine_error(state, parts, peer, e).await,
+    };
+    let incoming = Incoming {
+        parts,
+        params,
+        body,
+        form,
+        peer,
+    };
+    let started = Python::attach(|py| {
+        let scheduler = state.scheduler.bind(py).borrow();
+        call::start(py, route, incoming, &scheduler, state.recovery.as_ref())
+    });
+    let res = match started {
+        Started::Done(r) => r,
+        Started::Pending(p) => p.finish(&route.name).await,
     };
     match uploads {
-        // Dropped here instead (the client left, the future with it), they close too.
         Some(uploads) => crate::upload::close_after(res, uploads),
         None => res,
     }
