@@ -85,7 +85,8 @@ def main() -> int:
     ap.add_argument("--write", type=Path, help="replace this section of a Markdown file with the result")
     args = ap.parse_args()
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(APP), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cello-upload-rss-{port}.log", "w+b")
+    server = subprocess.Popen([sys.executable, str(APP), str(port)], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -110,12 +111,18 @@ def main() -> int:
         sampler = threading.Thread(target=sample)
         sampler.start()
         t0 = time.monotonic()
-        asyncio.run(clients(port, args.clients, args.mib * 1024 * 1024))
+        try:
+            asyncio.run(clients(port, args.clients, args.mib * 1024 * 1024))
+        finally:
+            done.set()
+            sampler.join()
         elapsed = time.monotonic() - t0
-        done.set()
-        sampler.join()
         hwm = rss_kib(server.pid, "VmHWM")
         after = rss_kib(server.pid)
+    except BaseException:
+        log.seek(0)
+        print(f"server exit status {server.poll()}; its log:\n{log.read().decode(errors='replace')[-3000:]}")
+        raise
     finally:
         server.terminate()
         server.wait(15)

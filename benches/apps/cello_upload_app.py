@@ -14,4 +14,6 @@ async def upload(file: UploadFile):
 
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=int(sys.argv[1]))
+    # 100 uploads of 50 MiB share one core: each may take longer than the default
+    # 60 s request_read_timeout on a loaded machine.
+    app.run(host="127.0.0.1", port=int(sys.argv[1]), request_read_timeout=600)

@@ -136,6 +136,13 @@ def test_a_missing_boundary_is_a_400_that_says_so(http):
     assert "boundary" in r.json()["detail"]
 
 
+def test_a_body_that_never_shows_its_boundary_is_a_400_not_buffered(http):
+    r = http.post("/form", content=b"x" * (5 * 1024 * 1024),
+                  headers={"content-type": "multipart/form-data; boundary=NEVER"})
+    assert r.status_code == 400
+    assert "without a part boundary" in r.json()["detail"]
+
+
 def test_a_field_over_max_part_size_is_a_413(http):
     r = http.post("/form", data={"big": "x" * 2000}, files={"f": ("f", b"x")})
     assert r.status_code == 413
