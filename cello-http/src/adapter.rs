@@ -269,3 +269,17 @@ fn declared_over_limit(parts: &http::request::Parts, max_body: u64) -> bool {
         .and_then(|cl| cl.to_str().ok()?.trim().parse::<u64>().ok())
         .is_some_and(|declared| declared > max_body)
 }
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::is_multipart_form;
+
+    #[test]
+    fn multipart_form_is_recognized_in_any_case_with_or_without_parameters() {
+        assert!(is_multipart_form(b"multipart/form-data; boundary=x"));
+        assert!(is_multipart_form(b"Multipart/Form-Data"));
+        assert!(!is_multipart_form(b"multipart/form-datax"));
+        assert!(!is_multipart_form(b"multipart/mixed; boundary=x"));
+        assert!(!is_multipart_form(b"application/json"));
+    }
+}

@@ -392,3 +392,40 @@ fn latin1(bytes: &[u8]) -> String {
         Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{boundary, Reservation, SpoolBudget};
+
+    #[test]
+    fn a_content_type_without_a_boundary_is_a_400() {
+        assert_eq!(
+            boundary(b"multipart/form-data; boundary=abc")
+                .ok()
+                .as_deref(),
+            Some("abc")
+        );
+        let err = boundary(b"multipart/form-data").err().map(|e| e.status());
+        assert_eq!(err, Some(http::StatusCode::BAD_REQUEST));
+    }
+
+    #[test]
+    fn the_spool_budget_is_shared_and_returned_on_drop() {
+        let budget = SpoolBudget::default();
+        let mut a = Reservation {
+            budget: budget.clone(),
+            bytes: 0,
+        };
+        let mut b = Reservation {
+            budget: budget.clone(),
+            bytes: 0,
+        };
+        assert!(a.grow(60, 100));
+        assert!(!b.grow(60, 100), "over the shared cap");
+        assert!(b.grow(40, 100));
+        drop(a);
+        assert!(b.grow(60, 100));
+        drop(b);
+        assert_eq!(budget.0.load(std::sync::atomic::Ordering::Relaxed), 0);
+    }
+}
