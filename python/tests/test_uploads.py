@@ -278,3 +278,15 @@ def test_the_worker_keeps_serving_after_bad_uploads(http):
     for _ in range(3):
         assert http.post("/form", content=b"junk", headers={"content-type": "multipart/form-data; boundary=Q"}).status_code == 400
     assert http.post("/form", data={"a": "b"}, files={"f": ("f", b"x")}).status_code == 200
+
+
+def test_an_upload_over_http2_is_parsed_and_spooled_alike(server):
+    pytest.importorskip("h2")
+    big = os.urandom(BIG)
+    with httpx.Client(base_url=server.base_url, http1=False, http2=True, timeout=30.0) as c:
+        r = c.post("/form", data={"a": "b"}, files={"f": ("f.bin", big)})
+        assert r.http_version == "HTTP/2"
+    items = r.json()["items"]
+    assert items[0] == ["a", "b"]
+    assert items[1][1]["sha256"] == hashlib.sha256(big).hexdigest()
+    assert items[1][1]["in_memory"] is False
