@@ -53,6 +53,7 @@ pub mod response;
 mod server;
 pub mod status;
 
+pub use adapter::is_multipart_form;
 pub use body::Body;
 pub use config::HttpConfig;
 pub use connection::{Http, LocalExec};

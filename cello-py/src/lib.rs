@@ -25,6 +25,7 @@ mod listener;
 mod middleware;
 mod model;
 mod model_check;
+mod multipart;
 mod params;
 mod recovery;
 mod request;
@@ -35,6 +36,7 @@ mod runtime;
 mod scheduler;
 mod sources;
 mod stream_body;
+mod upload;
 mod validation;
 
 use pyo3::prelude::*;

@@ -21,6 +21,8 @@ pub struct PyRequest {
     pub(crate) headers: http::HeaderMap,
     pub(crate) params: Vec<(String, ParamValue<'static>)>,
     pub(crate) body: Bytes,
+    /// A multipart form's `FormData`, parsed before the handler ran.
+    pub(crate) form: Option<Py<PyAny>>,
     pub(crate) peer: Option<SocketAddr>,
     /// What trusted proxies said (client, scheme, host); None unless the
     /// `TrustedProxies` middleware honored a forwarding header.
@@ -40,6 +42,7 @@ impl PyRequest {
             headers: req.parts.headers,
             params: req.params,
             body: req.body,
+            form: req.form.map(|f| f.form),
             peer: req.peer,
             // Set by the `TrustedProxies` layer; an empty extension map makes this free.
             forwarded: req.parts.extensions.remove::<ClientInfo>().map(Box::new),
@@ -296,14 +299,16 @@ impl PyRequest {
         }
     }
 
-    /// The body parsed as `application/x-www-form-urlencoded`, as a multi-dict.
+    /// The form, as a `FormData` multi-dict: a `multipart/form-data` body's fields
+    /// (`str`) and files (`UploadFile`), parsed in Rust while it streamed in, or an
+    /// `application/x-www-form-urlencoded` body's fields. The result can be used
+    /// directly or awaited (`await req.form()`, as in Starlette).
     fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.read_body()?;
-        let pairs = parse_urlencoded(&self.body);
-        runtime::get(py)?
-            .query_cls
-            .bind(py)
-            .call1((pairs_to_list(py, pairs)?,))
+        if let Some(form) = &self.form {
+            return Ok(form.bind(py).clone());
+        }
+        crate::upload::form_data(py, parse_urlencoded(&self.body))
     }
 
     /// Per-request attributes (`cello.datastructures.State`), e.g. the user a

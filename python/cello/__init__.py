@@ -8,9 +8,9 @@ from ._cello import Request, Response, json_dumps, json_loads
 from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
 from .background import BackgroundTasks
-from .datastructures import Headers, QueryParams, State
+from .datastructures import FormData, Headers, QueryParams, State, UploadFile
 from .exceptions import HTTPException
-from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, Security
+from .param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 
 __all__ = [
     "App",
@@ -25,6 +25,9 @@ __all__ = [
     "Cookie",
     "Body",
     "Form",
+    "File",
+    "UploadFile",
+    "FormData",
     "Depends",
     "Security",
     "Headers",

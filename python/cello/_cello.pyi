@@ -5,7 +5,9 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
-from .datastructures import Headers, QueryParams, State
+import os
+
+from .datastructures import FormData, Headers, QueryParams, State
 
 __all__ = [
     "Engine",
@@ -89,7 +91,7 @@ class Request:
     def body(self) -> bytes: ...
     def text(self) -> str: ...
     def json(self) -> Any: ...
-    def form(self) -> QueryParams: ...
+    def form(self) -> FormData: ...
     def stream(self) -> RequestStream: ...
     @property
     def state(self) -> State: ...
@@ -197,6 +199,14 @@ class Engine:
         listener: Listener | None = None,
         middleware: list[tuple[str, dict[str, Any]]] | None = None,
         redirect_slashes: bool = False,
+        max_upload_size: int | None = None,
+        max_files: int | None = None,
+        max_fields: int | None = None,
+        max_part_size: int | None = None,
+        max_file_size: int | None = None,
+        upload_spool_size: int | None = None,
+        upload_spool_memory: int | None = None,
+        upload_dir: str | os.PathLike[str] | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 

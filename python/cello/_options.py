@@ -61,6 +61,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("write_timeout", float, None, "Seconds a client may stop reading a response (default 30).", "SECONDS"),
     Option("max_connections", int, None, "Open connections per worker (default 10000).", "N"),
     Option("shutdown_timeout", float, None, "Seconds to drain on SIGTERM/SIGINT (default 30).", "SECONDS"),
+    Option("max_upload_size", int, None, "Largest multipart body in bytes; past it, 413 (default 1 GiB).", "BYTES"),
+    Option("max_files", int, None, "Most files in one multipart body (default 1000).", "N"),
+    Option("max_fields", int, None, "Most text fields in one multipart body (default 1000).", "N"),
+    Option("max_part_size", int, None, "Largest multipart text field in bytes (default 1 MiB).", "BYTES"),
+    Option("max_file_size", int, None, "Largest uploaded file in bytes (default: max-upload-size).", "BYTES"),
+    Option("upload_spool_size", int, None, "An uploaded file past this many bytes goes to disk (default 1 MiB).", "BYTES"),
+    Option(
+        "upload_spool_memory", int, None, "Most bytes of uploads a worker keeps in memory at once (default 16 MiB).", "BYTES"
+    ),
+    Option("upload_dir", str, None, "Where uploads past the spool size are written (default $TMPDIR).", "DIR"),
 )
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

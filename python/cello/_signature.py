@@ -59,8 +59,9 @@ class ParamInfo:
 
     #: The Python parameter's name.
     name: str
-    #: "request", "path", "query", "header", "cookie", "body", "form", "depends" or
-    #: "background" (a ``BackgroundTasks``, made per request by ``cello.background``).
+    #: "request", "path", "query", "header", "cookie", "body", "form", "file",
+    #: "depends" or "background" (a ``BackgroundTasks``, made per request by
+    #: ``cello.background``).
     source: str
     #: The name on the wire (the query key, the header's name...).
     alias: str
@@ -83,6 +84,8 @@ class ParamInfo:
     #: A path parameter the engine converts from text (bool, date, a constraint...)
     #: rather than the router.
     converted: bool = False
+    #: A file parameter that takes every part of its name (``list[UploadFile]``).
+    many: bool = False
 
 
 @dataclass
@@ -118,6 +121,9 @@ class RouteSignature:
                 out.append((p.alias, p.kind, p.required, p.default, p.choices, p.source, options))
             elif p.source == "body":
                 out.append(self._body_arg(p))
+            elif p.source == "file":
+                out.append({"source": "file", "name": p.alias, "kind": p.kind, "list": p.many,
+                            "required": p.required, "default": p.default})
             else:
                 raise TypeError(f"handler {self.handler_name}: {p.source} parameters are not supported yet")
         return out
@@ -287,6 +293,8 @@ def _classify(
             return ParamInfo(p.name, "background", p.name, annotation=ann)
         if p.name in path_params:
             source = "path"
+        elif _file_kind(ann) is not None:
+            source = "file"
         elif _is_body_model(ann):
             source = "body"
         elif _is_request(ann) or p.name in ("req", "request") or (
@@ -299,8 +307,18 @@ def _classify(
         return _path_param(out, p, ann, marker, path_params)
     if source in ("query", "header", "cookie"):
         return _text_param(out.handler_name, p, ann, marker, source)
-    if source in ("body", "form") and any(q.source == ("form" if source == "body" else "body") for q in out.params):
-        raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both Form() and a JSON body")
+    if source == "form" and _file_kind(ann) is not None:
+        source = "file"  # `f: Annotated[UploadFile, Form()]`, as FastAPI allows
+    forms = ("form", "file")
+    if source in ("body", *forms) and any(
+        (q.source in forms) if source == "body" else (q.source == "body") for q in out.params
+    ):
+        raise TypeError(
+            f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both "
+            f"Form()/File() and a JSON body"
+        )
+    if source == "file":
+        return _file_param(out.handler_name, p, ann, marker)
     if source == "body":
         return _body_param(out.handler_name, p, ann, marker)
     if source == "form":
@@ -425,6 +443,49 @@ def _text_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | No
     if factory is not None:
         info.required, info.default, info.default_factory = False, None, factory
     elif default is inspect.Parameter.empty:
+        info.required, info.default = True, None
+    else:
+        info.required, info.default = False, default
+    return info
+
+
+def _file_kind(ann: Any) -> tuple[str, bool] | None:
+    """``UploadFile`` → ``("upload", False)``, ``list[UploadFile]`` → ``("upload",
+    True)``; with ``bytes`` too when ``File()`` marks it (``allow_bytes``)."""
+    return _file_kind_of(ann, allow_bytes=False)
+
+
+def _file_kind_of(ann: Any, allow_bytes: bool) -> tuple[str, bool] | None:
+    from .datastructures import UploadFile
+
+    ann = _unwrap_optional(ann)[0]
+    many = typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1
+    item = typing.get_args(ann)[0] if many else ann
+    if item is UploadFile:
+        return "upload", many
+    if allow_bytes and item is bytes:
+        return "bytes", many
+    return None
+
+
+def _file_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:
+    """A file part (``File()``, or an ``UploadFile`` annotation): the ``UploadFile``,
+    its content as ``bytes``, or a list of either for a repeated name."""
+    found = _file_kind_of(ann, allow_bytes=True)
+    if found is None:
+        raise TypeError(
+            f"handler {handler}: file parameter `{p.name}` is annotated {ann!r}; use UploadFile, bytes, "
+            f"list[UploadFile] or list[bytes] (or one of them | None)"
+        )
+    kind, many = found
+    unwrapped, nullable = _unwrap_optional(ann)
+    default = p.default
+    if marker is not None and (p.default is marker or p.default is inspect.Parameter.empty):
+        default = marker.default
+    alias = (marker.alias if marker is not None else None) or p.name
+    info = ParamInfo(p.name, "file", alias, unwrapped, nullable=nullable, marker=marker, kind=kind)
+    info.many = many
+    if default is inspect.Parameter.empty or default is Ellipsis:
         info.required, info.default = True, None
     else:
         info.required, info.default = False, default

@@ -71,6 +71,10 @@ _ROUTE_OPTIONS = frozenset(
 )
 
 
+#: Everything ``Engine.serve`` takes as a limit (``App(**limits)``, ``run(**limits)``).
+_LIMITS = frozenset(_options.ENGINE_LIMITS)
+
+
 class Router:
     """A group of routes under a common prefix, mounted into an ``App`` with
     ``app.include_router(router)``."""
@@ -253,8 +257,14 @@ class App(Router):
         license_info: dict[str, Any] | None = None,
         openapi_tags: list[dict[str, Any]] | None = None,
         servers: list[dict[str, Any]] | None = None,
+        **limits: Any,
     ) -> None:
         super().__init__("", dependencies=dependencies)
+        unknown = sorted(set(limits) - _LIMITS)
+        if unknown:
+            raise TypeError(f"App() got unknown limits {unknown}; known: {sorted(_LIMITS)}")
+        #: Engine limits set on the app (``max_upload_size=...``); ``run()``'s own win.
+        self.limits: dict[str, Any] = limits
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
         # FastAPI's names; each goes into the OpenAPI document as given.
@@ -441,6 +451,15 @@ class App(Router):
         (10,000 per worker; at the cap the longest-idle keep-alive connection is
         closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
         ``log_level`` ("info" unless given) is the level of the ``cello`` loggers.
+
+        Uploads (``multipart/form-data``, also settable on ``App(...)``):
+        ``max_upload_size`` (1 GiB: the whole multipart body, in place of
+        ``max_body_size``), ``max_files`` (1000), ``max_fields`` (1000),
+        ``max_part_size`` (1 MiB per text field), ``max_file_size`` (none: only
+        ``max_upload_size``), each 413 past it; ``upload_spool_size`` (1 MiB: a file
+        past it goes to a temporary file), ``upload_spool_memory`` (16 MiB: most
+        bytes of files a worker keeps in memory at once), ``upload_dir`` (where
+        temporary files go; ``TMPDIR``).
         """
         _options.check(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
@@ -477,6 +496,7 @@ class App(Router):
         **limits: Any,
     ) -> None:
         """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
+        limits = {**getattr(self, "limits", {}), **limits}
         engine = self._engine()
         if engine_out is not None:
             engine_out.append(engine)

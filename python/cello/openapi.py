@@ -180,12 +180,15 @@ def _parameter(p: ParamInfo, schemas: Schemas) -> dict[str, Any]:
 def _request_body(signature: RouteSignature, operation_id: str, schemas: Schemas) -> dict[str, Any] | None:
     """FastAPI's rule: one body parameter (not ``embed``) is the body itself; several,
     or form fields, are the properties of a ``Body_<operationId>`` object."""
-    fields = [p for p in signature.params if p.source in ("body", "form")]
+    fields = [p for p in signature.params if p.source in ("body", "form", "file")]
     if not fields:
         return None
     media_type = getattr(fields[0].marker, "media_type", None) or (
         "application/x-www-form-urlencoded" if fields[0].source == "form" else "application/json"
     )
+    if any(p.source == "file" for p in fields):
+        # Files make the form multipart, whichever field comes first (FastAPI).
+        media_type = "multipart/form-data"
     if len(fields) == 1 and fields[0].source == "body" and not getattr(fields[0].marker, "embed", False):
         schema = _field_schema(fields[0], schemas)
     else:
@@ -203,6 +206,14 @@ def _request_body(signature: RouteSignature, operation_id: str, schemas: Schemas
 
 
 def _field_schema(p: ParamInfo, schemas: Schemas) -> dict[str, Any]:
+    if p.source == "file":
+        # An uploaded file is a binary string, as FastAPI documents it.
+        binary = {"type": "string", "format": "binary"}
+        schema: dict[str, Any] = {"type": "array", "items": binary} if p.many else dict(binary)
+        if p.nullable:
+            schema = nullable(schema)
+        schema["title"] = title(p.name)
+        return schema
     schema = schemas.of(p.annotation)
     marker = p.marker
     if marker is not None and hasattr(marker, "constraints"):
@@ -281,7 +292,7 @@ def _return_annotation(spec: _RouteSpec) -> Any:
 
 def _validates(signature: RouteSignature, path: str) -> bool:
     """Whether a request can be refused with a 422: it has parameters or a body."""
-    wire = (*_PARAM_SOURCES, "body", "form")
+    wire = (*_PARAM_SOURCES, "body", "form", "file")
     return any(p.source in wire for p in signature.params) or bool(_cello.route_params(path))
 
 

@@ -41,6 +41,11 @@ def Form(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
     return params.Form(default, **options)
 
 
+def File(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
+    """A file part of a multipart form: ``UploadFile``, ``bytes`` or ``list[UploadFile]``."""
+    return params.File(default, **options)
+
+
 def Depends(  # noqa: N802
     dependency: Callable[..., Any] | None = None,
     *,

@@ -27,7 +27,7 @@ class Param:
     ``title``/``description``/``examples``/``deprecated``/``include_in_schema`` only
     change the OpenAPI document."""
 
-    #: "query", "path", "header", "cookie", "body" or "form".
+    #: "query", "path", "header", "cookie", "body", "form" or "file".
     source = ""
 
     def __init__(
@@ -123,6 +123,17 @@ class Form(Body):
 
     def __init__(self, default: Any = _Unset, *, media_type: str = "application/x-www-form-urlencoded", **kw: Any) -> None:
         super().__init__(default, embed=True, media_type=media_type, **kw)
+
+
+class File(Form):
+    """A file part of a ``multipart/form-data`` body: annotate it ``UploadFile``,
+    ``bytes`` (the content) or ``list[UploadFile]`` (every file sent under the name).
+    A parameter annotated ``UploadFile`` needs no marker."""
+
+    source = "file"
+
+    def __init__(self, default: Any = _Unset, *, media_type: str = "multipart/form-data", **kw: Any) -> None:
+        super().__init__(default, media_type=media_type, **kw)
 
 
 class Depends:
