@@ -8,14 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
 from pathlib import Path
 from typing import Callable, Iterator
 
-import h11
 import httpx
 import pytest
 from conftest import CLIENT_LIMITS, Server
+from rawhttp import h11_exchange
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -69,24 +68,7 @@ def test_an_upload_without_its_file_or_with_a_long_note_is_a_422(http: httpx.Cli
 
 
 def test_the_report_is_streamed_chunked_and_reads_as_csv(files: Server) -> None:
-    # A strict client: h11 checks the chunked framing byte by byte.
-    conn = h11.Connection(h11.CLIENT)
-    with socket.create_connection(("127.0.0.1", files.port), timeout=30) as sock:
-        sock.sendall(conn.send(h11.Request(method="GET", target="/report.csv?rows=5000",
-                                           headers=[("Host", "localhost")])))
-        sock.sendall(conn.send(h11.EndOfMessage()))
-        body, chunks, response = b"", 0, None
-        while True:
-            event = conn.next_event()
-            if event is h11.NEED_DATA:
-                conn.receive_data(sock.recv(65536))
-            elif isinstance(event, h11.Response):
-                response = event
-            elif isinstance(event, h11.Data):
-                body += event.data
-                chunks += 1
-            elif isinstance(event, h11.EndOfMessage):
-                break
+    response, body, chunks = h11_exchange(files.port, "GET", "/report.csv?rows=5000")
     assert response is not None and response.status_code == 200
     headers = dict(response.headers)
     assert headers[b"transfer-encoding"] == b"chunked"
