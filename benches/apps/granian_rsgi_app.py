@@ -11,6 +11,8 @@ import orjson
 TEXT = [("content-type", "text/plain")]
 JSON = [("content-type", "application/json")]
 HELLO = {"message": "Hello, World!"}
+OCTETS = [("content-type", "application/octet-stream")]
+CHUNK = b"x" * (64 * 1024)
 
 
 async def app(scope, proto):
@@ -29,5 +31,10 @@ async def app(scope, proto):
     elif path == "/async-sleep":
         await asyncio.sleep(0.001)
         proto.response_bytes(200, JSON, orjson.dumps({"ok": True}))
+    elif path == "/stream-10m":
+        # issue 11's streamed response: 10 MiB in 160 chunks of 64 KiB
+        transport = proto.response_stream(200, OCTETS)
+        for _ in range(160):
+            await transport.send_bytes(CHUNK)
     else:
         proto.response_str(404, TEXT, "Not Found")

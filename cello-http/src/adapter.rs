@@ -25,6 +25,8 @@ use tower_service::Service;
 pub(crate) struct ConnState {
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
+    /// `HttpConfig::max_multipart_body_bytes`, or `max_body_bytes` when unset.
+    pub(crate) max_multipart_body_bytes: u64,
     /// `HttpConfig::early_body_limit`.
     pub(crate) early_body_limit: bool,
     pub(crate) body_timeouts: BodyTimeouts,
@@ -52,6 +54,9 @@ impl ConnState {
         ConnState {
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
+            max_multipart_body_bytes: config
+                .max_multipart_body_bytes
+                .unwrap_or(config.max_body_bytes),
             early_body_limit: config.early_body_limit,
             body_timeouts: BodyTimeouts {
                 between_reads: config.body_read_timeout,
@@ -104,8 +109,9 @@ where
         state.net.set_busy();
         let guard = InFlight(state.clone());
         let (mut parts, incoming) = req.into_parts();
+        let (limit, setting) = body_limit(&parts, &incoming, &state);
 
-        if let Some(early) = reject_early(&parts, &state) {
+        if let Some(early) = reject_early(&parts, &state, limit, setting) {
             return Box::pin(async move {
                 let _guard = guard;
                 let mut res = early;
@@ -129,13 +135,12 @@ where
         }
         // Without the early 413, a declared body over the limit fails at its first read
         // and is never read from the connection, which therefore closes.
-        let oversized =
-            !state.early_body_limit && declared_over_limit(&parts, state.max_body_bytes);
+        let oversized = !state.early_body_limit && declared_over_limit(&parts, limit);
         let body = if oversized {
             drop(incoming);
-            Body::failed(crate::error::Error::body_too_large(state.max_body_bytes))
+            Body::failed(crate::error::Error::body_too_large_for(limit, setting))
         } else {
-            Body::incoming(incoming, state.max_body_bytes, state.body_timeouts)
+            Body::incoming(incoming, limit, state.body_timeouts)
         };
         let req = Request::from_parts(parts, body);
         // Called now, not in the future below: the boxed future then holds the
@@ -222,7 +227,12 @@ type ReadyThenCall = Pin<Box<dyn Future<Output = Result<Response, Infallible>>>>
 /// Answers that need no handler: framing the server will not guess about (see
 /// framing/), a missing, repeated or invalid Host (host.rs), and a declared body over
 /// the limit.
-fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Response> {
+fn reject_early(
+    parts: &http::request::Parts,
+    state: &ConnState,
+    max_body: u64,
+    setting: &'static str,
+) -> Option<Response> {
     // First: it counts every request, to match the tracker's verdict to its request.
     if let Some(reject) = state.verdicts.next_request() {
         return Some(reject.response());
@@ -230,12 +240,47 @@ fn reject_early(parts: &http::request::Parts, state: &ConnState) -> Option<Respo
     if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
         return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));
     }
-    let max_body = state.max_body_bytes;
     if state.early_body_limit && declared_over_limit(parts, max_body) {
-        let msg = crate::error::Error::body_too_large(max_body).to_string();
+        let msg = crate::error::Error::body_too_large_for(max_body, setting).to_string();
         return Some(close(plain(StatusCode::PAYLOAD_TOO_LARGE, msg)));
     }
     None
+}
+
+/// The body limit for this request and the setting that raises it:
+/// `max_multipart_body_bytes` (`max_upload_size`) for a `multipart/form-data` body
+/// when it differs, else `max_body_bytes`. Requests without a body (and servers
+/// without an upload limit) skip the header lookup.
+fn body_limit(
+    parts: &http::request::Parts,
+    incoming: &hyper::body::Incoming,
+    state: &ConnState,
+) -> (u64, &'static str) {
+    use http_body::Body as _;
+    let plain = (state.max_body_bytes, "max_body_size");
+    if state.max_multipart_body_bytes == state.max_body_bytes || incoming.is_end_stream() {
+        return plain;
+    }
+    let multipart = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| is_multipart_form(v.as_bytes()));
+    if multipart {
+        (state.max_multipart_body_bytes, "max_upload_size")
+    } else {
+        plain
+    }
+}
+
+/// Whether a Content-Type is `multipart/form-data` (any case, any parameters).
+pub fn is_multipart_form(content_type: &[u8]) -> bool {
+    const MIME: &[u8] = b"multipart/form-data";
+    content_type.len() >= MIME.len()
+        && content_type[..MIME.len()].eq_ignore_ascii_case(MIME)
+        && matches!(
+            content_type.get(MIME.len()),
+            None | Some(b';' | b' ' | b'\t')
+        )
 }
 
 /// Whether the request declares a `Content-Length` over `max_body`.
@@ -245,4 +290,18 @@ fn declared_over_limit(parts: &http::request::Parts, max_body: u64) -> bool {
         .get(CONTENT_LENGTH)
         .and_then(|cl| cl.to_str().ok()?.trim().parse::<u64>().ok())
         .is_some_and(|declared| declared > max_body)
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::is_multipart_form;
+
+    #[test]
+    fn multipart_form_is_recognized_in_any_case_with_or_without_parameters() {
+        assert!(is_multipart_form(b"multipart/form-data; boundary=x"));
+        assert!(is_multipart_form(b"Multipart/Form-Data"));
+        assert!(!is_multipart_form(b"multipart/form-datax"));
+        assert!(!is_multipart_form(b"multipart/mixed; boundary=x"));
+        assert!(!is_multipart_form(b"application/json"));
+    }
 }

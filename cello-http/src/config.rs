@@ -15,6 +15,10 @@ pub struct HttpConfig {
     /// Largest request body, in bytes, checked while the body streams in. Past it: 413.
     /// Default 1 MiB.
     pub max_body_bytes: u64,
+    /// Largest `multipart/form-data` request body (uploads), in bytes, in place of
+    /// `max_body_bytes` for those requests; past it: 413. None (the default): uploads
+    /// have `max_body_bytes` like any other body.
+    pub max_multipart_body_bytes: Option<u64>,
     /// A client must send the whole header section within this time, or the connection
     /// is closed. Default 10 s.
     pub header_read_timeout: Duration,
@@ -59,6 +63,7 @@ impl Default for HttpConfig {
             max_header_bytes: 16 * 1024,
             max_headers: 100,
             max_body_bytes: 1024 * 1024,
+            max_multipart_body_bytes: None,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(5),
             body_read_timeout: Duration::from_secs(10),

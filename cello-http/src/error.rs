@@ -17,6 +17,8 @@ pub struct Error {
 enum Kind {
     BodyTooLarge {
         limit: u64,
+        /// The setting that raises it, for the message.
+        setting: &'static str,
     },
     Body,
     /// A request body that stopped arriving or arrived too slowly.
@@ -28,7 +30,19 @@ enum Kind {
 impl Error {
     pub(crate) fn body_too_large(limit: u64) -> Self {
         Error {
-            kind: Kind::BodyTooLarge { limit },
+            kind: Kind::BodyTooLarge {
+                limit,
+                setting: "max_body_size",
+            },
+            source: None,
+        }
+    }
+
+    /// A body over `limit`, whose limit is the setting named `setting` (the upload
+    /// limit for a multipart body).
+    pub(crate) fn body_too_large_for(limit: u64, setting: &'static str) -> Self {
+        Error {
+            kind: Kind::BodyTooLarge { limit, setting },
             source: None,
         }
     }
@@ -116,9 +130,9 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            Kind::BodyTooLarge { limit } => write!(
+            Kind::BodyTooLarge { limit, setting } => write!(
                 f,
-                "request body exceeds the {} limit; raise `max_body_size`",
+                "request body exceeds the {} limit; raise `{setting}`",
                 human_bytes(limit)
             ),
             Kind::Body => match &self.source {

@@ -54,6 +54,7 @@ mod server;
 pub mod status;
 mod thread_bound;
 
+pub use adapter::is_multipart_form;
 pub use body::Body;
 pub use config::HttpConfig;
 pub use connection::{Http, LocalExec};

@@ -110,6 +110,13 @@ impl PyCompletion {
             task: Some(task.unbind()),
         })
     }
+
+    /// The Task, handed over without cancelling it (dropping a `PyCompletion`
+    /// cancels it): for a caller that must wait for the cancellation to land
+    /// before it closes what the Task was running. None once finished.
+    pub fn into_task(mut self) -> Option<Py<PyAny>> {
+        self.task.take()
+    }
 }
 
 impl Future for PyCompletion {

@@ -210,6 +210,17 @@ fn http_error(py: Python<'_>, status: u16, detail: String) -> PyResult<PyErr> {
     Ok(PyErr::from_value(exc))
 }
 
+/// The 415 for a JSON body parameter given a multipart form.
+pub fn json_refusal(py: Python<'_>, parts: &http::request::Parts) -> PyResult<Option<PyErr>> {
+    let found = not_json(parts).unwrap_or_else(|| "multipart/form-data".to_owned());
+    http_error(
+        py,
+        415,
+        format!("Unsupported Media Type: the body must be application/json, not {found}"),
+    )
+    .map(Some)
+}
+
 /// Why a request's body cannot be read as a urlencoded form (a 415 for another
 /// Content-Type, a 400 for bytes that are not UTF-8), or None when it can.
 pub fn form_refusal(
@@ -230,20 +241,15 @@ pub fn form_refusal(
             Ok(_) => return Ok(None),
             Err(_) => (400, "the form body is not valid UTF-8".to_owned()),
         },
-        Some(other) => {
-            let hint = if other.starts_with("multipart/") {
-                " (multipart forms are not supported yet)"
-            } else {
-                ""
-            };
-            (
-                415,
-                format!(
-                    "Unsupported Media Type: the body must be \
-                     application/x-www-form-urlencoded, not {other}{hint}"
-                ),
-            )
-        }
+        // A multipart form was parsed before the handler ran; one that reaches here
+        // was not `multipart/form-data` (e.g. `multipart/mixed`).
+        Some(other) => (
+            415,
+            format!(
+                "Unsupported Media Type: the body must be \
+                 application/x-www-form-urlencoded or multipart/form-data, not {other}"
+            ),
+        ),
     };
     http_error(py, status, detail).map(Some)
 }

@@ -30,6 +30,8 @@ pub enum Arg {
     Text(crate::params::TextParam),
     /// The body, or one key of it (`item: Item`, `Body()`).
     Body(Box<crate::body::BodySpec>),
+    /// A file part of a multipart form (`file: UploadFile`, `File()`).
+    File(Box<crate::upload::FileParam>),
 }
 
 impl Arg {
@@ -44,6 +46,12 @@ impl Arg {
             return Ok(Arg::Param(name));
         }
         if let Ok(body) = spec.cast::<pyo3::types::PyDict>() {
+            if let Some(source) = body.get_item("source")? {
+                if source.extract::<&str>()? == "file" {
+                    return crate::upload::FileParam::from_spec(body, handler)
+                        .map(|f| Arg::File(Box::new(f)));
+                }
+            }
             return crate::body::BodySpec::from_spec(body, handler).map(|b| Arg::Body(Box::new(b)));
         }
         crate::params::TextParam::from_spec(spec, handler).map(Arg::Text)
@@ -63,10 +71,16 @@ pub struct Route {
     /// Some argument is converted and checked per request (a text or body
     /// parameter): decided at registration, so other routes skip that machinery.
     pub checked: bool,
+    /// It may read a multipart form (it takes the request, a `Form()` or a file
+    /// parameter): its multipart bodies are parsed and spooled; other routes read
+    /// them as any body, within `max_body_size`.
+    pub reads_form: bool,
     /// What to pass it, in order.
     pub args: Vec<Arg>,
     /// `status_code=`: the status of its answers that do not set their own.
     pub status: Option<http::StatusCode>,
+    /// `stream_request=True`: the body is left unread for `req.stream()`.
+    pub stream_body: bool,
 }
 
 /// What the first step of a handler gave.
@@ -169,8 +183,10 @@ pub struct Incoming {
     pub parts: http::request::Parts,
     /// Converted path parameters.
     pub params: Vec<(String, ParamValue<'static>)>,
-    /// The body, read in full (within the limit).
+    /// The body, read in full (within the limit); empty for a multipart form.
     pub body: bytes::Bytes,
+    /// A `multipart/form-data` body, parsed as it streamed in.
+    pub form: Option<Box<crate::upload::Form>>,
     /// The client.
     pub peer: Option<std::net::SocketAddr>,
 }
@@ -294,7 +310,13 @@ fn build_checked_args<'py>(
     keep: bool,
 ) -> PyResult<Built<'py>> {
     let mut items: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(route.args.len());
-    let mut sources = crate::sources::Sources::new(&req.parts, &req.params, &req.body);
+    let multipart = req.form.as_deref();
+    let mut sources = crate::sources::Sources::new(
+        &req.parts,
+        &req.params,
+        &req.body,
+        multipart.map(|f| f.fields.as_slice()),
+    );
     let mut errors = crate::validation::Errors::default();
     // The body is read once, by its first parameter; a refusal (415, 400) wins.
     let mut body = None;
@@ -306,13 +328,28 @@ fn build_checked_args<'py>(
         items.push(match arg {
             Arg::Param(name) => Some(path_param(py, &req, name)?),
             Arg::Text(param) => {
-                if param.is_form() && !form_checked {
+                if param.is_form() && !form_checked && multipart.is_none() {
                     form_checked = true;
                     if refused.is_none() {
                         refused = crate::body::form_refusal(py, &req.parts, &req.body)?;
                     }
                 }
                 Some(param.convert(py, &mut sources, &mut errors)?)
+            }
+            Arg::File(param) => {
+                if !form_checked && multipart.is_none() {
+                    form_checked = true;
+                    if refused.is_none() {
+                        refused = crate::body::form_refusal(py, &req.parts, &req.body)?;
+                    }
+                }
+                Some(param.pick(py, multipart, &mut errors)?)
+            }
+            Arg::Body(_) if multipart.is_some() => {
+                if refused.is_none() {
+                    refused = crate::body::json_refusal(py, &req.parts)?;
+                }
+                Some(py.None().into_bound(py))
             }
             Arg::Body(spec) => {
                 if body.is_none() {

@@ -22,7 +22,7 @@ pub fn to_response(
     handler: &str,
     status: Option<StatusCode>,
 ) -> Response {
-    match try_to_response(value) {
+    match try_to_response(value, handler) {
         Ok(mut r) => {
             if let Some(status) = status {
                 with_status(value, &mut r, status);
@@ -56,7 +56,7 @@ pub fn try_convert(
     handler: &str,
     status: Option<StatusCode>,
 ) -> PyResult<Response> {
-    let mut r = try_to_response(value).map_err(|p| p.into_err(handler))?;
+    let mut r = try_to_response(value, handler).map_err(|p| p.into_err(handler))?;
     if let Some(status) = status {
         with_status(value, &mut r, status);
     }
@@ -68,7 +68,10 @@ pub fn try_convert(
 /// only test the `Option`.
 #[inline(never)]
 fn with_status(value: &Bound<'_, PyAny>, res: &mut Response, status: StatusCode) {
-    if !value.is_instance_of::<PyResponse>() && !value.is_instance_of::<PyTuple>() {
+    if !value.is_instance_of::<PyResponse>()
+        && !value.is_instance_of::<PyTuple>()
+        && !value.is_instance_of::<crate::file_response::PyFileResponse>()
+    {
         *res.status_mut() = status;
     }
 }
@@ -85,7 +88,10 @@ pub fn as_response(
     status: Option<u16>,
 ) -> PyResult<Py<PyAny>> {
     let py = value.py();
-    if value.is_instance_of::<PyResponse>() {
+    if value.is_instance_of::<PyResponse>()
+        || value.is_instance_of::<crate::file_response::PyFileResponse>()
+    {
+        // A file is sent by the engine, which knows the request's headers.
         return Ok(value.clone().unbind());
     }
     let status = status.map(crate::response::check_status).transpose()?;
@@ -114,6 +120,7 @@ pub fn as_response(
         status: parts.status.as_u16(),
         headers,
         content_type,
+        background: None,
     };
     Ok(Bound::new(py, res)?.into_any().unbind())
 }
@@ -136,7 +143,14 @@ pub fn body_now(body: Body) -> PyResult<Bytes> {
 /// A value given to `app.const(...)` → the response it always answers with; what a
 /// handler could not return raises here, at registration.
 pub fn constant(value: &Bound<'_, PyAny>) -> PyResult<Response> {
-    match try_to_response(value) {
+    if let Ok(r) = value.cast::<PyResponse>() {
+        if r.borrow().background.is_some() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "a constant route cannot have background tasks: it never runs Python per request; use a handler",
+            ));
+        }
+    }
+    match try_to_response(value, "app.const") {
         Ok(r) => Ok(r),
         Err(Problem::Unsupported(ty)) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "a constant route cannot answer with `{ty}`; give dict, list, str, bytes, None, Response or a (body, status[, headers]) tuple"
@@ -175,7 +189,7 @@ impl From<PyErr> for Problem {
     }
 }
 
-fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
+fn try_to_response(value: &Bound<'_, PyAny>, handler: &str) -> Result<Response, Problem> {
     if value.is_exact_instance_of::<PyDict>() || value.is_exact_instance_of::<PyList>() {
         let mut buf = Vec::with_capacity(64);
         json_encode::encode(value, &mut buf)?;
@@ -194,7 +208,7 @@ fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
         ));
     }
     if let Ok(r) = value.cast::<PyResponse>() {
-        return from_response(value.py(), &r.borrow());
+        return from_response(value, &r.borrow(), handler);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
         return Ok(with_type(
@@ -204,7 +218,10 @@ fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
         ));
     }
     if let Ok(t) = value.cast::<PyTuple>() {
-        return from_tuple(t);
+        return from_tuple(t, handler);
+    }
+    if let Ok(f) = value.cast::<crate::file_response::PyFileResponse>() {
+        return Ok(f.borrow().to_response());
     }
     if value.is_instance_of::<PyDict>() || value.is_instance_of::<PyList>() {
         let mut buf = Vec::with_capacity(64);
@@ -228,12 +245,12 @@ fn try_to_response(value: &Bound<'_, PyAny>) -> Result<Response, Problem> {
     ))
 }
 
-fn from_tuple(t: &Bound<'_, PyTuple>) -> Result<Response, Problem> {
+fn from_tuple(t: &Bound<'_, PyTuple>, handler: &str) -> Result<Response, Problem> {
     let n = t.len();
     if !(2..=3).contains(&n) {
         return Err(Problem::Unsupported(format!("tuple of {n} items")));
     }
-    let mut res = try_to_response(&t.get_item(0)?)?;
+    let mut res = try_to_response(&t.get_item(0)?, handler)?;
     let status: u16 = t.get_item(1)?.extract()?;
     *res.status_mut() = status::check(status).map_err(Problem::Status)?;
     if n == 3 {
@@ -245,7 +262,12 @@ fn from_tuple(t: &Bound<'_, PyTuple>) -> Result<Response, Problem> {
     Ok(res)
 }
 
-fn from_response(py: Python<'_>, r: &PyResponse) -> Result<Response, Problem> {
+fn from_response(
+    value: &Bound<'_, PyAny>,
+    r: &PyResponse,
+    handler: &str,
+) -> Result<Response, Problem> {
+    let py = value.py();
     let py_body = r.body.bind(py).clone();
     let (body, default_type): (Body, Option<HeaderValue>) = if py_body.is_none() {
         (Body::empty(), None)
@@ -270,10 +292,16 @@ fn from_response(py: Python<'_>, r: &PyResponse) -> Result<Response, Problem> {
                 Some(ct),
             )
         }
+    } else if is_stream(&py_body)? {
+        (stream_body(value, &py_body, handler)?, None)
     } else {
         let mut buf = Vec::with_capacity(64);
         json_encode::encode(&py_body, &mut buf)?;
         (Body::full(buf), Some(APPLICATION_JSON))
+    };
+    let body = match &r.background {
+        Some(bg) => Body::new(crate::background::AfterBody::new(body, bg.clone_ref(py))),
+        None => body,
     };
     let mut res = Response::new(body);
     // Checked when it was set; checked again as the one rule for every path.
@@ -289,6 +317,43 @@ fn from_response(py: Python<'_>, r: &PyResponse) -> Result<Response, Problem> {
         res.headers_mut().append(k.clone(), v.clone());
     }
     Ok(res)
+}
+
+/// An iterator (sync or async) as a body: a streamed response. A dict or list is
+/// data (JSON), never a stream.
+fn is_stream(body: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = body.py();
+    if body.is_instance_of::<PyDict>() || body.is_instance_of::<PyList>() {
+        return Ok(false);
+    }
+    Ok(body.hasattr(pyo3::intern!(py, "__anext__"))?
+        || body.hasattr(pyo3::intern!(py, "__next__"))?)
+}
+
+/// A response whose body is an iterator: pulled as the connection asks
+/// (`stream_body.rs`). An `EventSourceResponse` sets `_cello_ping` to
+/// `(seconds, comment bytes)` for its keep-alive comments.
+#[inline(never)]
+fn stream_body(
+    response: &Bound<'_, PyAny>,
+    iterator: &Bound<'_, PyAny>,
+    handler: &str,
+) -> PyResult<Body> {
+    let py = response.py();
+    let ping = match response.getattr_opt(pyo3::intern!(py, "_cello_ping"))? {
+        Some(p) if !p.is_none() => {
+            let (secs, frame): (f64, Vec<u8>) = p.extract()?;
+            Some((
+                std::time::Duration::try_from_secs_f64(secs).map_err(|e| {
+                    pyo3::exceptions::PyValueError::new_err(format!("ping interval {secs}: {e}"))
+                })?,
+                Bytes::from(frame),
+            ))
+        }
+        _ => None,
+    };
+    let body = crate::stream_body::PyStreamBody::new(iterator, handler, ping)?;
+    Ok(Body::new(body))
 }
 
 /// `{"detail": "Internal Server Error"}` with 500.
@@ -330,7 +395,7 @@ pub fn exception_handler_failed(py: Python<'_>, err: PyErr, name: &str) -> Respo
 }
 
 /// Logs `err` with its traceback, naming `handler` (logger `cello`).
-fn log_exception(py: Python<'_>, err: PyErr, handler: &str) {
+pub(crate) fn log_exception(py: Python<'_>, err: PyErr, handler: &str) {
     if let Ok(rt) = runtime::get(py) {
         // `into_value` sets `__traceback__` on the value (CPython < 3.12 keeps it
         // apart), so the log shows where the handler failed.

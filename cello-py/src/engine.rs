@@ -6,6 +6,7 @@ use crate::call::{self, Arg, Incoming, Route, Started};
 use crate::convert;
 use crate::guest_loop;
 use crate::listener::{self, PyListener};
+use crate::multipart::{SpoolBudget, UploadLimits};
 use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
 use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
@@ -39,6 +40,11 @@ pub(crate) struct Worker(pub(crate) Arc<OnceLock<WorkerState>>);
 
 pub(crate) struct WorkerState {
     pub(crate) scheduler: Py<Scheduler>,
+    /// Multipart limits and the worker's in-memory spool budget.
+    uploads: UploadLimits,
+    /// `max_body_size`: a multipart body to a route that reads no form is held to it.
+    max_body: u64,
+    spool: SpoolBudget,
     /// The app's exception handlers; None (no cost) without them.
     recovery: Option<Arc<Recovery>>,
 }
@@ -117,9 +123,10 @@ impl Engine {
     /// `params.rs`), a dict for the body (see `body.rs`). `param_types` types the
     /// parameters the pattern leaves untyped (`{"id": "int"}`, read from the handler's
     /// annotations). `status` is the status of answers that do not set their own
-    /// (`status_code=`; 200 when None). Conflicting routes raise `ValueError` naming
-    /// both.
-    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None))]
+    /// (`status_code=`; 200 when None). `stream_request`: the body is not read before
+    /// the handler runs; `req.stream()` reads it. Conflicting routes raise `ValueError`
+    /// naming both.
+    #[pyo3(signature = (method, pattern, handler, name, is_async, args, param_types=None, status=None, stream_request=false))]
     #[allow(clippy::too_many_arguments)]
     fn add_route(
         &self,
@@ -132,6 +139,7 @@ impl Engine {
         args: Vec<Bound<'_, PyAny>>,
         param_types: Option<Vec<(String, String)>>,
         status: Option<u16>,
+        stream_request: bool,
     ) -> PyResult<()> {
         let status = status
             .map(|s| {
@@ -157,15 +165,22 @@ impl Engine {
             .collect::<PyResult<Vec<Arg>>>()?;
         let checked = args
             .iter()
-            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_)));
+            .any(|a| matches!(a, Arg::Text(_) | Arg::Body(_) | Arg::File(_)));
+        let reads_form = args.iter().any(|a| match a {
+            Arg::Request | Arg::File(_) => true,
+            Arg::Text(t) => t.is_form(),
+            _ => false,
+        });
         let route = Route {
             handler,
             task_name: pyo3::types::PyString::new(py, &name).into_any().unbind(),
             name,
             is_async,
             checked,
+            reads_form,
             args,
             status,
+            stream_body: stream_request,
         };
         let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
@@ -220,8 +235,11 @@ impl Engine {
             name,
             is_async: true,
             checked,
+            // A handshake has no body.
+            reads_form: false,
             args,
             status: None,
+            stream_body: false,
         };
         let names = cello_router::RouterBuilder::<()>::pattern_params(pattern)
             .map_err(|e| PyValueError::new_err(e.to_string()))?
@@ -241,14 +259,32 @@ impl Engine {
         self.with_app(|app| app.try_route(http::Method::GET, pattern, &types, endpoint))
     }
 
+    /// Serves the files under `directory` at `prefix` (`app.mount(prefix,
+    /// StaticFiles(directory=..., html=...))`), from Rust (cello-static's
+    /// `ServeDir`). A directory that does not exist raises `RuntimeError`; a prefix
+    /// that conflicts with a route, `ValueError`.
+    fn mount_static(
+        &self,
+        prefix: &str,
+        directory: std::path::PathBuf,
+        html: bool,
+    ) -> PyResult<()> {
+        let dir = cello_static::ServeDir::new(&directory)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
+            .html(html);
+        self.with_app(|app| app.try_mount(prefix, dir))
+    }
+
     /// Serves on `host:port` until stopped, or on `listener` (from `bind_listeners`)
     /// when given. A busy port raises `OSError` "address already in use". `event_loop`
     /// is the asyncio selector loop handlers run on (this thread's). `ready(port)` is
     /// called once listening (port 0 picks a free port). Limits, in bytes and seconds;
     /// one left out (None) keeps the engine's default (`cello_http::HttpConfig`,
     /// `cello_net::ServeConfig`). `redirect_slashes`: a 307 between `/a` and `/a/`
-    /// when only the other one is routed (`cello::App::redirect_slashes`).
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false))]
+    /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
+    /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
+    /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -271,7 +307,23 @@ impl Engine {
         listener: Option<Bound<'_, PyListener>>,
         middleware: Option<Vec<(String, Bound<'_, pyo3::types::PyDict>)>>,
         redirect_slashes: bool,
+        max_upload_size: Option<u64>,
+        max_files: Option<usize>,
+        max_fields: Option<usize>,
+        max_part_size: Option<u64>,
+        max_file_size: Option<u64>,
+        upload_spool_size: Option<u64>,
+        upload_spool_memory: Option<u64>,
+        upload_dir: Option<std::path::PathBuf>,
     ) -> PyResult<()> {
+        let mut uploads = UploadLimits::default();
+        set(&mut uploads.max_files, max_files);
+        set(&mut uploads.max_fields, max_fields);
+        set(&mut uploads.max_part_size, max_part_size);
+        uploads.max_file_size = max_file_size;
+        set(&mut uploads.spool_size, upload_spool_size);
+        set(&mut uploads.spool_memory, upload_spool_memory);
+        uploads.dir = upload_dir;
         let (middleware, access_log) =
             crate::middleware::stack_from_specs(middleware.unwrap_or_default())?;
         let app = self
@@ -329,6 +381,9 @@ impl Engine {
             .set(WorkerState {
                 scheduler: scheduler.clone_ref(py),
                 recovery,
+                uploads,
+                max_body: max_body_size.unwrap_or(HttpConfig::default().max_body_bytes),
+                spool: SpoolBudget::default(),
             })
             .is_err()
         {
@@ -339,6 +394,8 @@ impl Engine {
         }
         let mut http_config = HttpConfig::default();
         set(&mut http_config.max_body_bytes, max_body_size);
+        http_config.max_multipart_body_bytes =
+            Some(max_upload_size.unwrap_or(crate::multipart::DEFAULT_MAX_UPLOAD_SIZE));
         set(&mut http_config.max_header_bytes, max_header_size);
         set(
             &mut http_config.header_read_timeout,
@@ -447,10 +504,21 @@ async fn handle(
         // Unreachable: the worker's state is set before the server starts.
         return convert::internal_error();
     };
-    let (parts, body) = req.into_parts();
-    let body = if body.is_end_stream() {
+    let (mut parts, body) = req.into_parts();
+    let kept = crate::file_response::Kept::capture(&parts);
+    let body = if route.stream_body {
+        parts
+            .extensions
+            .insert(crate::request_stream::StreamedBody::new(body));
+        bytes::Bytes::new()
+    } else if body.is_end_stream() {
         bytes::Bytes::new()
     } else {
+        if let Some(boundary) = multipart_boundary(&parts) {
+            // Its own future: other requests carry none of its state.
+            let multipart = handle_multipart(state, peer, &route, params, parts, body, boundary);
+            return Box::pin(multipart).await;
+        }
         // Boxed, as the error paths below: only the requests that need them carry
         // their state (a future past 1 KiB misses malloc's per-thread cache).
         match Box::pin(body_bytes(body)).await {
@@ -462,16 +530,95 @@ async fn handle(
         parts,
         params,
         body,
+        form: None,
         peer,
     };
     let started = Python::attach(|py| {
         let scheduler = state.scheduler.bind(py).borrow();
         call::start(py, &route, incoming, &scheduler, state.recovery.as_ref())
     });
-    match started {
+    let res = match started {
         Started::Done(r) => r,
         Started::Pending(p) => Box::pin(p.finish(&route.name)).await,
+    };
+    if crate::file_response::is_pending(&res) {
+        return Box::pin(crate::file_response::send(res, kept)).await;
     }
+    res
+}
+
+/// [`handle`] for a `multipart/form-data` request: a route that can read a form
+/// gets it parsed and spooled (its uploads closed once the response has been sent,
+/// or when this future is dropped: the client left); any other reads the body whole.
+#[allow(clippy::too_many_arguments)]
+async fn handle_multipart(
+    state: &WorkerState,
+    peer: Option<SocketAddr>,
+    route: &Route,
+    params: Vec<(String, cello_router::ParamValue<'static>)>,
+    parts: http::request::Parts,
+    body: Body,
+    boundary: Result<String, cello::Rejection>,
+) -> Response {
+    let read = if route.reads_form {
+        read_form(state, boundary, body).await
+    } else {
+        body_within(body, state.max_body).await
+    };
+    let (body, form, uploads) = match read {
+        Ok(Read::Form(f, u)) => (bytes::Bytes::new(), Some(Box::new(f)), Some(u)),
+        Ok(Read::Bytes(b)) => (b, None, None),
+        Err(e) => return engine_error(state, parts, peer, e).await,
+    };
+    let incoming = Incoming {
+        parts,
+        params,
+        body,
+        form,
+        peer,
+    };
+    let started = Python::attach(|py| {
+        let scheduler = state.scheduler.bind(py).borrow();
+        call::start(py, route, incoming, &scheduler, state.recovery.as_ref())
+    });
+    let res = match started {
+        Started::Done(r) => r,
+        Started::Pending(p) => p.finish(&route.name).await,
+    };
+    match uploads {
+        Some(uploads) => crate::upload::close_after(res, uploads),
+        None => res,
+    }
+}
+
+/// The boundary of a `multipart/form-data` request (or the 400 for one without);
+/// None for any other body.
+fn multipart_boundary(parts: &http::request::Parts) -> Option<Result<String, cello::Rejection>> {
+    let ct = parts.headers.get(http::header::CONTENT_TYPE)?.as_bytes();
+    cello_http::is_multipart_form(ct).then(|| crate::multipart::boundary(ct))
+}
+
+/// A multipart body read and spooled, then handed to Python.
+async fn read_form(
+    state: &WorkerState,
+    boundary: Result<String, cello::Rejection>,
+    body: Body,
+) -> Result<Read, EngineError> {
+    let boundary = boundary.map_err(EngineError)?;
+    let parts = crate::multipart::read_form(body, boundary, &state.uploads, &state.spool)
+        .await
+        .map_err(EngineError)?;
+    let (form, uploads) =
+        Python::attach(|py| crate::upload::to_python(py, parts)).map_err(|e| {
+            Python::attach(|py| {
+                crate::runtime::log_error(py, &format!("could not build the form: {e}"))
+            });
+            EngineError(cello::Rejection::Multipart {
+                status: http::StatusCode::INTERNAL_SERVER_ERROR,
+                message: "Internal Server Error".to_owned(),
+            })
+        })?;
+    Ok(Read::Form(form, uploads))
 }
 
 /// An error the engine answers itself: by the app's exception handler when it asked
@@ -494,6 +641,35 @@ async fn body_bytes(body: Body) -> Result<bytes::Bytes, EngineError> {
     body.to_bytes()
         .await
         .map_err(|e| EngineError(cello::Rejection::Body(e)))
+}
+
+/// What a multipart request's body gave.
+enum Read {
+    /// The parsed form, for a route that reads one.
+    Form(crate::upload::Form, crate::upload::Uploads),
+    /// The bytes, for one that does not.
+    Bytes(bytes::Bytes),
+}
+
+/// A multipart body to a route that reads no form: read whole, as any body, held to
+/// `max_body_size` (its own limit, `max_upload_size`, is for parsed uploads).
+async fn body_within(body: Body, max_body: u64) -> Result<Read, EngineError> {
+    use http_body_util::BodyExt as _;
+    let limited =
+        http_body_util::Limited::new(body, usize::try_from(max_body).unwrap_or(usize::MAX));
+    match limited.collect().await {
+        Ok(collected) => Ok(Read::Bytes(collected.to_bytes())),
+        Err(e) => Err(EngineError(match e.downcast::<cello_http::Error>() {
+            Ok(body) => cello::Rejection::Body(*body),
+            Err(_) => cello::Rejection::Multipart {
+                status: http::StatusCode::PAYLOAD_TOO_LARGE,
+                message: format!(
+                    "request body exceeds the {max_body}-byte limit; raise `max_body_size` \
+                     (this route reads no form, so its multipart bodies are held to it)"
+                ),
+            },
+        })),
+    }
 }
 
 /// The app's answer to a router error (404, 405, 422) when it registered an exception

@@ -14,10 +14,15 @@ use std::cell::RefCell;
 #[allow(clippy::unwrap_used)]
 mod tests;
 
-/// Parses `buf` (rewritten in place by simd-json) into Python objects.
-pub fn decode<'py>(py: Python<'py>, buf: &mut [u8]) -> Result<Bound<'py, PyAny>, DecodeError> {
-    let tape = cello_json::parse_tape(buf).map_err(DecodeError::Json)?;
+/// Parses `input` into Python objects.
+pub fn decode<'py>(py: Python<'py>, input: &[u8]) -> Result<Bound<'py, PyAny>, DecodeError> {
+    // simd-json rewrites its buffer in place (strings are unescaped there).
+    let mut buf = input.to_vec();
+    let tape = cello_json::parse_tape(&mut buf).map_err(DecodeError::Json)?;
     let nodes = tape.nodes();
+    if nodes.iter().any(maybe_big_int) {
+        return exact(py, input).map_err(DecodeError::Py);
+    }
     KEYS.with(|cache| {
         let mut cache = cache.borrow_mut();
         // SAFETY: GIL held (`py`); `build` returns a new reference or null with an
@@ -30,6 +35,23 @@ pub fn decode<'py>(py: Python<'py>, buf: &mut [u8]) -> Result<Bound<'py, PyAny>,
             Ok(unsafe { Bound::from_owned_ptr(py, ptr) })
         }
     })
+}
+
+/// A number past the 64-bit integers that has no fraction: the tape holds it as the
+/// nearest float, and the text may have been an integer (`10**30`), which Python
+/// reads exactly. Such documents are rare.
+fn maybe_big_int(node: &Node<'_>) -> bool {
+    matches!(node, Node::F64(v) if v.abs() >= 9_223_372_036_854_775_808.0 && v.fract() == 0.0)
+}
+
+/// `input` (valid JSON: it parsed) decoded by the stdlib's `json.loads`, which reads
+/// integers of any size exactly and floats as this decoder does.
+#[cold]
+fn exact<'py>(py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let text = pyo3::types::PyBytes::new(py, input);
+    py.import(pyo3::intern!(py, "json"))?
+        .getattr(pyo3::intern!(py, "loads"))?
+        .call1((text,))
 }
 
 /// The value at `nodes[i]` of a parsed tape as Python objects.

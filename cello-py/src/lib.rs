@@ -9,12 +9,14 @@
 
 mod access_log;
 mod awaitable;
+mod background;
 mod body;
 mod call;
 mod constraints;
 mod convert;
 mod dates;
 mod engine;
+mod file_response;
 mod gil;
 mod guest_loop;
 mod json_decode;
@@ -23,14 +25,18 @@ mod listener;
 mod middleware;
 mod model;
 mod model_check;
+mod multipart;
 mod params;
 mod recovery;
 mod request;
+mod request_stream;
 mod response;
 mod resume;
 mod runtime;
 mod scheduler;
 mod sources;
+mod stream_body;
+mod upload;
 mod validation;
 mod websocket;
 
@@ -51,13 +57,14 @@ fn json_dumps<'py>(
 /// `ValueError` naming the byte position.
 #[pyfunction]
 fn json_loads<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let mut buf: Vec<u8> = if let Ok(s) = data.cast::<pyo3::types::PyString>() {
-        s.to_str()?.as_bytes().to_vec()
+    let decoded = if let Ok(s) = data.cast::<pyo3::types::PyString>() {
+        json_decode::decode(py, s.to_str()?.as_bytes())
+    } else if let Ok(b) = data.cast::<pyo3::types::PyBytes>() {
+        json_decode::decode(py, b.as_bytes())
     } else {
-        data.extract::<Vec<u8>>()?
+        json_decode::decode(py, &data.extract::<Vec<u8>>()?)
     };
-    json_decode::decode(py, &mut buf)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    decoded.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
 /// The parameters of a route pattern, read by the router's own parser (the one parser
@@ -88,6 +95,8 @@ mod _cello {
     #[pymodule_export]
     use super::engine::Engine;
     #[pymodule_export]
+    use super::file_response::PyFileResponse;
+    #[pymodule_export]
     use super::json_dumps;
     #[pymodule_export]
     use super::json_loads;
@@ -95,6 +104,8 @@ mod _cello {
     use super::listener::{bind_listeners, PyListener};
     #[pymodule_export]
     use super::request::PyRequest;
+    #[pymodule_export]
+    use super::request_stream::PyRequestStream;
     #[pymodule_export]
     use super::response::PyResponse;
     #[pymodule_export]

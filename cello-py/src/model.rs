@@ -22,6 +22,10 @@ pub enum Schema {
     Null,
     /// `uuid.UUID` from a string.
     Uuid,
+    /// `datetime.date` from a string (or a Unix timestamp), parsed as pydantic does.
+    Date,
+    /// `datetime.datetime` from a string or a Unix timestamp.
+    DateTime,
     /// `X | None`.
     Nullable(Box<Schema>),
     /// `list[X]`.
@@ -32,6 +36,9 @@ pub enum Schema {
     Choices(Choices),
     /// The model with this index in [`Models`].
     Model(usize),
+    /// A number, string or list with constraints (`Annotated[int, Field(ge=1)]`),
+    /// checked after it converted.
+    Constrained(Box<Schema>, Box<crate::constraints::Constraints>),
 }
 
 /// The values an `Enum` or `Literal` allows.
@@ -105,6 +112,8 @@ impl Schema {
                 "bool" => Schema::Bool,
                 "none" => Schema::Null,
                 "uuid" => Schema::Uuid,
+                "date" => Schema::Date,
+                "datetime" => Schema::DateTime,
                 _ => return Err(bad_spec("unknown type", spec)),
             });
         }
@@ -119,6 +128,17 @@ impl Schema {
             "list" => Schema::List(inner()?),
             "dict" => Schema::Dict(inner()?),
             "model" => Schema::Model(tuple.get_item(1)?.extract()?),
+            "constrained" => {
+                let options = tuple.get_item(2)?;
+                let options = options
+                    .cast::<pyo3::types::PyDict>()
+                    .map_err(|_| bad_spec("constraints are not a dict", &options))?;
+                match crate::constraints::Constraints::from_options(options) {
+                    Ok(Some(c)) => Schema::Constrained(inner()?, Box::new(c)),
+                    Ok(None) => *inner()?,
+                    Err(why) => return Err(PyValueError::new_err(why)),
+                }
+            }
             "choices" => {
                 let is_enum: bool = tuple.get_item(1)?.extract()?;
                 let mut allowed = Vec::new();

@@ -44,7 +44,7 @@ impl<'a, 'py> Validator<'a, 'py> {
         msg: impl Into<Cow<'static, str>>,
     ) -> Checked<'py> {
         let input = node_to_py(self.py, self.nodes, i)?.unbind();
-        self.fail_with(kind, msg.into(), Some(input), None);
+        self.fail_with(kind, msg.into(), Some(input), None, None);
         Ok(None)
     }
 
@@ -54,6 +54,7 @@ impl<'a, 'py> Validator<'a, 'py> {
         msg: Cow<'static, str>,
         input: Option<Py<PyAny>>,
         key: Option<Loc>,
+        ctx: Option<Py<PyAny>>,
     ) {
         let mut loc = Vec::with_capacity(self.path.len() + 2);
         loc.push(Loc::from("body"));
@@ -67,8 +68,68 @@ impl<'a, 'py> Validator<'a, 'py> {
             kind,
             msg,
             input,
-            ctx: None,
+            ctx,
         });
+    }
+
+    /// A date (`date`) or datetime from a string, or from a number (a Unix timestamp,
+    /// read as its text is), with pydantic's errors.
+    #[cold]
+    fn date_like(&mut self, date: bool, i: usize) -> Checked<'py> {
+        let text: Cow<'_, str> = match self.nodes[i] {
+            Node::Str(s) => Cow::Borrowed(s),
+            Node::I64(v) => Cow::Owned(v.to_string()),
+            Node::U64(v) => Cow::Owned(v.to_string()),
+            Node::F64(v) => Cow::Owned(v.to_string()),
+            _ if date => return self.fail(i, "date_type", "Input should be a valid date"),
+            _ => return self.fail(i, "datetime_type", "Input should be a valid datetime"),
+        };
+        let parsed = if date {
+            crate::dates::date(self.py, &text)?
+        } else {
+            crate::dates::datetime(self.py, &text)?
+        };
+        match parsed {
+            Ok(v) => Ok(Some(v)),
+            Err((kind, msg, ctx)) => {
+                let input = node_to_py(self.py, self.nodes, i)?.unbind();
+                self.fail_with(kind, msg, Some(input), None, ctx);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The value at `nodes[i]` converted to `inner`, then checked against
+    /// `constraints` as pydantic checks them (on the converted value).
+    fn constrained(
+        &mut self,
+        inner: &'a Schema,
+        constraints: &crate::constraints::Constraints,
+        i: usize,
+    ) -> Checked<'py> {
+        let py = self.py;
+        let Some(value) = self.value(inner, i)? else {
+            return Ok(None);
+        };
+        let failed = match inner {
+            Schema::Int => match value.extract::<i64>() {
+                Ok(int) => constraints.check_number(py, int as f64, Some(int))?,
+                // Past 64 bits (a u64): compared as a float.
+                Err(_) => constraints.check_number(py, value.extract()?, None)?,
+            },
+            Schema::Float => constraints.check_number(py, value.extract()?, None)?,
+            Schema::Str => constraints.check_str(py, value.cast::<PyString>()?.to_str()?)?,
+            Schema::List(_) => constraints.check_list_len(py, value.len()?)?,
+            _ => None,
+        };
+        match failed {
+            None => Ok(Some(value)),
+            Some((kind, msg, ctx)) => {
+                let input = node_to_py(py, self.nodes, i)?.unbind();
+                self.fail_with(kind, msg, Some(input), None, ctx);
+                Ok(None)
+            }
+        }
     }
 
     /// The value at `nodes[i]` converted to `schema`, or None after recording why not.
@@ -155,6 +216,8 @@ impl<'a, 'py> Validator<'a, 'py> {
                     "UUID input should be a string, bytes or UUID object",
                 ),
             },
+            Schema::Date | Schema::DateTime => self.date_like(matches!(schema, Schema::Date), i),
+            Schema::Constrained(inner, constraints) => self.constrained(inner, constraints, i),
             Schema::Nullable(inner) => match node {
                 Node::Null => Ok(Some(py.None().into_bound(py))),
                 _ => self.value(inner, i),
@@ -292,6 +355,7 @@ impl<'a, 'py> Validator<'a, 'py> {
                         "Field required".into(),
                         input,
                         Some(Loc::from(field.key.clone())),
+                        None,
                     );
                     ok = false;
                     None

@@ -104,6 +104,7 @@ impl Recovery {
                 parts,
                 params: Vec::new(),
                 body: bytes::Bytes::new(),
+                form: None,
                 peer,
             });
             match Bound::new(py, request) {

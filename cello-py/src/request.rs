@@ -21,12 +21,16 @@ pub struct PyRequest {
     pub(crate) headers: http::HeaderMap,
     pub(crate) params: Vec<(String, ParamValue<'static>)>,
     pub(crate) body: Bytes,
+    /// A multipart form's `FormData`, parsed before the handler ran.
+    pub(crate) form: Option<Py<PyAny>>,
     pub(crate) peer: Option<SocketAddr>,
     /// What trusted proxies said (client, scheme, host); None unless the
     /// `TrustedProxies` middleware honored a forwarding header.
     pub(crate) forwarded: Option<Box<ClientInfo>>,
     /// `req.state`, made on first access: a request that never asks pays nothing.
     pub(crate) state: PyOnceLock<Py<PyAny>>,
+    /// The unread body of a `stream_request=True` route (`req.stream()`).
+    pub(crate) streamed: Option<crate::request_stream::StreamedBody>,
 }
 
 impl PyRequest {
@@ -38,11 +42,29 @@ impl PyRequest {
             headers: req.parts.headers,
             params: req.params,
             body: req.body,
+            form: req.form.map(|f| f.form),
             peer: req.peer,
             // Set by the `TrustedProxies` layer; an empty extension map makes this free.
             forwarded: req.parts.extensions.remove::<ClientInfo>().map(Box::new),
             state: PyOnceLock::new(),
+            streamed: req
+                .parts
+                .extensions
+                .remove::<crate::request_stream::StreamedBody>(),
         }
+    }
+}
+
+impl PyRequest {
+    /// Whether the body was read before the handler ran; on a `stream_request=True`
+    /// route it was not, and reading it whole is an error that says what to do.
+    fn read_body(&self) -> PyResult<()> {
+        if self.streamed.is_some() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "this route streams its request body (stream_request=True): read it with `async for chunk in req.stream()`, not req.body/text()/json()/form()",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -240,20 +262,31 @@ impl PyRequest {
 
     /// The body as bytes.
     #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
+    fn body<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.read_body()?;
+        Ok(PyBytes::new(py, &self.body))
+    }
+
+    /// The body as it arrives: `async for chunk in req.stream()` gives `bytes`
+    /// chunks. On a `stream_request=True` route the body is read from the connection
+    /// chunk by chunk (413 past the body limit, 408 when the client stalls, raised as
+    /// `HTTPException`); on other routes it was read before the handler ran and
+    /// comes in one chunk.
+    fn stream(&self) -> crate::request_stream::PyRequestStream {
+        crate::request_stream::PyRequestStream::new(self.streamed.as_ref(), &self.body)
     }
 
     /// The body decoded as UTF-8 (invalid bytes replaced).
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    fn text(&self) -> PyResult<String> {
+        self.read_body()?;
+        Ok(String::from_utf8_lossy(&self.body).into_owned())
     }
 
     /// The body parsed as JSON (in Rust). Invalid JSON raises `HTTPException(400)`
     /// whose detail gives the byte position of the error.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut buf = self.body.to_vec();
-        match decode(py, &mut buf) {
+        self.read_body()?;
+        match decode(py, &self.body) {
             Ok(v) => Ok(v),
             Err(DecodeError::Py(e)) => Err(e),
             Err(DecodeError::Json(e)) => {
@@ -266,13 +299,16 @@ impl PyRequest {
         }
     }
 
-    /// The body parsed as `application/x-www-form-urlencoded`, as a multi-dict.
+    /// The form, as a `FormData` multi-dict: a `multipart/form-data` body's fields
+    /// (`str`) and files (`UploadFile`), parsed in Rust while it streamed in, or an
+    /// `application/x-www-form-urlencoded` body's fields. The result can be used
+    /// directly or awaited (`await req.form()`, as in Starlette).
     fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let pairs = parse_urlencoded(&self.body);
-        runtime::get(py)?
-            .query_cls
-            .bind(py)
-            .call1((pairs_to_list(py, pairs)?,))
+        self.read_body()?;
+        if let Some(form) = &self.form {
+            return Ok(form.bind(py).clone());
+        }
+        crate::upload::form_data(py, parse_urlencoded(&self.body))
     }
 
     /// Per-request attributes (`cello.datastructures.State`), e.g. the user a

@@ -21,6 +21,10 @@ pub struct PyResponse {
     /// The media type; when None it follows from the body.
     #[pyo3(get, set)]
     pub content_type: Option<String>,
+    /// Run after the response is sent (a `BackgroundTask`/`BackgroundTasks`, or any
+    /// callable); None: nothing.
+    #[pyo3(get, set)]
+    pub background: Option<Py<PyAny>>,
 }
 
 /// Validates one header set from Python.
@@ -83,6 +87,7 @@ impl PyResponse {
             status,
             headers: headers_from_py(headers)?,
             content_type,
+            background: None,
         })
     }
 }
@@ -90,15 +95,18 @@ impl PyResponse {
 #[pymethods]
 impl PyResponse {
     #[new]
-    #[pyo3(signature = (body=None, status=200, headers=None, content_type=None))]
+    #[pyo3(signature = (body=None, status=200, headers=None, content_type=None, background=None))]
     fn new(
         py: Python<'_>,
         body: Option<Py<PyAny>>,
         status: u16,
         headers: Option<&Bound<'_, PyAny>>,
         content_type: Option<String>,
+        background: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
-        Self::build(py, body, status, headers, content_type)
+        let mut r = Self::build(py, body, status, headers, content_type)?;
+        r.background = background.filter(|b| !b.is_none(py));
+        Ok(r)
     }
 
     /// A JSON response (encoded in Rust).

@@ -57,6 +57,8 @@ pub struct Sources<'a> {
     parts: &'a http::request::Parts,
     params: &'a [(String, ParamValue<'static>)],
     body: &'a [u8],
+    /// A multipart form's text fields (else `body` is read as a urlencoded form).
+    multipart: Option<&'a [(String, String)]>,
     query: Option<Vec<(String, String)>>,
     cookies: Option<Vec<(String, String)>>,
     form: Option<Vec<(String, String)>>,
@@ -68,11 +70,13 @@ impl<'a> Sources<'a> {
         parts: &'a http::request::Parts,
         params: &'a [(String, ParamValue<'static>)],
         body: &'a [u8],
+        multipart: Option<&'a [(String, String)]>,
     ) -> Self {
         Sources {
             parts,
             params,
             body,
+            multipart,
             query: None,
             cookies: None,
             form: None,
@@ -103,6 +107,11 @@ impl<'a> Sources<'a> {
             Source::Cookie => {
                 let headers = &self.parts.headers;
                 let pairs = self.cookies.get_or_insert_with(|| parse_cookies(headers));
+                let found = pairs.iter().filter(|(k, _)| k == name);
+                found.map(|(_, v)| Cow::Borrowed(v.as_str())).collect()
+            }
+            Source::Form if self.multipart.is_some() => {
+                let pairs = self.multipart.unwrap_or_default();
                 let found = pairs.iter().filter(|(k, _)| k == name);
                 found.map(|(_, v)| Cow::Borrowed(v.as_str())).collect()
             }

@@ -273,6 +273,7 @@ async fn handshake(
             parts,
             params,
             body: bytes::Bytes::new(),
+            form: None,
             peer,
         };
         let class = endpoint.class.bind(py);

@@ -228,6 +228,70 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         self.routes.insert(method, pattern, Arc::new(answer))
     }
 
+    /// Mounts a read-only service under `prefix`: `GET` (and `HEAD`) of
+    /// `prefix/...` go to `service` with the prefix taken off the URI (`/static/a.txt`
+    /// → `/a.txt`, still percent-encoded); other methods get the router's 405 with
+    /// `Allow: GET, HEAD`. `prefix` itself (no slash) is not routed (a 404, or the
+    /// 307 to `prefix/` when [`App::redirect_slashes`] is on). Made for
+    /// `cello_static::ServeDir`:
+    ///
+    /// ```
+    /// use cello::App;
+    /// use tower::ServiceExt;
+    ///
+    /// let dir = std::env::temp_dir().join("cello-mount-doc");
+    /// std::fs::create_dir_all(&dir)?;
+    /// std::fs::write(dir.join("a.txt"), "hi")?;
+    /// let app = App::new().mount("/static", cello_static::ServeDir::new(&dir)?);
+    /// let service = app.into_service()?.service();
+    /// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// let res = runtime.block_on(async {
+    ///     let req = http::Request::get("/static/a.txt").body(cello::Body::empty())?;
+    ///     Ok::<_, Box<dyn std::error::Error>>(service.oneshot(req).await?)
+    /// })?;
+    /// assert_eq!(res.status(), 200);
+    /// assert_eq!(res.headers()["content-length"], "2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mount<T>(mut self, prefix: &str, service: T) -> Self
+    where
+        T: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        T::Future: 'static,
+    {
+        if let Err(e) = self.try_mount(prefix, service) {
+            self.error.get_or_insert(AppError::Route(e));
+        }
+        self
+    }
+
+    /// [`App::mount`] now, or says why not (a prefix that conflicts with a route).
+    pub fn try_mount<T>(&mut self, prefix: &str, service: T) -> Result<(), RouteError>
+    where
+        T: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        T::Future: 'static,
+    {
+        let prefix = prefix.trim_end_matches('/');
+        let endpoint: Endpoint<S> = Arc::new(crate::mount::Mounted {
+            prefix: prefix.to_owned(),
+            service,
+        });
+        self.routes
+            .insert(Method::GET, &format!("{prefix}/"), endpoint.clone())?;
+        self.routes.insert(
+            Method::GET,
+            &format!("{prefix}/{{*{}}}", crate::mount::REST),
+            endpoint,
+        )
+    }
+
     /// Answers the router's own errors (404, 405, 422 for a path parameter) with
     /// `f` instead of the default `{"detail": ...}`: `f` gets the rejection and the
     /// request's head, and gives the rejection back (`Err`) to keep the default answer.

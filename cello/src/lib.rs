@@ -71,6 +71,7 @@ mod handler;
 mod json;
 mod local_service;
 pub mod middleware;
+mod mount;
 mod rejection;
 mod serve;
 mod trailing_slash;

@@ -30,6 +30,14 @@ pub enum Rejection {
     NotJson,
     /// The body could not be read: too large (413), too slow (408), malformed (400).
     Body(cello_http::Error),
+    /// A `multipart/form-data` body that is malformed or truncated (400) or breaks an
+    /// upload limit (413); the message says which and the setting to change.
+    Multipart {
+        /// 400 or 413.
+        status: StatusCode,
+        /// What was wrong.
+        message: String,
+    },
 }
 
 impl Rejection {
@@ -43,6 +51,7 @@ impl Rejection {
             Rejection::Json { status, .. } => *status,
             Rejection::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::Body(e) => e.status(),
+            Rejection::Multipart { status, .. } => *status,
         }
     }
 }
@@ -61,6 +70,7 @@ impl fmt::Display for Rejection {
                 f.write_str("expected a JSON body with `Content-Type: application/json`")
             }
             Rejection::Body(e) => e.fmt(f),
+            Rejection::Multipart { message, .. } => f.write_str(message),
         }
     }
 }
@@ -77,7 +87,7 @@ impl Rejection {
             Rejection::Route(LookupError::MethodNotAllowed { allow }) => {
                 headers.insert(ALLOW, allow.clone());
             }
-            Rejection::Body(_) => {
+            Rejection::Body(_) | Rejection::Multipart { .. } => {
                 headers.insert(CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}

@@ -7,14 +7,16 @@ data; sockets, HTTP, routing, JSON and workers run in Rust.
 from ._cello import Request, Response, json_dumps, json_loads
 from . import _runtime  # noqa: F401  (installs the engine's Python hooks)
 from .app import App, Router
-from .datastructures import Headers, QueryParams, State
+from .background import BackgroundTasks
+from .datastructures import FormData, Headers, QueryParams, State, UploadFile
 from .exceptions import HTTPException
-from .param_functions import Body, Cookie, Depends, Form, Header, Path, Query, Security
+from .param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from .websockets import WebSocket, WebSocketDisconnect
 
 __all__ = [
     "App",
     "Router",
+    "BackgroundTasks",
     "Request",
     "Response",
     "HTTPException",
@@ -24,6 +26,9 @@ __all__ = [
     "Cookie",
     "Body",
     "Form",
+    "File",
+    "UploadFile",
+    "FormData",
     "Depends",
     "Security",
     "Headers",

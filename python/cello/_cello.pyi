@@ -1,10 +1,13 @@
 """Type stubs for the native module ``cello._cello``."""
 
+import os
 from typing import Any, Awaitable, Callable, Mapping, Sequence, final
 
 from typing_extensions import Self, disjoint_base
 
-from .datastructures import Headers, QueryParams, State
+import os
+
+from .datastructures import FormData, Headers, QueryParams, State
 
 __all__ = [
     "Engine",
@@ -16,7 +19,9 @@ __all__ = [
     "bind_listeners",
     "Listener",
     "Request",
+    "RequestStream",
     "Response",
+    "FileResponse",
     "_install_runtime",
     "install_scheduler",
     "Handle",
@@ -87,7 +92,8 @@ class Request:
     def body(self) -> bytes: ...
     def text(self) -> str: ...
     def json(self) -> Any: ...
-    def form(self) -> QueryParams: ...
+    def form(self) -> FormData: ...
+    def stream(self) -> RequestStream: ...
     @property
     def state(self) -> State: ...
 
@@ -101,17 +107,24 @@ class WebSocketConn:
     def send_bytes(self, data: bytes) -> Awaitable[tuple[int, str] | None]: ...
     def close(self, code: int = 1000, reason: str = ...) -> Awaitable[None]: ...
 
+@final
+class RequestStream:
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[bytes]: ...
+
 @disjoint_base
 class Response:
     body: Any
     status: int
     content_type: str | None
+    background: Any
     def __new__(
         cls,
         body: Any = None,
         status: int = 200,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content_type: str | None = None,
+        background: Any = None,
     ) -> Self: ...
     @staticmethod
     def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
@@ -138,6 +151,27 @@ class Response:
     ) -> None: ...
     def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None: ...
 
+@disjoint_base
+class FileResponse:
+    def __new__(
+        cls,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> Self: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def filename(self) -> str | None: ...
+    def add_header(self, name: str, value: str) -> None: ...
+
 @final
 class Engine:
     def __init__(self) -> None: ...
@@ -151,6 +185,7 @@ class Engine:
         args: list[str | None | tuple[str, str, bool, Any, Any, str, dict[str, Any]] | dict[str, Any]],
         param_types: list[tuple[str, str]] | None = None,
         status: int | None = None,
+        stream_request: bool = False,
     ) -> None: ...
     def add_websocket(
         self,
@@ -165,6 +200,7 @@ class Engine:
         param_types: list[tuple[str, str]] | None = None,
     ) -> None: ...
     def add_const(self, method: str, pattern: str, value: Any) -> None: ...
+    def mount_static(self, prefix: str, directory: str | os.PathLike[str], html: bool) -> None: ...
     def set_error_handler(self, find: Callable[[Any, Any, str], Any], statuses: list[int]) -> None: ...
     def serve(
         self,
@@ -186,6 +222,14 @@ class Engine:
         listener: Listener | None = None,
         middleware: list[tuple[str, dict[str, Any]]] | None = None,
         redirect_slashes: bool = False,
+        max_upload_size: int | None = None,
+        max_files: int | None = None,
+        max_fields: int | None = None,
+        max_part_size: int | None = None,
+        max_file_size: int | None = None,
+        upload_spool_size: int | None = None,
+        upload_spool_memory: int | None = None,
+        upload_dir: str | os.PathLike[str] | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .params import Depends, Security
-from ._signature import ParamInfo, RouteSignature, _classify, _parameters, handler_name
+from .security import SecurityScopes
+from ._signature import ParamInfo, RouteSignature, _classify, _parameters, handler_name, keyword_only
 
 #: How a step is called: "sync", "async", "gen" (a generator with one ``yield``)
 #: or "asyncgen".
@@ -38,9 +39,15 @@ class Step:
     call: Callable[..., Any]
     name: str
     kind: Kind
-    #: Per positional argument: ``(True, i)`` the i-th flat argument, ``(False, j)``
-    #: the result of step j.
+    #: Per argument: ``(True, i)`` the i-th flat argument, ``(False, j)`` the result
+    #: of step j.
     args: list[tuple[bool, int]] = field(default_factory=list)
+    #: The names the last ``len(keywords)`` arguments are passed by (keyword-only
+    #: parameters, which come last in a signature).
+    keywords: tuple[str, ...] = ()
+    #: ``Depends(scope=...)``: "function" ends a yield dependency when the handler
+    #: returns, before the response.
+    scope: str | None = None
 
 
 @dataclass(eq=False)
@@ -131,6 +138,12 @@ def _key(info: ParamInfo) -> tuple[str, str]:
     return ("request", "") if info.source == "request" else (info.source, info.alias)
 
 
+def _keywords(call: Callable[..., Any], params: list[ParamInfo]) -> tuple[str, ...]:
+    """The names of ``params`` (``call``'s, in order) passed by keyword."""
+    names = keyword_only(call)
+    return tuple(p.name for p in params if p.name in names)
+
+
 def _kind(call: Callable[..., Any]) -> Kind:
     # A function (or a partial of one), else a callable instance's `__call__` (the
     # security helpers); a class is called to construct it, so it is "sync".
@@ -180,6 +193,8 @@ class _Builder:
             if info.source == "depends":
                 assert isinstance(info.marker, Depends)
                 out.append((False, self.dependency(info.marker, info.annotation, owner, scopes)))
+            elif info.source == "security_scopes":
+                out.append((False, self.constant(SecurityScopes(scopes))))
             else:
                 out.append((True, self.place(info, owner)))
         return out
@@ -195,8 +210,10 @@ class _Builder:
             scopes = [*scopes, *marker.scopes]
         self.note_security(original, scopes)
         call = self.overrides.get(original, original)
-        if marker.use_cache and call in self.cached:
-            return self.cached[call]
+        # FastAPI's cache key: the same dependency under other scopes is another call.
+        key = (call, tuple(sorted(set(scopes))))
+        if marker.use_cache and key in self.cached:
+            return self.cached[key]
         name = handler_name(call)
         if any(c is call for c in self.stack):
             raise TypeError(f"{owner}: dependency {name} depends on itself")
@@ -204,6 +221,9 @@ class _Builder:
         try:
             sub = RouteSignature(f"{self.out.handler_name} (its dependency {name})")
             for p, ann, m in _parameters(call, sub.handler_name):
+                if ann is SecurityScopes:
+                    sub.params.append(ParamInfo(p.name, "security_scopes", p.name, annotation=ann, required=False))
+                    continue
                 sub.params.append(_classify(sub, p, ann, m, self.path_params))
             for typed in sub.param_types:
                 if typed not in self.out.param_types:
@@ -211,11 +231,16 @@ class _Builder:
             args = self.args_of(sub.params, f"dependency {name}", scopes)
         finally:
             self.stack.pop()
-        self.steps.append(Step(call, name, _kind(call), args))
+        self.steps.append(Step(call, name, _kind(call), args, _keywords(call, sub.params), marker.scope))
         index = len(self.steps) - 1
         if marker.use_cache:
-            self.cached[call] = index
+            self.cached[key] = index
         return index
+
+    def constant(self, value: Any) -> int:
+        """A step that gives ``value`` (what is known at registration)."""
+        self.steps.append(Step(lambda: value, type(value).__name__, "sync", []))
+        return len(self.steps) - 1
 
     def note_security(self, call: Any, scopes: list[str]) -> None:
         from .security import SecurityBase
@@ -246,7 +271,7 @@ def build(
         b.dependency(dep, None, f"handler {out.handler_name}", [])
     args = b.args_of(own, f"handler {out.handler_name}", [])
     kind = "async" if inspect.iscoroutinefunction(handler) else "sync"
-    b.steps.append(Step(handler, out.handler_name, kind, args))
+    b.steps.append(Step(handler, out.handler_name, kind, args, _keywords(handler, own)))
     keys = [_key(i) for i in b.flat]
     return Plan(b.steps, keys, handler, out.handler_name, own, dependencies, path_params), b.flat
 

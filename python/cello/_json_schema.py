@@ -20,7 +20,7 @@ import typing
 import uuid
 from typing import Any
 
-from ._models import model_fields
+from ._models import constraints_of, model_fields
 
 REF = "#/components/schemas/{model}"
 
@@ -111,7 +111,11 @@ class Schemas:
             return dict(_SCALARS[tp])
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin is typing.Annotated:
-            return self.of(args[0], mode)
+            schema = self.of(args[0], mode)
+            options, _ = constraints_of(args[1:])
+            if options:
+                constrain(schema["anyOf"][0] if "anyOf" in schema else schema, options)
+            return schema
         if origin is typing.Literal:
             values = [jsonable(v) for v in args]
             out: dict[str, Any] = {"enum": values}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Awaitable, Callable, Sequence, Union
 
-from ._cello import Request, Response, as_response
+from ._cello import FileResponse, Request, Response, as_response
 
 CallNext = Callable[[Request], Union[Response, Awaitable[Response]]]
 MiddlewareFunc = Callable[[Request, Any], Any]
@@ -74,7 +74,7 @@ def _endpoint(handler: Callable[..., Any], is_async: bool, name: str, status: in
 
 
 def _sync_layer(mw: MiddlewareFunc, inner: Callable[..., Any], mw_name: str) -> Callable[..., Any]:
-    def layer(req: Request, *args: Any) -> Response:
+    def layer(req: Request, *args: Any) -> Response | FileResponse:
         def call_next(_req: Request) -> Response:
             return inner(req, *args)  # type: ignore[no-any-return]
 
@@ -86,7 +86,7 @@ def _sync_layer(mw: MiddlewareFunc, inner: Callable[..., Any], mw_name: str) -> 
 def _async_layer(mw: MiddlewareFunc, inner: Callable[..., Any], inner_async: bool, mw_name: str) -> Callable[..., Any]:
     if inner_async:
 
-        async def layer(req: Request, *args: Any) -> Response:
+        async def layer(req: Request, *args: Any) -> Response | FileResponse:
             def call_next(_req: Request) -> Awaitable[Response]:
                 return inner(req, *args)  # type: ignore[no-any-return]
 
@@ -94,7 +94,7 @@ def _async_layer(mw: MiddlewareFunc, inner: Callable[..., Any], inner_async: boo
 
         return layer
 
-    async def layer_over_sync(req: Request, *args: Any) -> Response:
+    async def layer_over_sync(req: Request, *args: Any) -> Response | FileResponse:
         async def call_next(_req: Request) -> Response:
             return inner(req, *args)  # type: ignore[no-any-return]
 
@@ -103,8 +103,9 @@ def _async_layer(mw: MiddlewareFunc, inner: Callable[..., Any], inner_async: boo
     return layer_over_sync
 
 
-def _checked(result: Any, mw_name: str) -> Response:
-    if isinstance(result, Response):
+def _checked(result: Any, mw_name: str) -> Response | FileResponse:
+    # A FileResponse passes through as it is: the engine sends the file.
+    if isinstance(result, (Response, FileResponse)):
         return result
     raise TypeError(
         f"middleware {mw_name} returned {type(result).__name__}, not a cello.Response; "

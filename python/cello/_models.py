@@ -8,6 +8,7 @@ its package was imported already, so ``sys.modules`` is asked instead."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import inspect
 import sys
@@ -17,7 +18,16 @@ import uuid
 from typing import Any, Callable
 
 #: Scalars the engine converts, by the name it knows them by.
-_SCALARS: dict[Any, str] = {int: "int", float: "float", str: "str", bool: "bool", uuid.UUID: "uuid", type(None): "none"}
+_SCALARS: dict[Any, str] = {
+    int: "int",
+    float: "float",
+    str: "str",
+    bool: "bool",
+    uuid.UUID: "uuid",
+    datetime.date: "date",
+    datetime.datetime: "datetime",
+    type(None): "none",
+}
 
 #: What a field that is not in the input gets: nothing to show (it is required, or a
 #: factory makes it per request).
@@ -96,7 +106,8 @@ def model_fields(tp: Any) -> Fields | None:
 
 def _hints(tp: Any) -> dict[str, Any]:
     try:
-        return typing.get_type_hints(tp)
+        # With `Annotated` kept: its constraints are checked (`SchemaCompiler.constraints`).
+        return typing.get_type_hints(tp, include_extras=True)
     except Exception as exc:
         raise TypeError(f"cannot resolve the annotations of {tp.__qualname__}: {exc}") from None
 
@@ -132,12 +143,20 @@ def foreign_validator(tp: Any) -> Callable[[bytes], tuple[bool, Any]] | None:
             try:
                 return True, tp.model_validate_json(body)
             except pydantic.ValidationError as exc:
-                return False, [
-                    {**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False, include_context=False)
-                ]
+                return False, [_pydantic_error(e) for e in exc.errors(include_url=False)]
 
         return validate_pydantic
     return None
+
+
+def _pydantic_error(error: Any) -> dict[str, Any]:
+    """One of pydantic's errors under ``body``, its ``ctx`` kept as FastAPI keeps it;
+    a value in it that is not JSON (the exception of a ``value_error``) is given as
+    its text."""
+    out = {**error, "loc": ["body", *error["loc"]]}
+    if "ctx" in out:
+        out["ctx"] = {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in out["ctx"].items()}
+    return out
 
 
 def _msgspec_error(message: str, kind: str) -> dict[str, Any]:
@@ -154,6 +173,34 @@ def _msgspec_error(message: str, kind: str) -> dict[str, Any]:
     else:
         text = message
     return {"type": kind, "loc": loc, "msg": text, "input": None}
+
+
+#: The constraints the engine checks on a body value, by their FastAPI/pydantic name.
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
+#: Which kinds of value each applies to.
+_NUMBER_CONSTRAINTS = {"gt", "ge", "lt", "le"}
+_LENGTH_CONSTRAINTS = {"min_length", "max_length"}
+
+
+def constraints_of(metadata: Any) -> tuple[dict[str, Any], Any]:
+    """The constraints in ``Annotated``'s metadata, by name, and the first one Cello
+    cannot check (or None)."""
+    out: dict[str, Any] = {}
+    unsupported = None
+    items: list[Any] = []
+    for m in metadata:
+        inner = getattr(m, "metadata", None)
+        items.extend(inner if type(m).__name__ == "FieldInfo" and isinstance(inner, list) else [m])
+    for item in items:
+        if type(item).__module__.split(".")[0] not in ("annotated_types", "pydantic", "cello"):
+            continue  # documentation and other libraries' markers
+        for name in _CONSTRAINTS:
+            value = getattr(item, name, None)
+            if value is not None:
+                out[name] = value
+        if getattr(item, "multiple_of", None) is not None or type(item).__name__ in ("Predicate", "Not"):
+            unsupported = unsupported or item
+    return out, unsupported
 
 
 class SchemaCompiler:
@@ -173,9 +220,38 @@ class SchemaCompiler:
             f"X | None, a dataclass or a TypedDict (or a msgspec Struct / pydantic model at the top level)"
         )
 
+    def constraints(self, metadata: list[Any], tp: Any, path: str) -> dict[str, Any]:
+        """The constraints in ``Annotated``'s metadata: annotated_types' ``Ge``,
+        ``Interval``, ``MinLen``..., pydantic's ``Field(ge=1, pattern=...)`` (its
+        ``metadata``) and Cello's own markers (``Body(ge=1)``). One the engine cannot
+        check (``multiple_of``, a predicate) is an error, never ignored."""
+        out, unsupported = constraints_of(metadata)
+        if unsupported is not None:
+            raise TypeError(f"{self.where}: {path} ({tp!r}) has a constraint Cello cannot check: {unsupported!r}")
+        return out
+
+    def constrain(self, spec: Any, options: dict[str, Any], tp: Any, path: str) -> Any:
+        """``spec`` with ``options`` checked after it converts (inside ``| None``)."""
+        if isinstance(spec, tuple) and spec[0] == "nullable":
+            return ("nullable", self.constrain(spec[1], options, tp, path))
+        kind = spec if isinstance(spec, str) else spec[0]
+        allowed = {
+            "int": _NUMBER_CONSTRAINTS,
+            "float": _NUMBER_CONSTRAINTS,
+            "str": _LENGTH_CONSTRAINTS | {"pattern"},
+            "list": _LENGTH_CONSTRAINTS,
+        }.get(kind, set())
+        wrong = sorted(set(options) - allowed)
+        if wrong:
+            raise TypeError(f"{self.where}: {path} ({tp!r}): {', '.join(wrong)} cannot constrain this type")
+        return ("constrained", spec, options)
+
     def schema(self, tp: Any, path: str) -> Any:
         if typing.get_origin(tp) is typing.Annotated:
-            tp = typing.get_args(tp)[0]
+            base, *metadata = typing.get_args(tp)
+            options = self.constraints(metadata, tp, path)
+            inner = self.schema(base, path)
+            return self.constrain(inner, options, tp, path) if options else inner
         if tp is Any or tp is object:
             return "any"
         if tp is None:

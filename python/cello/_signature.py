@@ -59,7 +59,9 @@ class ParamInfo:
 
     #: The Python parameter's name.
     name: str
-    #: "request", "path", "query", "header", "cookie", "body", "form" or "depends".
+    #: "request", "path", "query", "header", "cookie", "body", "form", "file",
+    #: "depends" or "background" (a ``BackgroundTasks``, made per request by
+    #: ``cello.background``).
     source: str
     #: The name on the wire (the query key, the header's name...).
     alias: str
@@ -82,6 +84,8 @@ class ParamInfo:
     #: A path parameter the engine converts from text (bool, date, a constraint...)
     #: rather than the router.
     converted: bool = False
+    #: A file parameter that takes every part of its name (``list[UploadFile]``).
+    many: bool = False
 
 
 @dataclass
@@ -104,7 +108,9 @@ class RouteSignature:
         """What the engine passes, in order (see ``cello-py/src/call.rs``)."""
         out: list[EngineArg] = []
         for p in self.params:
-            if p.source == "request":
+            if p.source in ("request", "background"):
+                # A `BackgroundTasks` slot: given the request, replaced per request
+                # by `cello.background.inject`.
                 out.append(None)
             elif p.source == "path" and not p.converted:
                 out.append(p.alias)
@@ -115,6 +121,9 @@ class RouteSignature:
                 out.append((p.alias, p.kind, p.required, p.default, p.choices, p.source, options))
             elif p.source == "body":
                 out.append(self._body_arg(p))
+            elif p.source == "file":
+                out.append({"source": "file", "name": p.alias, "kind": p.kind, "list": p.many,
+                            "required": p.required, "default": p.default})
             else:
                 raise TypeError(f"handler {self.handler_name}: {p.source} parameters are not supported yet")
         return out
@@ -185,7 +194,9 @@ def compile_signature(
     for p, ann, marker in _parameters(handler, name):
         info = _classify(out, p, ann, marker, path_params)
         out.params.append(info)
-    if dependencies or any(p.source == "depends" for p in out.params):
+    # Keyword-only parameters are passed by name, which the engine's positional call
+    # cannot do: the solver calls such a handler.
+    if dependencies or any(p.source == "depends" for p in out.params) or keyword_only(handler):
         from ._dependencies import resolve
 
         resolve(out, handler, dependencies, overrides or {}, path_params)
@@ -193,8 +204,8 @@ def compile_signature(
 
 
 def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Parameter, Any, Any]]:
-    """Each positional parameter with its annotation (``Annotated`` unwrapped) and
-    its marker (from ``Annotated`` or the default)."""
+    """Each named parameter (positional, then keyword-only) with its annotation
+    (``Annotated`` unwrapped) and its marker (from ``Annotated`` or the default)."""
     try:
         sig = inspect.signature(handler)
     except (TypeError, ValueError) as exc:
@@ -202,11 +213,7 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
     hints = _type_hints(handler)
     out = []
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind is p.KEYWORD_ONLY:
-            if p.default is p.empty:
-                raise TypeError(f"handler {name}: keyword-only parameter `{p.name}` is not supported")
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in _bound(handler):
             continue
         ann = hints.get(p.name, p.annotation)
         marker = None
@@ -218,6 +225,20 @@ def _parameters(handler: Callable[..., Any], name: str) -> list[tuple[inspect.Pa
             marker = p.default
         out.append((p, ann, marker))
     return out
+
+
+def keyword_only(call: Callable[..., Any]) -> frozenset[str]:
+    """The names of ``call``'s keyword-only parameters."""
+    try:
+        params = inspect.signature(call).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in _bound(call))
+
+
+def _bound(call: Callable[..., Any]) -> Mapping[str, Any]:
+    """The keywords a ``functools.partial`` fixed: its values, not the request's."""
+    return call.keywords if isinstance(call, functools.partial) else {}
 
 
 def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
@@ -268,8 +289,12 @@ def _classify(
         return ParamInfo(p.name, "depends", p.name, annotation=ann, marker=marker, required=False)
     source = marker.source if marker is not None else None
     if source is None:
+        if _is_background(ann):
+            return ParamInfo(p.name, "background", p.name, annotation=ann)
         if p.name in path_params:
             source = "path"
+        elif _file_kind(ann) is not None:
+            source = "file"
         elif _is_body_model(ann):
             source = "body"
         elif _is_request(ann) or p.name in ("req", "request", "ws", "websocket") or (
@@ -282,8 +307,18 @@ def _classify(
         return _path_param(out, p, ann, marker, path_params)
     if source in ("query", "header", "cookie"):
         return _text_param(out.handler_name, p, ann, marker, source)
-    if source in ("body", "form") and any(q.source == ("form" if source == "body" else "body") for q in out.params):
-        raise TypeError(f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both Form() and a JSON body")
+    if source == "form" and _file_kind(ann) is not None:
+        source = "file"  # `f: Annotated[UploadFile, Form()]`, as FastAPI allows
+    forms = ("form", "file")
+    if source in ("body", *forms) and any(
+        (q.source in forms) if source == "body" else (q.source == "body") for q in out.params
+    ):
+        raise TypeError(
+            f"handler {out.handler_name}: parameter `{p.name}`: a handler cannot take both "
+            f"Form()/File() and a JSON body"
+        )
+    if source == "file":
+        return _file_param(out.handler_name, p, ann, marker)
     if source == "body":
         return _body_param(out.handler_name, p, ann, marker)
     if source == "form":
@@ -414,6 +449,49 @@ def _text_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | No
     return info
 
 
+def _file_kind(ann: Any) -> tuple[str, bool] | None:
+    """``UploadFile`` → ``("upload", False)``, ``list[UploadFile]`` → ``("upload",
+    True)``; with ``bytes`` too when ``File()`` marks it (``allow_bytes``)."""
+    return _file_kind_of(ann, allow_bytes=False)
+
+
+def _file_kind_of(ann: Any, allow_bytes: bool) -> tuple[str, bool] | None:
+    from .datastructures import UploadFile
+
+    ann = _unwrap_optional(ann)[0]
+    many = typing.get_origin(ann) is list and len(typing.get_args(ann)) == 1
+    item = typing.get_args(ann)[0] if many else ann
+    if item is UploadFile:
+        return "upload", many
+    if allow_bytes and item is bytes:
+        return "bytes", many
+    return None
+
+
+def _file_param(handler: str, p: inspect.Parameter, ann: Any, marker: Param | None) -> ParamInfo:
+    """A file part (``File()``, or an ``UploadFile`` annotation): the ``UploadFile``,
+    its content as ``bytes``, or a list of either for a repeated name."""
+    found = _file_kind_of(ann, allow_bytes=True)
+    if found is None:
+        raise TypeError(
+            f"handler {handler}: file parameter `{p.name}` is annotated {ann!r}; use UploadFile, bytes, "
+            f"list[UploadFile] or list[bytes] (or one of them | None)"
+        )
+    kind, many = found
+    unwrapped, nullable = _unwrap_optional(ann)
+    default = p.default
+    if marker is not None and (p.default is marker or p.default is inspect.Parameter.empty):
+        default = marker.default
+    alias = (marker.alias if marker is not None else None) or p.name
+    info = ParamInfo(p.name, "file", alias, unwrapped, nullable=nullable, marker=marker, kind=kind)
+    info.many = many
+    if default is inspect.Parameter.empty or default is Ellipsis:
+        info.required, info.default = True, None
+    else:
+        info.required, info.default = False, default
+    return info
+
+
 def _is_body_model(ann: Any) -> bool:
     """``item: Item`` (or ``Item | None``) for a dataclass, TypedDict, msgspec Struct
     or pydantic model: the JSON body, without a marker (FastAPI's rule for models)."""
@@ -475,3 +553,9 @@ def _is_request(ann: Any) -> bool:
 
     # A WebSocket handler's socket stands where a route's request does.
     return ann is Request or ann is WebSocket or ann in ("Request", "WebSocket")
+
+
+def _is_background(ann: Any) -> bool:
+    from .background import BackgroundTasks
+
+    return isinstance(ann, type) and issubclass(ann, BackgroundTasks)

@@ -4,7 +4,9 @@ dependencies. It gets the route's flat converted arguments (see
 
 ``yield`` dependencies are entered in order and left last entered first:
 
-- when the handler returned, their cleanup is scheduled on the event loop
+- when the handler returned, those with ``Depends(scope="function")`` are left at
+  once, in the request's own call (what their cleanup raises is the handler's
+  error); the others' cleanup is scheduled on the event loop
   (``call_soon``; a Task when one is an async generator), so it runs after the
   engine has turned the handler's value into the response, usually before the
   bytes are on the wire; a cleanup that raises is logged and changes nothing;
@@ -83,6 +85,8 @@ def _compile(
         "_call": _call,
         "_unwind": _unwind,
         "_unwind_async": _unwind_async,
+        "_leave_now": _leave_now,
+        "_leave_now_async": _leave_now_async,
         "_schedule": _schedule_task if async_exit else _schedule_pool if blocking else _schedule_soon,
         "_loop": asyncio.get_running_loop,
         "_overrides": overrides,
@@ -99,9 +103,14 @@ def _compile(
     steps: list[str] = []
     for j, step in enumerate(plan.steps):
         ns[f"c{j}"], ns[f"s{j}"] = step.call, step
-        args = ", ".join(f"a{i}" if is_flat else f"v{i}" for is_flat, i in step.args)
+        values = [f"a{i}" if is_flat else f"v{i}" for is_flat, i in step.args]
+        split = len(values) - len(step.keywords)
+        pairs = list(zip(step.keywords, values[split:]))
+        args = ", ".join([*values[:split], *(f"{k}={v}" for k, v in pairs)])
         if step.kind == "sync":
-            call = f"await loop.run_in_executor(None, _call, c{j}, ({args}{',' if args else ''}))"
+            positional = "".join(f"{v}, " for v in values[:split])
+            named = ", ".join(f"{k!r}: {v}" for k, v in pairs)
+            call = f"await loop.run_in_executor(None, _call, c{j}, ({positional}), {{{named}}})"
             steps.append(f"v{j} = {call if blocking else f'c{j}({args})'}")
         elif step.kind == "async":
             steps.append(f"v{j} = await c{j}({args})")
@@ -115,6 +124,8 @@ def _compile(
             steps.append(f"v{j} = await _afirst(g{j}, s{j})")
             steps.append(f"exits.append((s{j}, g{j}))")
     last = f"v{len(plan.steps) - 1}"
+    if any(step.scope == "function" and step.kind in ("gen", "asyncgen") for step in plan.steps):
+        steps.append("await _leave_now_async(exits)" if is_async else "_leave_now(exits)")
     if has_exits:
         unwind = "await _unwind_async(exits, exc)" if is_async else "_unwind(exits, exc)"
         body += ["exits = []", "try:", *("    " + line for line in steps), "except BaseException as exc:"]
@@ -129,8 +140,8 @@ def _compile(
     return solve
 
 
-def _call(call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return call(*args)
+def _call(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return call(*args, **kwargs)
 
 
 def _first(gen: Generator[Any, Any, Any], step: Step) -> Any:
@@ -184,6 +195,39 @@ async def _unwind_async(exits: list[Exit], exc: BaseException) -> None:
         await agen.aclose()
         logger.error("dependency %s yielded more than once; only one yield is allowed", step.name)
     raise exc
+
+
+def _leave_now(exits: list[Exit]) -> None:
+    """Ends the ``scope="function"`` dependencies of ``exits`` (taking them out of it),
+    last entered first; what a cleanup raises goes on as the handler's exception
+    would."""
+    for i in range(len(exits) - 1, -1, -1):
+        step, gen = exits[i]
+        if step.scope != "function":
+            continue
+        del exits[i]
+        sync: Generator[Any, Any, Any] = gen  # type: ignore[assignment]
+        if next(sync, _DONE) is not _DONE:
+            sync.close()
+            raise RuntimeError(f"dependency {step.name} yielded more than once; only one yield is allowed")
+
+
+async def _leave_now_async(exits: list[Exit]) -> None:
+    for i in range(len(exits) - 1, -1, -1):
+        step, gen = exits[i]
+        if step.scope != "function":
+            continue
+        del exits[i]
+        if step.kind == "gen":
+            _leave_now([(step, gen)])
+            continue
+        agen: AsyncGenerator[Any, Any] = gen  # type: ignore[assignment]
+        try:
+            await agen.__anext__()
+        except StopAsyncIteration:
+            continue
+        await agen.aclose()
+        raise RuntimeError(f"dependency {step.name} yielded more than once; only one yield is allowed")
 
 
 def _schedule_soon(exits: list[Exit]) -> None:
@@ -247,4 +291,5 @@ def _log_cleanup(step: Step, exc: BaseException) -> None:
         step.name,
         type(exc).__name__,
         exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"cello_after_response": True},
     )

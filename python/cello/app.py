@@ -11,10 +11,11 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
+from . import background
 from .datastructures import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,8 +68,13 @@ _ROUTE_OPTIONS = frozenset(
         "include_in_schema",
         "name",
         "operation_id",
+        "stream_request",
     )
 )
+
+
+#: Everything ``Engine.serve`` takes as a limit (``App(**limits)``, ``run(**limits)``).
+_LIMITS = frozenset(_options.ENGINE_LIMITS)
 
 
 class Router:
@@ -133,6 +139,10 @@ class Router:
         ``response_model``, ``response_model_exclude_unset``, ``tags``, ``summary``,
         ``description``, ``responses``, ``dependencies``, ``deprecated``,
         ``include_in_schema``, ``name``, ``operation_id``; another is a ``TypeError``.
+
+        ``stream_request=True`` leaves the request body unread: the handler reads it
+        as it arrives with ``async for chunk in req.stream()`` (``req.body`` then
+        raises). Other routes get the body read before the handler runs.
 
         ``blocking=True`` is for a sync handler that blocks (a blocking database
         driver, ``time.sleep``): it runs on the event loop's thread pool so it does
@@ -272,17 +282,33 @@ class App(Router):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        summary: str | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
         ws_max_size: int = 16 * 1024 * 1024,
         ws_ping_interval: float | None = 20.0,
         ws_ping_timeout: float | None = 20.0,
+        **limits: Any,
     ) -> None:
         super().__init__("", dependencies=dependencies)
+        unknown = sorted(set(limits) - _LIMITS)
+        if unknown:
+            raise TypeError(f"App() got unknown limits {unknown}; known: {sorted(_LIMITS)}")
+        #: Engine limits set on the app (``max_upload_size=...``); ``run()``'s own win.
+        self.limits: dict[str, Any] = limits
         # uvicorn's names and defaults: the largest WebSocket message (1009 past
         # it), and a ping every interval that must be answered within the timeout
         # (1011 otherwise); None turns pings off.
         self.ws_max_size, self.ws_ping_interval, self.ws_ping_timeout = ws_max_size, ws_ping_interval, ws_ping_timeout
         self.redirect_slashes = redirect_slashes
         self.title, self.version, self.description = title, version, description
+        # FastAPI's names; each goes into the OpenAPI document as given.
+        self.summary, self.terms_of_service = summary, terms_of_service
+        self.contact, self.license_info = contact, license_info
+        self.openapi_tags, self.servers = openapi_tags, servers
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         #: ``openapi()``'s cache (FastAPI's name: replace ``app.openapi`` to customize).
         self.openapi_schema: dict[str, Any] | None = None
@@ -301,6 +327,21 @@ class App(Router):
         self.state = State()
         self._exception_handlers = ExceptionHandlers()
         self._dependency_overrides = DependencyOverrides()
+        self._mounts: list[tuple[str, Any, str | None]] = []
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serves ``app`` (a ``cello.staticfiles.StaticFiles``) under ``path``, as
+        Starlette's ``app.mount("/static", StaticFiles(directory="public"),
+        name="static")``. Served from Rust: its requests never call Python, and it is
+        not listed in the OpenAPI document. Only ``App`` mounts (a ``Router`` cannot:
+        its prefix is known only when it is included)."""
+        from .staticfiles import StaticFiles
+
+        if not isinstance(app, StaticFiles):
+            raise TypeError(f"App.mount takes a cello.staticfiles.StaticFiles, not {type(app).__name__}")
+        if not path.startswith("/"):
+            raise ValueError(f"mount path {path!r} must start with '/'")
+        self._mounts.append((path.rstrip("/"), app, name))
 
     @property
     def dependency_overrides(self) -> DependencyOverrides:
@@ -397,14 +438,28 @@ class App(Router):
                 handler = _response_model.wrap(handler, is_async, plan)
             status = spec.options.get("status_code")
             status = None if status is None else int(status)
+            slots = [i for i, p in enumerate(signature.params) if p.source == "background"]
+            if slots:
+                # Only routes that take `BackgroundTasks` are wrapped.
+                handler = background.inject(handler, is_async, slots, name, status)
             chain = [*self._middleware, *(m for router in spec.routers for m in router._middleware)]
             if chain:
                 # The wrapper takes the request first, then the handler's arguments.
                 handler, is_async = _middleware_chain.wrap(handler, is_async, chain, name, status)
                 args = [None, *args]
-            engine.add_route(spec.method, spec.path, handler, name, is_async, args, param_types, status)
+            stream_request = bool(spec.options.get("stream_request"))
+            if stream_request and any(p.source in ("body", "form") for p in signature.params):
+                raise TypeError(
+                    f"handler {name}: stream_request=True leaves the body unread, so it cannot also have body "
+                    "or Form() parameters; read the body with `async for chunk in req.stream()`"
+                )
+            engine.add_route(
+                spec.method, spec.path, handler, name, is_async, args, param_types, status, stream_request
+            )
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
+        for prefix, static, _name in self._mounts:
+            engine.mount_static(prefix, static.directory, static.html)
         _docs.add_routes(self, engine)
         if self._exception_handlers:
             handlers = self._exception_handlers
@@ -432,8 +487,10 @@ class App(Router):
 
     # -- running -----------------------------------------------------------------
 
-    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **limits: Any) -> None:
-        """Serves the app until SIGINT or SIGTERM.
+    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **options: Any) -> None:
+        """Serves the app until SIGINT or SIGTERM. The options are the ``cello run``
+        command's (``cello run --help``; ``cello._options.OPTIONS`` defines both), as
+        keyword arguments; an unknown one is a ``TypeError`` naming the options.
 
         The port is bound first: a port another process holds raises ``OSError``
         ("address already in use", naming ``host:port``) before any startup hook
@@ -453,9 +510,27 @@ class App(Router):
         that stops reading the response is disconnected), ``max_connections``
         (10,000 per worker; at the cap the longest-idle keep-alive connection is
         closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
+        ``log_level`` ("info" unless given) is the level of the ``cello`` loggers.
+
+        Uploads (``multipart/form-data``, also settable on ``App(...)``):
+        ``max_upload_size`` (1 GiB: the whole multipart body, in place of
+        ``max_body_size``), ``max_files`` (1000), ``max_fields`` (1000),
+        ``max_part_size`` (1 MiB per text field), ``max_file_size`` (none: only
+        ``max_upload_size``), each 413 past it; ``upload_spool_size`` (1 MiB: a file
+        past it goes to a temporary file), ``upload_spool_memory`` (16 MiB: most
+        bytes of files a worker keeps in memory at once), ``upload_dir`` (where
+        temporary files go; ``TMPDIR``).
         """
+        _options.check(options)
+        limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
+        level = options.get("log_level")
         if not logging.getLogger().handlers:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            level = level or "info"
+        if level:
+            # An app that set up logging itself keeps its levels unless asked.
+            level = _options.BY_NAME["log_level"].parse(level)
+            logging.getLogger("cello").setLevel(5 if level == "TRACE" else level)
         if workers > 1:
             self._engine()  # a route error is raised here, not in every worker
         listeners = _cello.bind_listeners(host, port, max(workers, 1))
@@ -481,6 +556,7 @@ class App(Router):
         **limits: Any,
     ) -> None:
         """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
+        limits = {**getattr(self, "limits", {}), **limits}
         engine = self._engine()
         if engine_out is not None:
             engine_out.append(engine)

@@ -1,32 +1,45 @@
-"""Multi-dicts for query parameters, form fields and headers."""
+"""Multi-dicts for query parameters, form fields and headers; uploaded files."""
 
 from __future__ import annotations
 
-from typing import Any, ItemsView, Iterator, KeysView, Sequence, TypeVar, ValuesView
+from typing import (
+    IO,
+    Any,
+    Generator,
+    Generic,
+    ItemsView,
+    Iterator,
+    KeysView,
+    Sequence,
+    TypeVar,
+    Union,
+    ValuesView,
+)
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
-class QueryParams:
+class ImmutableMultiDict(Generic[V]):
     """An immutable multi-dict: ``q["a"]`` / ``q.get("a")`` give the last value,
     ``q.getlist("a")`` all of them, in order."""
 
     __slots__ = ("_pairs", "_dict")
 
-    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, pairs: Sequence[tuple[str, V]] = ()) -> None:
         self._pairs = list(pairs)
         self._dict = {k: v for k, v in self._pairs}
 
     def _key(self, key: str) -> str:
         return key
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> V:
         return self._dict[self._key(key)]
 
-    def get(self, key: str, default: T | None = None) -> str | T | None:
+    def get(self, key: str, default: T | None = None) -> V | T | None:
         return self._dict.get(self._key(key), default)
 
-    def getlist(self, key: str) -> list[str]:
+    def getlist(self, key: str) -> list[V]:
         k = self._key(key)
         return [v for name, v in self._pairs if name == k]
 
@@ -44,24 +57,30 @@ class QueryParams:
     def keys(self) -> KeysView[str]:
         return self._dict.keys()
 
-    def values(self) -> ValuesView[str]:
+    def values(self) -> ValuesView[V]:
         return self._dict.values()
 
-    def items(self) -> ItemsView[str, str]:
+    def items(self) -> ItemsView[str, V]:
         return self._dict.items()
 
-    def multi_items(self) -> list[tuple[str, str]]:
+    def multi_items(self) -> list[tuple[str, V]]:
         return list(self._pairs)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, QueryParams):
-            return sorted(self._pairs) == sorted(other._pairs)
+        if isinstance(other, ImmutableMultiDict):
+            return sorted(self._pairs, key=repr) == sorted(other._pairs, key=repr)
         if isinstance(other, dict):
             return self._dict == other
         return NotImplemented
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._pairs!r})"
+
+
+class QueryParams(ImmutableMultiDict[str]):
+    """The query string's (or a urlencoded form's) parameters, as a multi-dict."""
+
+    __slots__ = ()
 
 
 class Headers(QueryParams):
@@ -143,3 +162,77 @@ class State:
 
     def __repr__(self) -> str:
         return f"State({self._state!r})"
+
+
+class UploadFile:
+    """A file part of a ``multipart/form-data`` body (Starlette's ``UploadFile``).
+
+    The engine parses the body in Rust as it streams in; a file stays in memory up
+    to ``upload_spool_size`` (1 MiB), past it in a temporary file without a name on
+    disk. ``file`` is a binary file object over either. The async methods read and
+    write it directly: the file is local, so a read blocks only as long as a copy
+    from the page cache. Every upload is closed (its temporary file freed) once the
+    response has been sent, or when the request fails or the client leaves."""
+
+    __slots__ = ("file", "filename", "size", "headers")
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.file = file
+        self.filename = filename
+        self.size = size
+        self.headers = headers if headers is not None else Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        """The part's ``Content-Type``, if it had one."""
+        return self.headers.get("content-type")
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+    async def seek(self, offset: int) -> None:
+        self.file.seek(offset)
+
+    async def write(self, data: bytes) -> None:
+        self.file.write(data)
+        if self.size is not None:
+            self.size += len(data)
+
+    async def close(self) -> None:
+        self.file.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+
+
+class FormData(ImmutableMultiDict[Union[str, UploadFile]]):
+    """A form's fields (``str``) and files (``UploadFile``), as a multi-dict.
+
+    ``req.form()`` gives it directly, and it can also be awaited (``await
+    req.form()``) or used as ``async with req.form() as form:`` (which closes its
+    files on exit), as with Starlette."""
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        """Closes every file of the form."""
+        for _, value in self.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+
+    def __await__(self) -> Generator[Any, None, FormData]:
+        return self
+        yield  # a generator: awaiting it gives the form at once
+
+    async def __aenter__(self) -> FormData:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -71,10 +71,22 @@ def build(app: App) -> dict[str, Any]:
         op = _const_operation(method, path, template, value)
         op["operationId"] = _unique(op["operationId"], operation_ids)
         paths.setdefault(template, {}).setdefault(method.lower(), op)
-    info: dict[str, Any] = {"title": app.title, "version": app.version}
-    if app.description:
-        info["description"] = app.description
-    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info, "paths": paths}
+    # FastAPI's order of the info fields.
+    info: dict[str, Any] = {"title": app.title}
+    for key, value in (
+        ("summary", app.summary),
+        ("description", app.description),
+        ("termsOfService", app.terms_of_service),
+        ("contact", app.contact),
+        ("license", app.license_info),
+    ):
+        if value:
+            info[key] = value
+    info["version"] = app.version
+    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if app.servers:
+        doc["servers"] = app.servers
+    doc["paths"] = paths
     components: dict[str, Any] = {}
     if schemas.components:
         components["schemas"] = dict(sorted(schemas.components.items()))
@@ -82,6 +94,8 @@ def build(app: App) -> dict[str, Any]:
         components["securitySchemes"] = security
     if components:
         doc["components"] = components
+    if app.openapi_tags:
+        doc["tags"] = app.openapi_tags
     return doc
 
 
@@ -166,12 +180,15 @@ def _parameter(p: ParamInfo, schemas: Schemas) -> dict[str, Any]:
 def _request_body(signature: RouteSignature, operation_id: str, schemas: Schemas) -> dict[str, Any] | None:
     """FastAPI's rule: one body parameter (not ``embed``) is the body itself; several,
     or form fields, are the properties of a ``Body_<operationId>`` object."""
-    fields = [p for p in signature.params if p.source in ("body", "form")]
+    fields = [p for p in signature.params if p.source in ("body", "form", "file")]
     if not fields:
         return None
     media_type = getattr(fields[0].marker, "media_type", None) or (
         "application/x-www-form-urlencoded" if fields[0].source == "form" else "application/json"
     )
+    if any(p.source == "file" for p in fields):
+        # Files make the form multipart, whichever field comes first (FastAPI).
+        media_type = "multipart/form-data"
     if len(fields) == 1 and fields[0].source == "body" and not getattr(fields[0].marker, "embed", False):
         schema = _field_schema(fields[0], schemas)
     else:
@@ -189,6 +206,14 @@ def _request_body(signature: RouteSignature, operation_id: str, schemas: Schemas
 
 
 def _field_schema(p: ParamInfo, schemas: Schemas) -> dict[str, Any]:
+    if p.source == "file":
+        # An uploaded file is a binary string, as FastAPI documents it.
+        binary = {"type": "string", "format": "binary"}
+        schema: dict[str, Any] = {"type": "array", "items": binary} if p.many else dict(binary)
+        if p.nullable:
+            schema = nullable(schema)
+        schema["title"] = title(p.name)
+        return schema
     schema = schemas.of(p.annotation)
     marker = p.marker
     if marker is not None and hasattr(marker, "constraints"):
@@ -267,7 +292,7 @@ def _return_annotation(spec: _RouteSpec) -> Any:
 
 def _validates(signature: RouteSignature, path: str) -> bool:
     """Whether a request can be refused with a 422: it has parameters or a body."""
-    wire = (*_PARAM_SOURCES, "body", "form")
+    wire = (*_PARAM_SOURCES, "body", "form", "file")
     return any(p.source in wire for p in signature.params) or bool(_cello.route_params(path))
 
 

@@ -5,7 +5,7 @@ Query(10, ge=1)`` passes a type checker as it does with FastAPI. The classes sta
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from . import params
 from .params import _Unset
@@ -41,9 +41,19 @@ def Form(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
     return params.Form(default, **options)
 
 
-def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:  # noqa: N802
+def File(default: Any = _Unset, **options: Any) -> Any:  # noqa: N802
+    """A file part of a multipart form: ``UploadFile``, ``bytes`` or ``list[UploadFile]``."""
+    return params.File(default, **options)
+
+
+def Depends(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    use_cache: bool = True,
+    scope: Literal["function", "request"] | None = None,
+) -> Any:
     """The value ``dependency`` returns for this request (see :class:`cello.params.Depends`)."""
-    return params.Depends(dependency, use_cache=use_cache)
+    return params.Depends(dependency, use_cache=use_cache, scope=scope)
 
 
 def Security(  # noqa: N802

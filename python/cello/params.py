@@ -14,7 +14,7 @@ model type is the JSON body, and anything else is a query parameter.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 _Unset: Any = type("Unset", (), {"__repr__": lambda self: "..."})()
 
@@ -27,7 +27,7 @@ class Param:
     ``title``/``description``/``examples``/``deprecated``/``include_in_schema`` only
     change the OpenAPI document."""
 
-    #: "query", "path", "header", "cookie", "body" or "form".
+    #: "query", "path", "header", "cookie", "body", "form" or "file".
     source = ""
 
     def __init__(
@@ -125,17 +125,40 @@ class Form(Body):
         super().__init__(default, embed=True, media_type=media_type, **kw)
 
 
+class File(Form):
+    """A file part of a ``multipart/form-data`` body: annotate it ``UploadFile``,
+    ``bytes`` (the content) or ``list[UploadFile]`` (every file sent under the name).
+    A parameter annotated ``UploadFile`` needs no marker."""
+
+    source = "file"
+
+    def __init__(self, default: Any = _Unset, *, media_type: str = "multipart/form-data", **kw: Any) -> None:
+        super().__init__(default, media_type=media_type, **kw)
+
+
 class Depends:
     """The value ``dependency`` returns for this request. ``dependency`` is any
     callable (a function, ``async def``, a generator with one ``yield`` whose rest
     runs after the response, a class); its own parameters are declared like a
     handler's, dependencies included. Within one request each dependency runs once
     unless ``use_cache=False``. Left out, it is the annotation: ``db:
-    Annotated[Session, Depends()]``."""
+    Annotated[Session, Depends()]``. ``scope="function"`` (FastAPI's) ends a
+    ``yield`` dependency as soon as the handler returns, before the response is
+    made, so what its cleanup raises becomes the response; the default (``None``,
+    or ``"request"``) ends it after the response is made."""
 
-    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        use_cache: bool = True,
+        scope: Literal["function", "request"] | None = None,
+    ) -> None:
+        if scope not in (None, "function", "request"):
+            raise ValueError(f'Depends(scope=...) is "function", "request" or None, not {scope!r}')
         self.dependency = dependency
         self.use_cache = use_cache
+        self.scope = scope
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__qualname__", repr(self.dependency))

@@ -13,6 +13,7 @@ when the interpreter exits.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from typing import Any, Mapping
@@ -42,6 +43,9 @@ class _Server:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._engines: list[Any] = []
+        #: What the app's handlers raised, as the engine logged it, not yet re-raised.
+        self.raised: list[BaseException] = []
+        self._capture = _RaisedOn(self)
 
     def start(self) -> int:
         """Starts serving if not serving yet; returns the port."""
@@ -67,6 +71,8 @@ class _Server:
                     ready.set()
 
             self._thread = threading.Thread(target=run, name="cello-testclient", daemon=True)
+            self.raised.clear()
+            logging.getLogger("cello").addHandler(self._capture)
             self._thread.start()
             if not ready.wait(self.timeout):
                 raise RuntimeError("the app did not start serving in time")
@@ -86,6 +92,28 @@ class _Server:
             self._engines = []
             if thread is not None:
                 thread.join(self.timeout)
+            logging.getLogger("cello").removeHandler(self._capture)
+
+
+class _RaisedOn(logging.Handler):
+    """Keeps the exceptions the engine logs from ``server``'s thread (a handler's, or
+    an exception handler's, with their tracebacks) for ``raise_server_exceptions``."""
+
+    def __init__(self, server: _Server) -> None:
+        super().__init__(logging.ERROR)
+        self.server = weakref.ref(server)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        server = self.server()
+        thread = server._thread if server is not None else None
+        if server is None or thread is None or record.thread != thread.ident:
+            return
+        # What runs after the response (background tasks, yield-dependency cleanup)
+        # would land on whichever request came next: logged only.
+        if getattr(record, "cello_after_response", False):
+            return
+        if record.exc_info and record.exc_info[1] is not None:
+            server.raised.append(record.exc_info[1])
 
 
 class _EngineTransport(httpx.BaseTransport):
@@ -93,13 +121,17 @@ class _EngineTransport(httpx.BaseTransport):
     (and so the ``Host`` header, ``response.url``, cookie domains and redirects) stays
     ``http://testserver/...`` as in FastAPI, only the socket goes to 127.0.0.1."""
 
-    def __init__(self, server: _Server) -> None:
+    def __init__(self, server: _Server, raise_server_exceptions: bool) -> None:
         self.server = server
+        self.raise_server_exceptions = raise_server_exceptions
         self.port: int | None = None  # fixed by tests that point it elsewhere
         self._http = httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         port = self.port if self.port is not None else self.server.start()
+        # Only what this request causes (raw-socket requests to the same server
+        # in between are not this request's).
+        self.server.raised.clear()
         local = httpx.Request(
             request.method,
             request.url.copy_with(scheme="http", host="127.0.0.1", port=port),
@@ -107,7 +139,11 @@ class _EngineTransport(httpx.BaseTransport):
             stream=request.stream,
             extensions=request.extensions,
         )
-        return self._http.handle_request(local)
+        response = self._http.handle_request(local)
+        if self.server.raised and self.raise_server_exceptions:
+            response.close()
+            raise self.server.raised[0]
+        return response
 
     def drop_connections(self) -> None:
         """Forgets the kept-alive connections (their server is gone)."""
@@ -132,8 +168,11 @@ class TestClient(httpx.Client):
     starts it again).
 
     ``limits`` are the engine's (``max_body_size``, ``keep_alive_timeout``...; see
-    ``App.run``). A handler's exception is the 500 the engine answers, never raised
-    here (FastAPI's ``raise_server_exceptions=False``).
+    ``App.run``). An exception a handler raises (or an exception handler, or a
+    middleware) is re-raised here, from the request that caused it, as FastAPI's
+    client does; the engine has answered it with a 500 (or the app's exception
+    handler's answer) and logged it. ``raise_server_exceptions=False`` gives that
+    response instead.
 
     >>> from cello import App
     >>> app = App()
@@ -159,7 +198,7 @@ class TestClient(httpx.Client):
     ) -> None:
         self.app = app
         self._server = _Server(app, timeout, limits)
-        self._engine_transport = _EngineTransport(self._server)
+        self._engine_transport = _EngineTransport(self._server, raise_server_exceptions)
         super().__init__(
             base_url=base_url,
             headers={"user-agent": "testclient", **(headers or {})},

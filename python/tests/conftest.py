@@ -212,7 +212,8 @@ def main_testclient() -> Iterator[InProcessClient]:
     logger = logging.getLogger("cello")
     logger.addHandler(handler)
     module = load_app("main_app")
-    with TestClient(module.app, max_body_size=MAX_BODY) as tc:
+    # Answers as the subprocess server does: a handler's exception is its 500.
+    with TestClient(module.app, max_body_size=MAX_BODY, raise_server_exceptions=False) as tc:
         yield InProcessClient(tc, handler)
     logger.removeHandler(handler)
 

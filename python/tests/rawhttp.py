@@ -4,6 +4,7 @@ malformed requests, non-UTF-8 header values, the status line as written."""
 from __future__ import annotations
 
 import socket
+from typing import Any
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -72,3 +73,30 @@ def exchange(port: int, raw: bytes) -> tuple[RawResponse, bytes]:
                 break
             buf += data
         return response, bytes(buf)
+
+
+def h11_exchange(port: int, method: str, target: str, body: bytes = b"") -> tuple[Any, bytes, int]:
+    """One request with h11 (a strict client: it checks the framing byte by byte)
+    over a raw socket: the response (not followed), its body, and how many pieces
+    (chunks, or reads of a sized body) the body came in."""
+    import h11
+
+    conn = h11.Connection(h11.CLIENT)
+    headers = [("host", "example.test"), ("content-length", str(len(body)))]
+    with connect(port) as sock:
+        sock.sendall(conn.send(h11.Request(method=method, target=target, headers=headers)))
+        sock.sendall(conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
+        response, payload, pieces = None, b"", 0
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(sock.recv(65536))
+            elif isinstance(event, h11.Response):
+                response = event
+            elif isinstance(event, h11.Data):
+                payload += event.data
+                pieces += 1
+            elif isinstance(event, h11.EndOfMessage):
+                break
+    assert response is not None
+    return response, payload, pieces

@@ -5,11 +5,14 @@ library; failures in FastAPI's 422 shape, merged with the query's, all at once."
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 import socket
 import uuid
-from typing import Any, Literal, Optional, TypedDict
+from typing import Annotated, Any, Literal, Optional, TypedDict
+
+import annotated_types
 
 import msgspec
 import pydantic
@@ -86,8 +89,49 @@ class MsgItem(msgspec.Struct):
     price: float
 
 
+@dataclasses.dataclass
+class Event:
+    day: datetime.date
+    at: datetime.datetime
+    until: Optional[datetime.datetime] = None
+
+
+@dataclasses.dataclass
+class Limited:
+    qty: Annotated[int, pydantic.Field(ge=1, le=10)]
+    code: Annotated[str, pydantic.Field(min_length=2, max_length=4, pattern="^[a-z]+$")]
+    price: Annotated[float, annotated_types.Gt(0)] = 1.0
+    tags: Annotated[list[str], annotated_types.Len(0, 2)] = dataclasses.field(default_factory=list)
+    floor: Annotated[Optional[int], pydantic.Field(ge=0)] = None
+
+
+class PydChecked(pydantic.BaseModel):
+    qty: int = pydantic.Field(ge=1)
+    code: str
+
+    @pydantic.field_validator("code")
+    @classmethod
+    def upper(cls, v: str) -> str:
+        if not v.isupper():
+            raise ValueError("code must be upper case")
+        return v
+
+
 def body_app() -> App:
     app = App()
+
+    @app.post("/pydantic-checked")
+    def pyd_checked(x: PydChecked):
+        return x.model_dump()
+
+    @app.post("/limited")
+    def limited(x: Limited):
+        return dataclasses.asdict(x)
+
+    @app.post("/events")
+    def event(e: Event):
+        return {"day": e.day.isoformat(), "at": e.at.isoformat(), "until": e.until and e.until.isoformat(),
+                "types": [type(e.day).__name__, type(e.at).__name__]}
 
     @app.post("/items")
     def create(item: Item, limit: int = 10):
@@ -222,6 +266,92 @@ def test_failures_match_pydantic_validating_the_same_dataclass(client, body):
         assert r.json()["detail"] == json.loads(json.dumps(want))
 
 
+@pytest.mark.parametrize("body", [
+    {"day": "2024-02-29", "at": "2024-02-29T10:30:00Z", "until": "2024-03-01T00:00:00+02:00"},
+    {"day": "2024-02-29T00:00:00", "at": 1709202600, "until": None},
+    {"day": 1709164800, "at": "2024-02-29"},
+    {"day": "2024-02-30", "at": "nope"},
+    {"day": "2024-02-29T10:00:00", "at": "2024-02-29T25:00:00"},
+    {"day": "24-1-1", "at": True},
+    {"day": [], "at": {}},
+])
+def test_date_and_datetime_fields_convert_and_fail_as_pydantic_does_with_their_context(client, body):
+    try:
+        got = pydantic.TypeAdapter(Event).validate_json(json.dumps(body))
+        want = None
+    except pydantic.ValidationError as exc:
+        want = [{**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False)]
+    r = client.post("/events", json=body)
+    if want is None:
+        assert r.status_code == 200, r.text
+        assert r.json() == {"day": got.day.isoformat(), "at": got.at.isoformat(),
+                            "until": got.until and got.until.isoformat(), "types": ["date", "datetime"]}
+    else:
+        assert r.status_code == 422
+        assert r.json()["detail"] == json.loads(json.dumps(want))
+
+
+@pytest.mark.parametrize("body", [
+    {"qty": 10, "code": "ab", "price": 0.5, "tags": ["a", "b"], "floor": 0},
+    {"qty": "3", "code": "abcd", "floor": None},
+    {"qty": 0, "code": "a", "price": 0, "tags": ["a", "b", "c"], "floor": -1},
+    {"qty": 11, "code": "abcde", "price": -1.5},
+    {"qty": 2.0, "code": "AB"},
+    {"qty": True, "code": "ab1"},
+    {"qty": 18446744073709551615, "code": "zz"},
+])
+def test_field_constraints_are_checked_as_pydantic_checks_them_with_their_context(client, body):
+    try:
+        got = pydantic.TypeAdapter(Limited).validate_json(json.dumps(body))
+        want = None
+    except pydantic.ValidationError as exc:
+        want = [{**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False)]
+    r = client.post("/limited", json=body)
+    if want is None:
+        assert r.status_code == 200, r.text
+        assert r.json() == dataclasses.asdict(got)
+    else:
+        assert r.status_code == 422
+        assert r.json()["detail"] == json.loads(json.dumps(want))
+
+
+@dataclasses.dataclass
+class Even:
+    n: Annotated[int, pydantic.Field(multiple_of=2)]
+
+
+@dataclasses.dataclass
+class Wrong:
+    s: Annotated[str, pydantic.Field(ge=1)]
+
+
+def test_field_constraints_are_in_the_openapi_schema_and_unsupported_ones_are_refused():
+    app = body_app()
+    schema = app.openapi()["components"]["schemas"]["Limited"]["properties"]
+    assert schema["qty"] == {"type": "integer", "minimum": 1, "maximum": 10, "title": "Qty"}
+    assert schema["code"]["pattern"] == "^[a-z]+$" and schema["code"]["maxLength"] == 4
+    assert schema["tags"]["maxItems"] == 2
+    assert schema["floor"]["anyOf"][0] == {"type": "integer", "minimum": 0}
+
+    bad = App()
+
+    @bad.post("/even")
+    def even(e: Even):
+        return {}
+
+    with pytest.raises(TypeError, match="multiple_of"):
+        bad._route_signature(bad._routes[0])
+
+    wrong = App()
+
+    @wrong.post("/wrong")
+    def w(x: Wrong):
+        return {}
+
+    with pytest.raises(TypeError, match="ge cannot constrain"):
+        wrong._route_signature(wrong._routes[0])
+
+
 def test_a_model_can_forbid_extra_fields_as_pydantic_spells_it(client):
     assert client.post("/strict", json={"a": 1}).json() == {"a": 1}
     r = client.post("/strict", json={"a": 1, "b": 2})
@@ -289,6 +419,17 @@ def test_a_pydantic_model_is_validated_by_pydantic_from_the_raw_bytes(client):
         {"type": "int_parsing", "loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "x"},
         {"type": "missing", "loc": ["body", "name"], "msg": "Field required", "input": {"price": "p"}},
         {"type": "float_parsing", "loc": ["body", "price"], "msg": "Input should be a valid number, unable to parse string as a number", "input": "p"},
+    ]
+
+
+def test_a_pydantic_models_errors_keep_their_ctx_as_fastapi_answers_them(client):
+    r = client.post("/pydantic-checked", json={"qty": 0, "code": "ab"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"type": "greater_than_equal", "loc": ["body", "qty"], "msg": "Input should be greater than or equal to 1",
+         "input": 0, "ctx": {"ge": 1}},
+        {"type": "value_error", "loc": ["body", "code"], "msg": "Value error, code must be upper case",
+         "input": "ab", "ctx": {"error": "code must be upper case"}},
     ]
 
 
@@ -392,10 +533,9 @@ def test_bad_or_missing_form_fields_are_422s_located_under_body(client):
     ]
 
 
-def test_a_multipart_or_json_body_to_a_form_route_is_a_415(client):
-    r = client.post("/login", content=b"--x\r\n", headers={"content-type": "multipart/form-data; boundary=x"})
-    assert r.status_code == 415
-    assert "multipart" in r.json()["detail"]
+def test_a_multipart_body_to_a_form_route_is_read_and_a_json_one_is_a_415(client):
+    r = client.post("/login", data={"username": "ann", "tags": ["a", "b"]}, files={"f": ("f", b"x")})
+    assert r.json() == {"username": "ann", "remember": False, "tags": ["a", "b"]}
     r = client.post("/login", json={"username": "ann"})
     assert r.status_code == 415
 

@@ -17,6 +17,7 @@ import pytest
 from cello import App, Depends, HTTPException, Request, Router
 from cello._signature import compile_signature
 from cello.testing import TestClient
+from conftest import wait_until
 
 
 def common(q: str | None = None, skip: int = 0, limit: int = 10) -> dict[str, Any]:
@@ -311,7 +312,7 @@ def test_a_cleanup_that_raises_is_logged_and_the_response_is_kept(caplog: pytest
         return {"v": v}
 
     with caplog.at_level(logging.ERROR, logger="cello"):
-        with TestClient(app) as c:
+        with TestClient(app, raise_server_exceptions=False) as c:
             assert c.get("/ok").json() == {"v": "value"}
             assert c.get("/ok").status_code == 200
     messages = [r.getMessage() for r in caplog.records]
@@ -383,7 +384,7 @@ def test_dependency_overrides_set_before_and_after_the_testclient_starts() -> No
         return {"db": name}
 
     app.dependency_overrides[get_db] = lambda: "before"
-    client = TestClient(app)
+    client = TestClient(app, raise_server_exceptions=False)
     try:
         assert client.get("/db").json() == {"db": "before"}
         app.dependency_overrides[get_db] = lambda: "after"
@@ -494,3 +495,79 @@ def test_a_route_without_dependencies_has_no_plan() -> None:
         return limit
 
     assert compile_signature("/p", plain).plan is None
+
+
+def paging(*, limit: int, offset: int = 0) -> tuple[int, int]:
+    return limit, offset
+
+
+def test_keyword_only_parameters_are_read_and_passed_by_name_in_handlers_and_dependencies() -> None:
+    app = App()
+
+    @app.get("/items")
+    def items(*, q: str, page: tuple[int, int] = Depends(paging)):
+        return {"q": q, "page": list(page)}
+
+    @app.get("/plain")
+    async def plain(*, q: str, n: int = 1):
+        return {"q": q, "n": n}
+
+    with TestClient(app) as c:
+        assert c.get("/items?q=a&limit=5").json() == {"q": "a", "page": [5, 0]}
+        assert c.get("/plain?q=b&n=3").json() == {"q": "b", "n": 3}
+        r = c.get("/items?q=a")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "limit"]
+        assert c.get("/plain").json()["detail"][0]["loc"] == ["query", "q"]
+    names = [p["name"] for p in app.openapi()["paths"]["/items"]["get"]["parameters"]]
+    assert sorted(names) == ["limit", "offset", "q"]
+
+
+EVENTS: list[str] = []
+
+
+def session() -> Iterator[str]:
+    EVENTS.append("open")
+    yield "s"
+    EVENTS.append("close")
+
+
+async def strict() -> AsyncIterator[str]:
+    yield "x"
+    raise HTTPException(409, "commit failed")
+
+
+def request_scoped() -> Iterator[str]:
+    yield "r"
+    EVENTS.append("request-scoped close")
+
+
+def test_function_scoped_yield_dependencies_end_before_the_response_and_their_errors_are_the_response() -> None:
+    EVENTS.clear()
+    events = EVENTS
+    app = App()
+
+    @app.get("/sync")
+    def sync_route(
+        s: Annotated[str, Depends(session, scope="function")], r: Annotated[str, Depends(request_scoped)]
+    ):
+        # The function-scoped cleanup has not run yet while the handler runs.
+        events.append("handler")
+        return {"events": list(events)}
+
+    @app.get("/seen")
+    def seen():
+        return events
+
+    @app.get("/strict")
+    async def strict_route(x: Annotated[str, Depends(strict, scope="function")]):
+        return {"x": x}
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/sync").json() == {"events": ["open", "handler"]}
+        wait_until(lambda: "request-scoped close" in c.get("/seen").json())
+        assert c.get("/seen").json()[:3] == ["open", "handler", "close"]
+        r = c.get("/strict")
+        assert (r.status_code, r.json()) == (409, {"detail": "commit failed"})
+    with pytest.raises(ValueError, match="scope"):
+        Depends(session, scope="session")  # type: ignore[arg-type]

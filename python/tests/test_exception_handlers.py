@@ -66,7 +66,7 @@ def test_router_404_405_422_reach_the_httpexception_handler():
 
 
 def test_handler_httpexception_and_unexpected_exception_are_reshaped(cello_log):
-    with TestClient(reshaping_app()) as client:
+    with TestClient(reshaping_app(), raise_server_exceptions=False) as client:
         r = client.get("/items/0")
         assert r.status_code == 404
         assert r.json() == {"error": {"status": 404, "message": "no item 0", "path": "/items/0"}}
@@ -234,7 +234,7 @@ def test_exception_handler_that_raises_is_a_logged_500_and_the_worker_keeps_serv
     def ok(req):
         return "ok"
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/missing")
         assert r.status_code == 500 and r.json() == {"detail": "Internal Server Error"}
         assert wait_until(lambda: "handler broke" in cello_log.text)
@@ -253,7 +253,7 @@ def test_unsupported_return_value_goes_to_the_500_handler(cello_log):
     def returns_set(req):
         return {1}
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/set")
     assert r.status_code == 500 and r.json() == {"error": "TypeError"}
     assert wait_until(lambda: "returns_set" in cello_log.text)

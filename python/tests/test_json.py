@@ -76,15 +76,15 @@ def test_ints_at_the_64_bit_edges_are_read_exactly():
         assert type(json_loads(str(n))) is int
 
 
-@pytest.mark.xfail(
-    reason="bug: json_loads (and Request.json) read integers beyond 64 bits as float "
-    "(10**30 -> 1e+30); the stdlib json reads them as exact ints",
-    strict=True,
-)
 def test_big_ints_beyond_64_bits_are_read_exactly():
     for n in [2**64, 2**100, -(2**80), 10**30]:
         assert json_loads(str(n)) == n
         assert type(json_loads(str(n))) is int
+    doc = '{"id": 123456789012345678901234567890, "x": [1.5, "s\\u00e9", 1e300, -2]}'
+    assert json_loads(doc) == {"id": 123456789012345678901234567890, "x": [1.5, "s\u00e9", 1e300, -2]}
+    assert json_loads(doc.encode()) == json_loads(doc)
+    # A float literal of that size stays a float.
+    assert type(json_loads("1e19")) is float
 
 
 def test_tuples_encode_as_arrays():

@@ -168,6 +168,39 @@ def test_the_document_is_built_once_and_cached_in_openapi_schema() -> None:
     }
 
 
+def test_fastapi_app_metadata_fills_info_servers_and_tags_in_fastapis_order() -> None:
+    app = App(
+        title="Shop",
+        version="2.0",
+        summary="Sells things.",
+        description="All of them.",
+        terms_of_service="https://shop.example/terms",
+        contact={"name": "Ops", "email": "ops@shop.example"},
+        license_info={"name": "MIT", "identifier": "MIT"},
+        servers=[{"url": "https://api.shop.example", "description": "production"}],
+        openapi_tags=[{"name": "items", "description": "What is for sale."}],
+    )
+
+    @app.get("/items", tags=["items"])
+    def items() -> list[int]:
+        return []
+
+    doc = app.openapi()
+    validate(doc)
+    assert list(doc) == ["openapi", "info", "servers", "paths", "tags"]
+    assert list(doc["info"].items()) == [
+        ("title", "Shop"),
+        ("summary", "Sells things."),
+        ("description", "All of them."),
+        ("termsOfService", "https://shop.example/terms"),
+        ("contact", {"name": "Ops", "email": "ops@shop.example"}),
+        ("license", {"name": "MIT", "identifier": "MIT"}),
+        ("version", "2.0"),
+    ]
+    assert doc["servers"] == [{"url": "https://api.shop.example", "description": "production"}]
+    assert doc["tags"] == [{"name": "items", "description": "What is for sale."}]
+
+
 class Tag(pydantic.BaseModel):
     name: str
 

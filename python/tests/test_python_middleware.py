@@ -261,7 +261,7 @@ def test_middleware_that_raises_is_a_logged_500_and_the_worker_keeps_serving(cel
     def fine(req):
         return "fine"
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/boom")
         assert r.status_code == 500 and r.json() == {"detail": "Internal Server Error"}
         assert "exploded" not in r.text
@@ -283,7 +283,7 @@ def test_middleware_returning_something_else_than_a_response_is_a_500_naming_it(
     def handler(req):
         return "ok"
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/")
         assert r.status_code == 500 and r.json() == {"detail": "Internal Server Error"}
         assert wait_until(lambda: "sloppy" in cello_log.text)
@@ -303,7 +303,7 @@ def test_handler_returning_an_unsupported_type_under_middleware_is_a_500_naming_
     def returns_set(req):
         return {1, 2}
 
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/set").status_code == 500
     assert wait_until(lambda: "returns_set" in cello_log.text)
     assert "`set`" in cello_log.text

@@ -4,12 +4,11 @@ any method; ``redirect_slashes=False`` answers 404."""
 
 from __future__ import annotations
 
-import h11
 import pytest
 
 from cello import App, Request
 from cello.testing import TestClient
-from rawhttp import connect
+from rawhttp import h11_exchange
 
 
 def slash_app(**kw) -> App:
@@ -34,28 +33,6 @@ def slash_app(**kw) -> App:
     return app
 
 
-def h11_exchange(port: int, method: str, target: str, body: bytes = b"") -> tuple[h11.Response, bytes]:
-    """One request with h11 over a raw socket; the response is not followed."""
-    conn = h11.Connection(h11.CLIENT)
-    headers = [("host", "example.test"), ("content-length", str(len(body)))]
-    with connect(port) as sock:
-        sock.sendall(conn.send(h11.Request(method=method, target=target, headers=headers)))
-        sock.sendall(conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
-        response, payload = None, b""
-        while True:
-            event = conn.next_event()
-            if event is h11.NEED_DATA:
-                conn.receive_data(sock.recv(65536))
-            elif isinstance(event, h11.Response):
-                response = event
-            elif isinstance(event, h11.Data):
-                payload += event.data
-            elif isinstance(event, h11.EndOfMessage):
-                break
-    assert response is not None
-    return response, payload
-
-
 @pytest.fixture(scope="module")
 def served():
     with TestClient(slash_app()) as client:
@@ -63,14 +40,14 @@ def served():
 
 
 def test_a_missing_trailing_slash_gets_a_307_to_the_routed_path_with_the_query(served):
-    response, body = h11_exchange(served.port, "GET", "/items?limit=5&q=a%20b")
+    response, body, _ = h11_exchange(served.port, "GET", "/items?limit=5&q=a%20b")
     assert response.status_code == 307
     assert dict(response.headers)[b"location"] == b"/items/?limit=5&q=a%20b"
     assert body == b""
 
 
 def test_an_extra_trailing_slash_gets_a_307_for_any_method_and_the_body_is_sent_again(served):
-    response, _ = h11_exchange(served.port, "POST", "/orders/", b'{"n": 1}')
+    response, _, _ = h11_exchange(served.port, "POST", "/orders/", b'{"n": 1}')
     assert response.status_code == 307
     assert dict(response.headers)[b"location"] == b"/orders"
     # httpx (and so TestClient) repeats a POST with its body on a 307.
@@ -81,7 +58,7 @@ def test_an_extra_trailing_slash_gets_a_307_for_any_method_and_the_body_is_sent_
 
 
 def test_a_path_with_parameters_is_redirected_too(served):
-    response, _ = h11_exchange(served.port, "GET", "/users/7/")
+    response, _, _ = h11_exchange(served.port, "GET", "/users/7/")
     assert response.status_code == 307
     assert dict(response.headers)[b"location"] == b"/users/7"
     assert served.get("/users/7/").json() == {"user_id": 7}
@@ -95,19 +72,19 @@ def test_the_test_client_follows_the_redirect_and_reports_the_final_url(served):
 
 
 def test_a_path_unknown_with_and_without_the_slash_is_still_404(served):
-    response, _ = h11_exchange(served.port, "GET", "/nothing/here/")
+    response, _, _ = h11_exchange(served.port, "GET", "/nothing/here/")
     assert response.status_code == 404
 
 
 def test_a_routed_path_and_a_405_are_never_redirected(served):
-    ok, _ = h11_exchange(served.port, "GET", "/items/")
+    ok, _, _ = h11_exchange(served.port, "GET", "/items/")
     assert ok.status_code == 200
-    wrong_method, _ = h11_exchange(served.port, "GET", "/orders")
+    wrong_method, _, _ = h11_exchange(served.port, "GET", "/orders")
     assert wrong_method.status_code == 405
 
 
 def test_redirect_slashes_false_answers_404():
     with TestClient(slash_app(redirect_slashes=False)) as client:
-        response, _ = h11_exchange(client.port, "GET", "/items")
+        response, _, _ = h11_exchange(client.port, "GET", "/items")
         assert response.status_code == 404
         assert client.get("/items").status_code == 404

@@ -154,3 +154,103 @@ def test_the_route_signature_lists_the_security_schemes_for_openapi() -> None:
     assert [p.source for p in signature.params] == ["request"]
     assert bearer.model == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert basic.model == {"type": "http", "scheme": "basic"}
+
+
+# -- OAuth2 scopes and the password form (FastAPI's OAuth2 scopes tutorial) -----
+
+from cello.security import OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict, SecurityScopes  # noqa: E402
+
+TOKENS = {"alice-token": ("alice", ["me", "items"]), "bob-token": ("bob", ["me"])}
+
+
+SEEN_SCOPES: list[list[str]] = []
+scoped_oauth2 = OAuth2PasswordBearer(tokenUrl="token", scopes={"me": "Read yourself.", "items": "Read items."})
+
+
+def scoped_user(security_scopes: SecurityScopes, token: Annotated[str, Depends(scoped_oauth2)]) -> str:
+    SEEN_SCOPES.append(security_scopes.scopes)
+    authenticate = f'Bearer scope="{security_scopes.scope_str}"' if security_scopes.scopes else "Bearer"
+    user, granted = TOKENS.get(token, (None, []))
+    if user is None:
+        raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": authenticate})
+    for scope in security_scopes.scopes:
+        if scope not in granted:
+            raise HTTPException(401, "Not enough permissions", headers={"WWW-Authenticate": authenticate})
+    return user
+
+
+def active_user(user: Annotated[str, Security(scoped_user, scopes=["me"])]) -> str:
+    return user
+
+
+def scoped_app() -> App:
+    app = App()
+    SEEN_SCOPES.clear()
+
+    @app.post("/token")
+    def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]):
+        return {"username": form.username, "scopes": form.scopes, "grant_type": form.grant_type}
+
+    @app.post("/token-strict")
+    def token_strict(form: Annotated[OAuth2PasswordRequestFormStrict, Depends()]):
+        return {"username": form.username}
+
+    @app.get("/me")
+    def me(user: Annotated[str, Depends(active_user)]):
+        return {"user": user}
+
+    @app.get("/me/items")
+    def my_items(user: Annotated[str, Security(active_user, scopes=["items"])]):
+        return {"user": user, "items": ["paint"]}
+
+    @app.get("/seen")
+    def seen_scopes():
+        return SEEN_SCOPES
+
+    return app
+
+
+def test_security_scopes_gather_every_scope_on_the_way_down_to_the_dependency() -> None:
+    with TestClient(scoped_app()) as c:
+        assert c.get("/me", headers={"Authorization": "Bearer bob-token"}).json() == {"user": "bob"}
+        assert c.get("/me/items", headers={"Authorization": "Bearer alice-token"}).json() == {
+            "user": "alice",
+            "items": ["paint"],
+        }
+        r = c.get("/me/items", headers={"Authorization": "Bearer bob-token"})
+        assert (r.status_code, r.json()) == (401, {"detail": "Not enough permissions"})
+        assert r.headers["www-authenticate"] == 'Bearer scope="items me"'
+        assert c.get("/seen").json() == [["me"], ["items", "me"], ["items", "me"]]
+
+
+def test_the_openapi_document_lists_the_scopes_each_route_needs() -> None:
+    doc = scoped_app().openapi()
+    assert doc["paths"]["/me/items"]["get"]["security"] == [{"OAuth2PasswordBearer": ["items", "me"]}]
+    assert doc["paths"]["/me"]["get"]["security"] == [{"OAuth2PasswordBearer": ["me"]}]
+    form = doc["paths"]["/token"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert form["schema"]["$ref"].endswith("Body_token_token_post")
+    body = doc["components"]["schemas"]["Body_token_token_post"]
+    assert body["required"] == ["username", "password"]
+    assert "grant_type" in body["properties"] and "client_secret" in body["properties"]
+
+
+def test_the_password_form_reads_username_password_and_space_separated_scopes() -> None:
+    with TestClient(scoped_app()) as c:
+        r = c.post("/token", data={"username": "alice", "password": "pw", "scope": "me items"})
+        assert r.json() == {"username": "alice", "scopes": ["me", "items"], "grant_type": None}
+        r = c.post("/token", data={"username": "alice"})
+        assert r.status_code == 422
+        assert [e["loc"] for e in r.json()["detail"]] == [["body", "password"]]
+        r = c.post("/token", data={"username": "a", "password": "p", "grant_type": "implicit"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "grant_type"]
+
+
+def test_the_strict_password_form_needs_grant_type_password() -> None:
+    with TestClient(scoped_app()) as c:
+        r = c.post("/token-strict", data={"username": "a", "password": "p"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "grant_type"]
+        assert c.post("/token-strict", data={"username": "a", "password": "p", "grant_type": "password"}).json() == {
+            "username": "a"
+        }

@@ -237,3 +237,43 @@ def test_an_http_exception_keeps_its_status_detail_and_headers():
     assert r.status_code == 418
     assert r.json() == {"detail": "short and stout"}
     assert r.headers["x-tea"] == "earl grey"
+
+
+class Overheated(Exception):
+    pass
+
+
+def failing_app() -> App:
+    app = App()
+
+    @app.get("/boom")
+    async def boom():
+        raise Overheated("the kettle")
+
+    @app.get("/fine")
+    def fine():
+        return "fine"
+
+    return app
+
+
+def test_a_handlers_exception_is_raised_in_the_test_with_its_traceback_as_fastapis_client_does():
+    with TestClient(failing_app()) as c:
+        with pytest.raises(Overheated, match="the kettle") as raised:
+            c.get("/boom")
+        assert any(entry.name == "boom" for entry in raised.traceback)
+        # The server kept serving, and the next request raises nothing.
+        assert c.get("/fine").text == "fine"
+
+
+def test_raise_server_exceptions_false_gives_the_500_the_engine_answered():
+    with TestClient(failing_app(), raise_server_exceptions=False) as c:
+        r = c.get("/boom")
+        assert r.status_code == 500
+        assert r.json() == {"detail": "Internal Server Error"}
+
+
+def test_an_exception_from_a_raw_socket_request_is_not_raised_by_a_later_client_request():
+    with TestClient(failing_app()) as c:
+        assert httpx.get(f"{c.server_url}/boom").status_code == 500
+        assert c.get("/fine").text == "fine"

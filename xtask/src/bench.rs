@@ -11,7 +11,8 @@
 //! tools, machine facts), [`servers`] (start, pin, stop), [`check`] (endpoints and body
 //! checks), [`wrk`] (load generator), [`procstat`] (CPU and RSS from `/proc`),
 //! [`measure`] (one run), [`results`] (medians), [`report`] (Markdown), and the extras
-//! [`leak`], [`profile`], [`shared_tools`], and the typed endpoint's run, [`typed`].
+//! [`leak`], [`profile`], [`shared_tools`], the typed endpoint's run, [`typed`], and
+//! the streamed response's, [`stream`].
 
 mod check;
 mod leak;
@@ -24,6 +25,7 @@ mod results;
 mod servers;
 mod setup;
 mod shared_tools;
+mod stream;
 mod typed;
 mod wrk;
 
@@ -134,6 +136,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         report
             .sections
             .push(("Typed endpoint: POST /typed (issue 10)".to_owned(), body));
+    }
+
+    if opts.stream {
+        let body =
+            stream::run(&opts, layout, &logs).unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: streamed response: done");
+        report.sections.push((
+            "Streamed response: GET /stream-10m (issue 11)".to_owned(),
+            body,
+        ));
     }
 
     extras(&opts, &prepared, &mut report, &logs, &work);

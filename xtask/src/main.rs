@@ -11,6 +11,7 @@ mod python;
 mod sh;
 mod soak;
 mod test;
+mod upload_rss;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ verbs:
             RSS, fds and connections every 10 s; fails when one grows or a request
             fails (benches/soak.py says how flat is judged)
   bench     end-to-end benchmark against peers; writes benches/RESULTS.md
+  upload-rss  peak RSS of one worker while 100 clients each upload 50 MiB (multipart);
+            `--clients N --mib M`, `--no-build`; writes its section of benches/RESULTS.md
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
 ";
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "soak" => soak::run(rest),
         "bench" => bench::run(rest),
+        "upload-rss" => upload_rss::run(rest),
         "lint" => test::lint(),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

@@ -6,7 +6,7 @@ use pyo3::exceptions::PyMemoryError;
 use pyo3::types::{PyDict, PyList};
 
 fn loads<'py>(py: Python<'py>, text: &[u8]) -> Result<Bound<'py, PyAny>, DecodeError> {
-    decode(py, &mut text.to_vec())
+    decode(py, text)
 }
 
 /// The JSON error for `text`: its position and message.

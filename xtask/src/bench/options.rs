@@ -22,6 +22,9 @@ pub struct Options {
     /// The typed endpoint (`POST /typed`) on Cello, FastAPI and Robyn; `--no-typed`
     /// leaves it out.
     pub typed: bool,
+    /// The streamed response (`GET /stream-10m`) on Cello and Granian; `--no-stream`
+    /// leaves it out.
+    pub stream: bool,
     /// The server the leak check and the profile run on (`--extras-on`, default
     /// cello-python; another server gives a baseline to compare with).
     pub extras_on: String,
@@ -38,7 +41,7 @@ pub struct Options {
 /// The usage text, printed by `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
-                  [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed]
+                  [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed] [--no-stream]
                   [--leak] [--no-leak] [--profile] [--no-profile]
                   [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
@@ -49,6 +52,8 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
   The typed endpoint (POST /typed, benches/typed_post.lua) runs on cello-python,
   fastapi-uvicorn and robyn after the shared endpoints (with its instruction counts
   when instructions are counted); --no-typed leaves it out.
+  The streamed response (GET /stream-10m, 10 MiB from a generator) runs on
+  cello-python and granian-rsgi after that; --no-stream leaves it out.
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
   .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
   servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn
@@ -68,6 +73,7 @@ impl Options {
             json_micro: !quick,
             py313: false,
             typed: true,
+            stream: true,
             build: true,
             extras_on: "cello-python".into(),
             only: None,
@@ -95,6 +101,7 @@ impl Options {
                 "--no-instr" => o.instr = false,
                 "--py313" => o.py313 = true,
                 "--no-typed" => o.typed = false,
+                "--no-stream" => o.stream = false,
                 "--json-micro" => o.json_micro = true,
                 "--leak" => o.leak = true,
                 "--no-leak" => o.leak = false,

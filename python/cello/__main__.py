@@ -1,0 +1,5 @@
+"""``python -m cello``: the ``cello`` command (see ``cello.cli``)."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""An app for the ``cello`` command's tests (test_cli.py): run as ``cello run
+cli_app:app`` from this directory, or ``cli_app:create_app --factory``."""
+
+import os
+
+from cello import App, Request
+
+
+def create_app(name: str = "factory") -> App:
+    app = App()
+
+    @app.get("/who")
+    def who():
+        return {"app": name, "pid": os.getpid()}
+
+    @app.post("/echo")
+    def echo(req: Request):
+        return {"size": len(req.body)}
+
+    return app
+
+
+app = create_app("module")
+not_an_app = 42
