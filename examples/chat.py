@@ -66,7 +66,8 @@ async def publish(room: str, user: str, kind: str, text: str = "") -> None:
     app.state.history.append(message)
     for queue in app.state.feeds:
         queue.put_nowait(message)
-    peers = list(app.state.rooms[room])
+    # `.get`: indexing the defaultdict would bring back the room the last one just left.
+    peers = list(app.state.rooms.get(room, ()))
     await asyncio.gather(*(peer.send_json(message) for peer in peers), return_exceptions=True)
 
 
