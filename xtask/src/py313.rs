@@ -114,10 +114,19 @@ pub fn pytest(wheel: &Path, extra: &[String]) -> Result<(), String> {
     )?;
     for example in std::fs::read_dir(sh::root().join("examples")).map_err(|e| e.to_string())? {
         let path = example.map_err(|e| e.to_string())?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
         if path.extension().is_some_and(|x| x == "py") {
-            if let Some(name) = path.file_name() {
-                std::fs::copy(&path, examples.join(name)).map_err(|e| e.to_string())?;
-            }
+            std::fs::copy(&path, examples.join(name)).map_err(|e| e.to_string())?;
+        } else if name == "public" {
+            // The static directory `files.py` serves.
+            sh::run(
+                Command::new("cp")
+                    .arg("-rT")
+                    .arg(&path)
+                    .arg(examples.join(name)),
+            )?;
         }
     }
     sh::run(
