@@ -62,12 +62,7 @@ struct PyArgs;
 
 impl cello::Handler<PyArgs, Worker> for PyEndpoint {
     fn call(&self, req: Request, ctx: RequestContext<Worker>) -> HandlerFuture {
-        let params = self
-            .names
-            .iter()
-            .cloned()
-            .zip(ctx.params().iter().cloned())
-            .collect();
+        let params = named_params(&self.names, &ctx);
         Box::pin(handle(
             ctx.state().clone(),
             ctx.peer(),
@@ -148,15 +143,7 @@ impl Engine {
                 })
             })
             .transpose()?;
-        let mut types = Vec::new();
-        for (param, ty) in param_types.iter().flatten() {
-            let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "handler {name}: unknown type `{ty}` for path parameter `{param}`"
-                ))
-            })?;
-            types.push((param.as_str(), ty));
-        }
+        let types = path_types(&name, &param_types)?;
         let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
         let args = args
@@ -213,15 +200,7 @@ impl Engine {
         ping_timeout: Option<f64>,
         param_types: Option<Vec<(String, String)>>,
     ) -> PyResult<()> {
-        let mut types = Vec::new();
-        for (param, ty) in param_types.iter().flatten() {
-            let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "handler {name}: unknown type `{ty}` for path parameter `{param}`"
-                ))
-            })?;
-            types.push((param.as_str(), ty));
-        }
+        let types = path_types(&name, &param_types)?;
         let args = args
             .iter()
             .map(|a| Arg::from_spec(a, &name))
@@ -461,6 +440,35 @@ impl Engine {
     fn stop(&self) {
         self.shutdown.trigger();
     }
+}
+
+/// The path parameters the router matched, by the names the app passes them as.
+pub(crate) fn named_params(
+    names: &[String],
+    ctx: &RequestContext<Worker>,
+) -> Vec<(String, cello_router::ParamValue<'static>)> {
+    names
+        .iter()
+        .cloned()
+        .zip(ctx.params().iter().cloned())
+        .collect()
+}
+
+/// The declared types of a route's path parameters (`{id:int}`), by name.
+fn path_types<'a>(
+    handler: &str,
+    param_types: &'a Option<Vec<(String, String)>>,
+) -> PyResult<Vec<(&'a str, cello_router::ParamType)>> {
+    let mut types = Vec::new();
+    for (param, ty) in param_types.iter().flatten() {
+        let ty = cello_router::ParamType::from_name(ty).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "handler {handler}: unknown type `{ty}` for path parameter `{param}`"
+            ))
+        })?;
+        types.push((param.as_str(), ty));
+    }
+    Ok(types)
 }
 
 /// Overrides a default with what the user set.

@@ -47,12 +47,7 @@ pub struct WsArgs;
 
 impl cello::Handler<WsArgs, Worker> for WsEndpoint {
     fn call(&self, req: Request, ctx: RequestContext<Worker>) -> HandlerFuture {
-        let params = self
-            .names
-            .iter()
-            .cloned()
-            .zip(ctx.params().iter().cloned())
-            .collect();
+        let params = crate::engine::named_params(&self.names, &ctx);
         Box::pin(handshake(
             ctx.state().clone(),
             ctx.peer(),
