@@ -1,0 +1,153 @@
+"""Every ```python block in docs/**/*.md runs, through the real engine.
+
+The rules (docs/contributing.md says them to writers):
+
+- The python blocks of one page run in order, in one namespace, as one program run
+  with ``python page.py`` would (``__name__ == "__main__"``): a later block may use
+  what an earlier one defined.
+- ``app.run(...)`` does not serve forever here: it checks its options as the real one
+  does, then starts the app (startup hooks, routes, middleware) through
+  ``TestClient`` and stops it.
+- ``<!-- sample: hidden ... -->`` (an HTML comment, not shown on the site) holds
+  Python that runs at that point: the stand-ins a fragment assumes (a database
+  session, a user store), or checks that a sample does what the page says.
+- ``<!-- sample: skip REASON -->`` on the line before a block leaves it out. Every
+  skip is listed in SKIPPED below with its reason, so a new one is a visible change.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cello
+from cello import _options
+from cello.testing import TestClient
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+#: (page, the block's first line of code) -> why it is not run. Keep it short.
+SKIPPED: dict[tuple[str, str], str] = {}
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^\n`]*)$")
+_SKIP = re.compile(r"^<!--\s*sample:\s*skip\s+(?P<reason>.+?)\s*-->$")
+_HIDDEN_OPEN = re.compile(r"^<!--\s*sample:\s*hidden\s*$")
+
+
+@dataclass
+class Block:
+    """One piece of code on a page: a fenced block, or a hidden Python comment."""
+
+    page: str
+    line: int  # 1-based line of the first line of code
+    code: str
+    lang: str
+    skip: str | None = None
+    hidden: bool = False
+
+
+def parse(page: Path) -> list[Block]:
+    """The fenced blocks (every language) and hidden Python comments of a page, in order."""
+    name = page.relative_to(DOCS).as_posix()
+    lines = page.read_text(encoding="utf-8").splitlines()
+    blocks: list[Block] = []
+    pending_skip: str | None = None
+    i = 0
+    while i < len(lines):
+        text = lines[i]
+        stripped = text.strip()
+        if _HIDDEN_OPEN.match(stripped):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "-->"), None)
+            assert end is not None, f"{name}:{i + 1}: `<!-- sample: hidden` is never closed by `-->`"
+            blocks.append(Block(name, i + 2, "\n".join(lines[i + 1 : end]), "python", hidden=True))
+            i = end + 1
+            continue
+        skip = _SKIP.match(stripped)
+        if skip:
+            pending_skip = skip.group("reason")
+            i += 1
+            continue
+        fence = _FENCE.match(text)
+        if fence:
+            mark, indent = fence.group("fence"), len(fence.group("indent"))
+            lang = fence.group("info").split()[0] if fence.group("info").strip() else ""
+            end = next(
+                (j for j in range(i + 1, len(lines)) if lines[j].strip().startswith(mark) and lines[j].strip().strip(mark[0]) == ""),
+                None,
+            )
+            assert end is not None, f"{name}:{i + 1}: code fence never closed"
+            body = "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines[i + 1 : end])
+            blocks.append(Block(name, i + 2, body, lang, skip=pending_skip))
+            pending_skip = None
+            i = end + 1
+            continue
+        if stripped and pending_skip is not None:
+            raise AssertionError(f"{name}:{i + 1}: `<!-- sample: skip -->` must be right before a code block")
+        i += 1
+    return blocks
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def python_blocks(page: Path) -> list[Block]:
+    return [b for b in parse(page) if b.lang in ("python", "py")]
+
+
+def _run_without_serving(self: cello.App, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **options: Any) -> None:
+    """``App.run`` for a sample: the real option check, then the app started and
+    stopped once through the real engine (startup and shutdown hooks included)."""
+    _options.check(options)
+    with TestClient(self):
+        pass
+
+
+def run_page(page: Path, monkeypatch: pytest.MonkeyPatch, workdir: Path) -> int:
+    """Runs a page's python blocks as one program, in ``workdir``; returns how many ran."""
+    monkeypatch.chdir(workdir)
+    module = types.ModuleType("__main__")
+    module.__file__ = str(page)
+    monkeypatch.setattr(cello.App, "run", _run_without_serving)
+    # Samples are programs run as `python page.py`: they are `__main__`, and classes
+    # they define resolve their annotations through sys.modules[cls.__module__].
+    monkeypatch.setitem(sys.modules, "__main__", module)
+    ran = 0
+    for block in python_blocks(page):
+        if block.skip is not None:
+            continue
+        where = f"{block.page}:{block.line}"
+        code = compile(block.code, where, "exec")
+        try:
+            exec(code, module.__dict__)
+        except BaseException as exc:
+            kind = "hidden block" if block.hidden else "python block"
+            raise AssertionError(f"the {kind} at docs/{where} raised {exc!r}") from exc
+        ran += not block.hidden
+    return ran
+
+
+PAGES_WITH_PYTHON = [p for p in pages() if python_blocks(p)]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_PYTHON, ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_every_python_sample_of_the_page_runs(page: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ran = run_page(page, monkeypatch, tmp_path)
+    assert ran > 0 or all(b.skip for b in python_blocks(page) if not b.hidden)
+
+
+def test_every_skipped_sample_is_listed_with_its_reason() -> None:
+    found = {(b.page, b.code.splitlines()[0] if b.code else ""): b.skip for p in pages() for b in python_blocks(p) if b.skip is not None}
+    assert found == SKIPPED
+
+
+def test_the_docs_have_python_samples_to_run() -> None:
+    # Guards the parser: a change that found no blocks would pass every test above.
+    total = sum(1 for p in pages() for b in python_blocks(p) if not b.hidden)
+    assert total >= 20, f"only {total} python blocks found under {DOCS}"
