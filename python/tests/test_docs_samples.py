@@ -11,6 +11,8 @@ The rules (docs/contributing.md says them to writers):
 - ``<!-- sample: hidden ... -->`` (an HTML comment, not shown on the site) holds
   Python that runs at that point: the stand-ins a fragment assumes (a database
   session, a user store), or checks that a sample does what the page says.
+- ``--8<-- "examples/hello.py"`` in a block (pymdownx.snippets) is that file, on the
+  site and here: the tutorial shows the real examples.
 - ``<!-- sample: skip REASON -->`` on the line before a block leaves it out. Every
   skip is listed in SKIPPED below with its reason, so a new one is a visible change.
 """
@@ -30,13 +32,16 @@ import cello
 from cello import _options
 from cello.testing import TestClient
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 
 #: (page, the block's first line of code) -> why it is not run. Keep it short.
 SKIPPED: dict[tuple[str, str], str] = {}
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^\n`]*)$")
 _SKIP = re.compile(r"^<!--\s*sample:\s*skip\s+(?P<reason>.+?)\s*-->$")
+# pymdownx.snippets' include line: the site shows the file there, and so do the tests.
+_SNIPPET = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"$')
 _HIDDEN_OPEN = re.compile(r"^<!--\s*sample:\s*hidden\s*$")
 
 
@@ -82,7 +87,7 @@ def parse(page: Path) -> list[Block]:
                 None,
             )
             assert end is not None, f"{name}:{i + 1}: code fence never closed"
-            body = "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines[i + 1 : end])
+            body = "\n".join(_include(line[indent:] if line[:indent].isspace() else line) for line in lines[i + 1 : end])
             blocks.append(Block(name, i + 2, body, lang, skip=pending_skip))
             pending_skip = None
             i = end + 1
@@ -91,6 +96,13 @@ def parse(page: Path) -> list[Block]:
             raise AssertionError(f"{name}:{i + 1}: `<!-- sample: skip -->` must be right before a code block")
         i += 1
     return blocks
+
+
+def _include(line: str) -> str:
+    """A snippet line as the file it names (relative to the repository, as
+    ``mkdocs.yml`` sets ``base_path``); any other line as it is."""
+    m = _SNIPPET.match(line.strip())
+    return (ROOT / m.group("path")).read_text(encoding="utf-8") if m else line
 
 
 def pages() -> list[Path]:
@@ -112,6 +124,7 @@ def _run_without_serving(self: cello.App, host: str = "127.0.0.1", port: int = 8
 def run_page(page: Path, monkeypatch: pytest.MonkeyPatch, workdir: Path) -> int:
     """Runs a page's python blocks as one program, in ``workdir``; returns how many ran."""
     monkeypatch.chdir(workdir)
+    monkeypatch.setattr(sys, "argv", [str(page)])
     module = types.ModuleType("__main__")
     module.__file__ = str(page)
     monkeypatch.setattr(cello.App, "run", _run_without_serving)
