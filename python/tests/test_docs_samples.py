@@ -223,3 +223,31 @@ def test_every_page_with_rust_samples_is_compiled_by_cargo_test() -> None:
         if any(b.lang.split(",")[0] == "rust" and "ignore" not in b.lang for b in parse(page)):
             include = f'include_str!("../../docs/{page.relative_to(DOCS).as_posix()}")'
             assert include in lib, f"docs/{page.relative_to(DOCS)} has ```rust blocks; add `{include}` to cello/src/lib.rs"
+
+
+# -- examples in docstrings ------------------------------------------------------------
+
+
+def api_modules() -> list[str]:
+    """The modules the API pages document (``::: cello.x`` in docs/api/*.md)."""
+    return sorted({m for p in (DOCS / "api").glob("*.md") for m in re.findall(r"^::: ([\w.]+)", p.read_text(), re.M)})
+
+
+@pytest.mark.parametrize("name", api_modules())
+def test_the_examples_in_the_docstrings_of_each_documented_module_pass(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples of {name} failed (output above)"
+
+
+def test_every_public_module_has_an_api_page() -> None:
+    package = ROOT / "python" / "cello"
+    public = {"cello"} | {
+        "cello." + (p.stem if p.name != "__init__.py" else p.parent.name)
+        for p in [*package.glob("*.py"), *package.glob("*/__init__.py")]
+        if not p.stem.startswith("_") or p.name == "__init__.py"
+    }
+    public -= {"cello.cello", "cello.cli"}  # the package itself; the command (docs/cli.md)
+    assert public - set(api_modules()) == set()
