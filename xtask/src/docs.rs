@@ -50,7 +50,10 @@ fn ensure_docs_venv() -> Result<(), String> {
 
 /// Builds the site into `target/site`; any warning (a broken link, a page missing
 /// from the nav, a docstring griffe cannot read) fails the build.
-pub fn run(_args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("`docs` takes no arguments (got `{arg}`)"));
+    }
     ensure_docs_venv()?;
     sh::run(
         Command::new(docs_python())
