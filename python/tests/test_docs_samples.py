@@ -227,6 +227,9 @@ def test_every_page_with_rust_samples_is_compiled_by_cargo_test() -> None:
         if any(b.lang.split(",")[0] == "rust" and "ignore" not in b.lang for b in parse(page)):
             include = f'include_str!("../../docs/{page.relative_to(DOCS).as_posix()}")'
             assert include in lib, f"docs/{page.relative_to(DOCS)} has ```rust blocks; add `{include}` to cello/src/lib.rs"
+        if f'include_str!("../../docs/{page.relative_to(DOCS).as_posix()}")' in lib:
+            bare = [b.line for b in parse(page) if not b.lang and not b.hidden]
+            assert bare == [], f"docs/{page.relative_to(DOCS)}: blocks without a language (rustdoc compiles them as Rust) at lines {bare}"
 
 
 # -- examples in docstrings ------------------------------------------------------------
