@@ -4,6 +4,7 @@
 //! that what it does can be read here and repeated by hand.
 
 mod bench;
+mod docs;
 mod fuzz;
 mod npm_assets;
 mod py313;
@@ -36,6 +37,9 @@ verbs:
   bench     end-to-end benchmark against peers; writes benches/RESULTS.md
   upload-rss  peak RSS of one worker while 100 clients each upload 50 MiB (multipart);
             `--clients N --mib M`, `--no-build`; writes its section of benches/RESULTS.md
+  docs      build the documentation site (mkdocs-material, `--strict`, offline) into
+            target/site, with the pinned packages of docs/requirements.txt in
+            target/docs-venv
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
 ";
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "upload-rss" => upload_rss::run(rest),
+        "docs" => docs::run(rest),
         "lint" => test::lint(),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

@@ -129,6 +129,13 @@ pub fn pytest(wheel: &Path, extra: &[String]) -> Result<(), String> {
             )?;
         }
     }
+    // The docs, whose samples test_docs_samples.py runs.
+    sh::run(
+        Command::new("cp")
+            .arg("-rT")
+            .arg(sh::root().join("docs"))
+            .arg(tree.join("docs")),
+    )?;
     sh::run(
         chroot(&root)
             .args(["env", "-C", "/tmp/cello-tree/python/tests"])
