@@ -12,6 +12,7 @@ mod sh;
 mod soak;
 mod test;
 mod upload_rss;
+mod ws_load;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,8 @@ verbs:
   bench     end-to-end benchmark against peers; writes benches/RESULTS.md
   upload-rss  peak RSS of one worker while 100 clients each upload 50 MiB (multipart);
             `--clients N --mib M`, `--no-build`; writes its section of benches/RESULTS.md
+  ws-load   `ws-load ws://HOST:PORT/PATH CLIENTS SECONDS`: WebSocket echo round trips
+            per second (the bench's load client; one line of key=value figures)
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
 ";
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "upload-rss" => upload_rss::run(rest),
+        "ws-load" => ws_load::run(rest),
         "lint" => test::lint(),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// The peers, pinned to versions verified to install on CPython 3.11 here
-/// (robyn 0.88 requires uvloop 0.22, hence not the newest).
+/// (robyn 0.88 requires uvloop 0.22, hence not the newest; websockets is the peer of
+/// the WebSocket echo row, and the version uvicorn[standard] resolves to).
 pub const PEERS: &[&str] = &[
     "robyn==0.88.0",
     "granian[uvloop]==2.8.7",
@@ -16,6 +17,7 @@ pub const PEERS: &[&str] = &[
     "fastapi==0.163.2",
     "uvicorn[standard]==0.54.0",
     "orjson==3.13.0",
+    "websockets==17.4",
 ];
 
 /// What was prepared; a Cello part that failed to build is an error here, not a stop:
