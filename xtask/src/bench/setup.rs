@@ -229,7 +229,7 @@ pub fn versions(prepared: &Prepared) -> Vec<(String, String)> {
     let py = prepared.layout.python();
     let packages = first_line(Command::new(&py).args([
         "-c",
-        "import importlib.metadata as m\nout=[]\nfor p in ['cello','robyn','granian','uvloop','fastapi','starlette','uvicorn','httptools','orjson']:\n  try: out.append(p+' '+m.version(p))\n  except Exception: out.append(p+' (not installed)')\nprint(', '.join(out))",
+        "import importlib.metadata as m\nout=[]\nfor p in ['cello','robyn','granian','uvloop','fastapi','starlette','uvicorn','httptools','orjson','websockets']:\n  try: out.append(p+' '+m.version(p))\n  except Exception: out.append(p+' (not installed)')\nprint(', '.join(out))",
     ]));
     vec![
         (
