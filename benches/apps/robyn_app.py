@@ -1,4 +1,6 @@
-"""Robyn peer app for `cargo xtask bench`: one process, one worker, the shared endpoints.
+"""Robyn peer app for `cargo xtask bench`: one process, one worker, the shared endpoints,
+the typed endpoint, a WebSocket echo at `/ws`, and, when `STATIC_DIR` is set, that
+directory served at `/static` (`serve_directory`).
 
 Run: PORT=8000 python robyn_app.py --processes 1 --workers 1 --log-level WARNING
 """
@@ -67,6 +69,17 @@ def typed(request: Request):
     q = request.query_params.get("q", None)
     item = Item(**request.json())
     return {"limit": limit, "q": q, "id": item.id, "name": item.name, "tags": len(item.tags)}
+
+
+@app.websocket("/ws")
+async def echo(websocket):
+    # Robyn's modern WebSocket API; the loop ends with WebSocketDisconnect at close
+    while True:
+        await websocket.send_text(await websocket.receive_text())
+
+
+if os.environ.get("STATIC_DIR"):
+    app.serve_directory(route="/static", directory_path=os.environ["STATIC_DIR"])
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@
 //! tools, machine facts), [`servers`] (start, pin, stop), [`check`] (endpoints and body
 //! checks), [`wrk`] (load generator), [`procstat`] (CPU and RSS from `/proc`),
 //! [`measure`] (one run), [`results`] (medians), [`report`] (Markdown), and the extras
-//! [`leak`], [`profile`], [`shared_tools`], the typed endpoint's run, [`typed`], and
-//! the streamed response's, [`stream`].
+//! [`leak`], [`profile`], [`shared_tools`], and the rows of their own, each run by
+//! [`rows`]: the typed endpoint ([`typed`]), the streamed response ([`stream`]), the
+//! static file ([`static_file`]) and WebSocket echo ([`ws`]).
 
 mod check;
 mod leak;
@@ -22,12 +23,17 @@ mod procstat;
 mod profile;
 mod report;
 mod results;
+mod rows;
 mod servers;
 mod setup;
 mod shared_tools;
+mod static_file;
 mod stream;
 mod typed;
 mod wrk;
+mod ws;
+
+pub use procstat::{cpu_ticks, ticks_per_second};
 
 use crate::sh;
 use check::{ENDPOINTS, PLAINTEXT};
@@ -66,7 +72,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     // start every available server; they idle on CPU 1 while another is loaded
     let mut running: Vec<Running> = Vec::new();
-    for &name in NAMES.iter().filter(|n| opts.wants(n)) {
+    for &name in NAMES.iter().filter(|n| opts.endpoints && opts.wants(n)) {
         if let Err(why) = available(name, &prepared) {
             eprintln!("bench: skipping {name}: {why}");
             report.skipped.push(format!("{name}: {why}"));
@@ -105,9 +111,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     for round in 0..opts.rounds {
-        let mut order: Vec<&Running> = running.iter().collect();
-        let shift = round % order.len().max(1);
-        order.rotate_left(shift);
+        let order = rows::rotated(&running, round);
         let warmup = if round == 0 { opts.warmup } else { 0 };
         for ep in ENDPOINTS {
             for server in &order {
@@ -146,6 +150,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "Streamed response: GET /stream-10m (issue 11)".to_owned(),
             body,
         ));
+    }
+
+    if opts.static_file {
+        let body = static_file::run(&opts, layout, &logs, &work)
+            .unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: static file: done");
+        report.sections.push((
+            "Static file: GET /static/one-mib.bin (issue 11)".to_owned(),
+            body,
+        ));
+    }
+
+    if opts.ws {
+        let body = ws::run(&opts, layout, &logs).unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: WebSocket echo: done");
+        report
+            .sections
+            .push(("WebSocket echo (issue 11)".to_owned(), body));
     }
 
     extras(&opts, &prepared, &mut report, &logs, &work);

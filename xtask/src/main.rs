@@ -13,6 +13,7 @@ mod sh;
 mod soak;
 mod test;
 mod upload_rss;
+mod ws_load;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ verbs:
   docs      build the documentation site (mkdocs-material, `--strict`, offline) into
             target/site, with the pinned packages of docs/requirements.txt in
             target/docs-venv
+  ws-load   `ws-load ws://HOST:PORT/PATH CLIENTS SECONDS`: WebSocket echo round trips
+            per second (the bench's load client; one line of key=value figures)
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
 ";
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "upload-rss" => upload_rss::run(rest),
         "docs" => docs::run(rest),
+        "ws-load" => ws_load::run(rest),
         "lint" => test::lint(),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

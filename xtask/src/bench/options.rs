@@ -25,6 +25,14 @@ pub struct Options {
     /// The streamed response (`GET /stream-10m`) on Cello and Granian; `--no-stream`
     /// leaves it out.
     pub stream: bool,
+    /// The shared endpoints and pipelined plaintext on every server (the main matrix);
+    /// `--no-endpoints` leaves them out.
+    pub endpoints: bool,
+    /// The 1 MiB static file on Cello, Granian and Robyn; `--no-static` leaves it out.
+    pub static_file: bool,
+    /// WebSocket echo (1 and 64 clients) on Cello, Robyn and `websockets`; `--no-ws`
+    /// leaves it out.
+    pub ws: bool,
     /// The server the leak check and the profile run on (`--extras-on`, default
     /// cello-python; another server gives a baseline to compare with).
     pub extras_on: String,
@@ -38,10 +46,14 @@ pub struct Options {
     pub quick: bool,
 }
 
+/// The rows `--rows` picks from.
+pub const ROWS: &[&str] = &["endpoints", "typed", "stream", "static", "ws"];
+
 /// The usage text, printed by `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
                   [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed] [--no-stream]
+                  [--no-static] [--no-ws] [--no-endpoints] [--rows ROW,ROW]
                   [--leak] [--no-leak] [--profile] [--no-profile]
                   [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
@@ -54,9 +66,16 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
   when instructions are counted); --no-typed leaves it out.
   The streamed response (GET /stream-10m, 10 MiB from a generator) runs on
   cello-python and granian-rsgi after that; --no-stream leaves it out.
+  The static file (GET /static/one-mib.bin, 1 MiB made in .bench/static) runs on
+  cello-python (StaticFiles), granian-rsgi (--static-path-route) and robyn
+  (serve_directory); --no-static leaves it out.
+  WebSocket echo (1 and 64 clients, `cargo xtask ws-load` built in release on CPU 0)
+  runs on cello-python, robyn and websockets; --no-ws leaves it out.
+  --rows picks the rows to run out of endpoints (the shared endpoints and pipelined
+  plaintext), typed, stream, static, ws; e.g. `--quick --no-build --rows static,ws`.
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
   .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
-  servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn
+  servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn websockets
 ";
 
 impl Options {
@@ -74,6 +93,9 @@ impl Options {
             py313: false,
             typed: true,
             stream: true,
+            endpoints: true,
+            static_file: true,
+            ws: true,
             build: true,
             extras_on: "cello-python".into(),
             only: None,
@@ -102,6 +124,10 @@ impl Options {
                 "--py313" => o.py313 = true,
                 "--no-typed" => o.typed = false,
                 "--no-stream" => o.stream = false,
+                "--no-static" => o.static_file = false,
+                "--no-ws" => o.ws = false,
+                "--no-endpoints" => o.endpoints = false,
+                "--rows" => o.rows(&value("--rows")?)?,
                 "--json-micro" => o.json_micro = true,
                 "--leak" => o.leak = true,
                 "--no-leak" => o.leak = false,
@@ -119,6 +145,31 @@ impl Options {
             return Err("--rounds and --dur must be at least 1".into());
         }
         Ok(o)
+    }
+
+    /// `--rows a,b`: exactly these rows run.
+    fn rows(&mut self, list: &str) -> Result<(), String> {
+        let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+        for w in &wanted {
+            if !ROWS.contains(w) {
+                return Err(format!("`--rows` knows {}, not `{w}`", ROWS.join(", ")));
+            }
+        }
+        let has = |row: &str| wanted.contains(&row);
+        (
+            self.endpoints,
+            self.typed,
+            self.stream,
+            self.static_file,
+            self.ws,
+        ) = (
+            has("endpoints"),
+            has("typed"),
+            has("stream"),
+            has("static"),
+            has("ws"),
+        );
+        Ok(())
     }
 
     /// Whether the server called `name` takes part in this run.
@@ -161,6 +212,16 @@ mod tests {
     fn only_limits_the_servers() {
         let o = Options::parse(&args(&["--only", "robyn,granian-rsgi"])).unwrap();
         assert!(o.wants("robyn") && !o.wants("cello-python"));
+    }
+
+    #[test]
+    fn rows_picks_exactly_the_rows_named() {
+        let o = Options::parse(&args(&["--quick", "--rows", "static,ws"])).unwrap();
+        assert!(o.static_file && o.ws && !o.endpoints && !o.typed && !o.stream);
+        let all = Options::parse(&args(&["--no-ws", "--no-static"])).unwrap();
+        assert!(all.endpoints && all.typed && all.stream && !all.static_file && !all.ws);
+        let e = Options::parse(&args(&["--rows", "static,websocket"])).unwrap_err();
+        assert!(e.contains("`websocket`") && e.contains("ws"), "{e}");
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// The peers, pinned to versions verified to install on CPython 3.11 here
-/// (robyn 0.88 requires uvloop 0.22, hence not the newest).
+/// (robyn 0.88 requires uvloop 0.22, hence not the newest; websockets is the peer of
+/// the WebSocket echo row, and the version uvicorn[standard] resolves to).
 pub const PEERS: &[&str] = &[
     "robyn==0.88.0",
     "granian[uvloop]==2.8.7",
@@ -16,6 +17,7 @@ pub const PEERS: &[&str] = &[
     "fastapi==0.163.2",
     "uvicorn[standard]==0.54.0",
     "orjson==3.13.0",
+    "websockets==17.4",
 ];
 
 /// What was prepared; a Cello part that failed to build is an error here, not a stop:
@@ -227,7 +229,7 @@ pub fn versions(prepared: &Prepared) -> Vec<(String, String)> {
     let py = prepared.layout.python();
     let packages = first_line(Command::new(&py).args([
         "-c",
-        "import importlib.metadata as m\nout=[]\nfor p in ['cello','robyn','granian','uvloop','fastapi','starlette','uvicorn','httptools','orjson']:\n  try: out.append(p+' '+m.version(p))\n  except Exception: out.append(p+' (not installed)')\nprint(', '.join(out))",
+        "import importlib.metadata as m\nout=[]\nfor p in ['cello','robyn','granian','uvloop','fastapi','starlette','uvicorn','httptools','orjson','websockets']:\n  try: out.append(p+' '+m.version(p))\n  except Exception: out.append(p+' (not installed)')\nprint(', '.join(out))",
     ]));
     vec![
         (

@@ -12,7 +12,8 @@ use super::measure;
 use super::options::Options;
 use super::report::{self, kilo, ratio};
 use super::results::Results;
-use super::servers::{free_port, Layout, Running, Spec};
+use super::rows::{self, Load};
+use super::servers::{free_port, Layout, Spec};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -59,51 +60,25 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, load: &Results) -> Resu
             TYPED.path
         ));
     }
-    let mut running = Vec::new();
-    let mut md = String::new();
-    for &name in SERVERS.iter().filter(|n| opts.wants(n)) {
-        match typed_spec(name, layout).and_then(|spec| Running::start(&spec, logs)) {
-            Ok(server) => running.push(server),
-            Err(e) => {
-                let _ = writeln!(md, "- {name} left out: {e}");
-            }
-        }
-    }
-    let mut results = Results::default();
     let lua = root.join(SCRIPT);
-    for round in 0..opts.rounds {
-        let mut order: Vec<&Running> = running.iter().collect();
-        let shift = round % order.len().max(1);
-        order.rotate_left(shift);
-        let warmup = if round == 0 { opts.warmup } else { 0 };
-        for server in order {
-            let outcome = check(server.spec.port, body.trim()).and_then(|()| {
-                measure::measure_with(server, TYPED.path, warmup, opts.dur, |url, secs| {
-                    super::wrk::run_scripted(url, secs, &lua)
-                })
-            });
-            match &outcome {
-                Ok(s) => eprintln!(
-                    "bench: round {} {:<16} {:<13} {:>9.0} req/s  cpu {:>3.0}%  per core {:>9.0}",
-                    round + 1,
-                    server.spec.name,
-                    TYPED.name,
-                    s.wrk.rps,
-                    s.cpu_share * 100.0,
-                    s.per_core()
-                ),
-                Err(e) => eprintln!(
-                    "bench: round {} {} {}: ERROR {e}",
-                    round + 1,
-                    server.spec.name,
-                    TYPED.name
-                ),
-            }
-            results.add(server.spec.name, TYPED.name, outcome);
-        }
-    }
-    let shown: Vec<String> = running.iter().map(|s| s.spec.shown(root)).collect();
-    drop(running);
+    let post = Load {
+        name: TYPED.name,
+        check: Box::new(|server| check(server.spec.port, body.trim())),
+        measure: Box::new(|server, warmup, secs| {
+            measure::measure_with(server, TYPED.path, warmup, secs, |url, secs| {
+                super::wrk::run_scripted(url, secs, &lua)
+            })
+        }),
+    };
+    let m = rows::run(
+        opts,
+        logs,
+        root,
+        SERVERS,
+        |name| typed_spec(name, layout),
+        &[post],
+    );
+    let (results, shown, mut md) = (m.results, m.shown, m.left_out);
 
     let _ = writeln!(
         md,
