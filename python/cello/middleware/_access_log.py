@@ -11,18 +11,21 @@ from typing import Optional, Sequence, Tuple
 logger = logging.getLogger("cello.access")
 
 #: (client, method, path, http_version, status, bytes, duration_ms, request_id,
-#: created, complete), as the engine builds it.
-Row = Tuple[Optional[str], str, str, str, int, int, float, Optional[str], float, bool]
-
-_MESSAGE = '%s - "%s %s HTTP/%s" %d %d %.3fms'
+#: created, complete, line), as the engine builds it; ``line`` is the message,
+#: ``127.0.0.1:54321 - "GET /items HTTP/1.1" 200 OK``.
+Row = Tuple[Optional[str], str, str, str, int, int, float, Optional[str], float, bool, str]
 
 
 def emit(rows: Sequence[Row]) -> None:
     """One ``LogRecord`` per row, at INFO, dated when the request came in."""
     if not logger.isEnabledFor(logging.INFO):
         return
-    for client, method, path, version, status, nbytes, duration_ms, request_id, created, complete in rows:
+    for client, method, path, version, status, nbytes, duration_ms, request_id, created, complete, line in rows:
         extra = {
+            # uvicorn's names, for a --log-config format that lays the line out itself.
+            "client_addr": client or "-",
+            "request_line": f"{method} {path} HTTP/{version}",
+            "status_code": line[line.rindex('" ') + 2 :],
             "client": client,
             "method": method,
             "path": path,
@@ -33,8 +36,7 @@ def emit(rows: Sequence[Row]) -> None:
             "request_id": request_id,
             "complete": complete,
         }
-        args = (client or "-", method, path, version, status, nbytes, duration_ms)
-        record = logger.makeRecord(logger.name, logging.INFO, "(cello)", 0, _MESSAGE, args, None, extra=extra)
+        record = logger.makeRecord(logger.name, logging.INFO, "(cello)", 0, line, (), None, extra=extra)
         record.created = created
         record.msecs = (created - int(created)) * 1000
         logger.handle(record)
