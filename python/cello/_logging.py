@@ -37,13 +37,16 @@ _STATUS_COLORS = {1: "\x1b[37m", 2: "\x1b[32m", 3: "\x1b[33m", 4: "\x1b[31m", 5:
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 
+#: Both default formats: the level prefix, then the message.
+DEFAULT_FORMAT = "%(levelprefix)s %(message)s"
+
 #: The configuration used without ``--log-config`` (a copy is applied).
 LOGGING_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "default": {"()": "cello._logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s"},
-        "access": {"()": "cello._logging.AccessFormatter", "fmt": "%(levelprefix)s %(message)s"},
+        "default": {"()": "cello._logging.DefaultFormatter", "fmt": DEFAULT_FORMAT},
+        "access": {"()": "cello._logging.AccessFormatter", "fmt": DEFAULT_FORMAT},
     },
     "handlers": {
         "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
