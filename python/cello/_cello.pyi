@@ -17,6 +17,8 @@ __all__ = [
     "route_params",
     "route_template",
     "bind_listeners",
+    "bind_unix_listener",
+    "listener_from_fd",
     "Listener",
     "Request",
     "RequestStream",
