@@ -347,3 +347,47 @@ def test_help_groups_the_options_with_their_default_and_variable() -> None:
     assert "--backlog N Connections the kernel queues before they are accepted. [default: 2048] [env: CELLO_BACKLOG]" in flat
     assert "--access-log, --no-access-log" in flat and "[default: True] [env: CELLO_ACCESS_LOG]" in flat
     assert "[env: CELLO_FORWARDED_ALLOW_IPS, FORWARDED_ALLOW_IPS]" in flat
+
+
+def test_log_config_ini_is_applied_with_fileconfig(run, tmp_path: Path) -> None:
+    log_file = tmp_path / "ini.log"
+    path = tmp_path / "logging.ini"
+    path.write_text(
+        "[loggers]\nkeys=root,cello\n\n[handlers]\nkeys=file\n\n[formatters]\nkeys=plain\n\n"
+        "[logger_root]\nlevel=WARNING\nhandlers=\n\n"
+        "[logger_cello]\nlevel=INFO\nhandlers=file\nqualname=cello\npropagate=0\n\n"
+        f"[handler_file]\nclass=FileHandler\nformatter=plain\nargs=({str(log_file)!r},)\n\n"
+        "[formatter_plain]\nformat=ini %(name)s %(message)s\n"
+    )
+    port = free_port()
+    r = run("--port", str(port), "--log-config", str(path))
+    with tcp(port) as client:
+        r.wait_serving(client)
+    assert r.stop() == 0
+    assert f"ini cello cello worker {r.proc.pid} serving on" in log_file.read_text()
+
+
+def test_app_run_logs_in_uvicorns_format_without_an_access_log_unless_asked(tmp_path: Path) -> None:
+    port = free_port()
+    code = f"import cli_app; cli_app.app.run(port={port})"
+    out, err = open(tmp_path / "out", "wb"), open(tmp_path / "err", "wb")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=APPS, stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with tcp(port) as client:
+            assert wait_until(lambda: _answers(client), timeout=30), (tmp_path / "err").read_text()
+            client.get("/who")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+        out.close()
+        err.close()
+    assert f"INFO:     cello worker {proc.pid} serving on http://127.0.0.1:{port}" in (tmp_path / "err").read_text()
+    assert "GET /who" not in (tmp_path / "out").read_text() + (tmp_path / "err").read_text()
+
+
+def _answers(client: httpx.Client) -> bool:
+    try:
+        client.get("/who", timeout=1.0)
+        return True
+    except httpx.TransportError:
+        return False
