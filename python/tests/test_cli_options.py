@@ -391,3 +391,20 @@ def _answers(client: httpx.Client) -> bool:
         return True
     except httpx.TransportError:
         return False
+
+
+def test_a_yaml_log_config_without_pyyaml_says_to_install_it(tmp_path: Path) -> None:
+    path = tmp_path / "logging.yaml"
+    path.write_text("version: 1\n")
+    # PyYAML made unimportable, as in an environment that lacks it.
+    code = "import sys; sys.modules['yaml'] = None; from cello.cli import main; main(sys.argv[1:])"
+    r = subprocess.run(
+        [sys.executable, "-c", code, "run", "cli_app:app", "--log-config", str(path)],
+        cwd=APPS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1
+    assert "needs PyYAML, which is not installed (pip install pyyaml)" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
