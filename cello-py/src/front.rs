@@ -166,3 +166,101 @@ where
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should panic on a failed step")]
+mod tests {
+    use super::*;
+    use std::future::Pending;
+
+    /// Answers with the target and root path it was given.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Service<Request> for Echo {
+        type Response = Response;
+        type Error = Infallible;
+        type Future = std::future::Ready<Result<Response, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, req: Request) -> Self::Future {
+            let root = req.extensions().get::<RootPath>().map(|r| r.0.to_string());
+            let seen = format!("{} {}", req.uri(), root.unwrap_or_default());
+            std::future::ready(Ok(Response::new(Body::from(seen))))
+        }
+    }
+
+    /// Never answers: a request in flight.
+    #[derive(Clone)]
+    struct Hang;
+
+    impl Service<Request> for Hang {
+        type Response = Response;
+        type Error = Infallible;
+        type Future = Pending<Result<Response, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Request) -> Self::Future {
+            std::future::pending()
+        }
+    }
+
+    fn get(uri: &str) -> Request {
+        http::Request::builder()
+            .uri(uri)
+            .body(Body::default())
+            .unwrap()
+    }
+
+    fn poll_now<F: Future>(f: F) -> Poll<F::Output> {
+        let mut f = std::pin::pin!(f);
+        f.as_mut()
+            .poll(&mut Context::from_waker(std::task::Waker::noop()))
+    }
+
+    fn routed(root: &str, uri: &str) -> String {
+        let front = Front::new(None, Some(root.to_owned())).unwrap();
+        let Poll::Ready(Ok(res)) = poll_now(front.wrap(Echo).call(get(uri))) else {
+            panic!("Echo answers at once");
+        };
+        let bytes = poll_now(http_body_util::BodyExt::collect(res.into_body()));
+        let Poll::Ready(Ok(bytes)) = bytes else {
+            panic!("a full body")
+        };
+        String::from_utf8(bytes.to_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_path_under_the_root_path_is_routed_without_it_and_others_as_they_are() {
+        assert_eq!(routed("/api", "/api/items?x=1"), "/items?x=1 /api");
+        assert_eq!(routed("/api/", "/api"), "/ /api");
+        assert_eq!(routed("/api", "/items"), "/items ");
+        assert_eq!(routed("/api", "/apiary"), "/apiary ");
+    }
+
+    #[test]
+    fn nothing_asked_is_no_front_at_all() {
+        assert!(Front::new(None, None).is_none());
+        assert!(Front::new(None, Some("/".to_owned())).is_none());
+    }
+
+    #[test]
+    fn past_the_limit_a_request_is_503_until_one_in_flight_ends() {
+        let front = Front::new(Some(1), None).unwrap();
+        let mut svc = front.wrap(Hang);
+        let first = svc.call(get("/"));
+        let Poll::Ready(Ok(busy)) = poll_now(svc.call(get("/"))) else {
+            panic!("answered at once")
+        };
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::CONNECTION], "close");
+        drop(first); // the client left: its place is free again
+        assert!(poll_now(svc.call(get("/"))).is_pending());
+    }
+}
