@@ -5,7 +5,7 @@ use crate::connection::Http;
 use crate::{Request, Response};
 use cello_net::{
     bind_tcp_workers, run_local, serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig,
-    Shutdown, TcpOptions,
+    Shutdown, StdListener, TcpOptions,
 };
 use std::convert::Infallible;
 use std::io;
@@ -208,11 +208,12 @@ impl std::fmt::Debug for Runtime {
 }
 
 /// One worker: serves `listener` until `shutdown` (and SIGINT/SIGTERM when `signals`),
-/// each connection with the service `make_service` makes for its client's address.
+/// each connection with the service `make_service` makes for its client's address
+/// (None on a Unix socket). `listener` is TCP or a Unix domain socket.
 /// Runs on the current thread's runtime, inside a `LocalSet`. [`Server`] runs one per
 /// thread; the Python engine runs one per process, inside its GIL-holding runtime.
 pub async fn serve_worker<M, S>(
-    listener: std::net::TcpListener,
+    listener: impl Into<StdListener>,
     http: HttpConfig,
     serve_cfg: ServeConfig,
     shutdown: Shutdown,
@@ -226,7 +227,7 @@ where
     if signals {
         shutdown_on_signals(shutdown.clone())?;
     }
-    let listener = Listener::from_std_tcp(listener)?;
+    let listener = Listener::from_std(listener.into())?;
     let http = Http::new(http);
     serve(
         listener,

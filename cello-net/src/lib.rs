@@ -43,7 +43,7 @@ mod stream;
 
 pub use accept::{serve, ServeConfig};
 pub use connection::Connection;
-pub use listener::{bind_tcp, bind_unix, Listener, TcpOptions};
+pub use listener::{bind_tcp, bind_unix, Listener, StdListener, TcpOptions};
 pub use reuse_port::bind_tcp_workers;
 pub use shutdown::{shutdown_on_signals, Shutdown, Stopped};
 pub use stream::{PeerAddr, Stream};

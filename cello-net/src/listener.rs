@@ -83,19 +83,117 @@ fn bind_error(addr: SocketAddr, e: io::Error) -> io::Error {
     }
 }
 
-/// Binds a non-blocking Unix-domain-socket listener at `path`, removing a stale socket
-/// file left by an earlier run.
-pub fn bind_unix(path: &Path) -> io::Result<std::os::unix::net::UnixListener> {
+/// Binds a non-blocking Unix-domain-socket listener at `path` with a queue of
+/// `backlog` connections. A socket file left by an earlier run is removed first; one a
+/// live server still listens on is "address already in use", as a TCP port would be.
+/// The file is made readable and writable by every local user (`0o666`, as uvicorn
+/// does): restrict who may connect with the permissions of its directory.
+pub fn bind_unix(path: &Path, backlog: u32) -> io::Result<std::os::unix::net::UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     if let Ok(meta) = std::fs::symlink_metadata(path) {
-        use std::os::unix::fs::FileTypeExt;
         if meta.file_type().is_socket() {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    format!(
+                        "cannot listen on unix:{}: address already in use \
+                         (another process is listening on this socket; stop it or choose another path)",
+                        path.display()
+                    ),
+                ));
+            }
             std::fs::remove_file(path)?;
         }
     }
-    let listener = std::os::unix::net::UnixListener::bind(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind {}: {e}", path.display())))?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    let addr = socket2::SockAddr::unix(path)?;
+    socket.bind(&addr).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot bind unix:{}: {e}", path.display()),
+        )
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
+}
+
+/// A listening socket made before any runtime exists: TCP or a Unix domain socket.
+#[derive(Debug)]
+pub enum StdListener {
+    /// TCP.
+    Tcp(std::net::TcpListener),
+    /// A Unix domain socket.
+    Unix(std::os::unix::net::UnixListener),
+}
+
+impl From<std::net::TcpListener> for StdListener {
+    fn from(l: std::net::TcpListener) -> Self {
+        StdListener::Tcp(l)
+    }
+}
+
+impl From<std::os::unix::net::UnixListener> for StdListener {
+    fn from(l: std::os::unix::net::UnixListener) -> Self {
+        StdListener::Unix(l)
+    }
+}
+
+impl StdListener {
+    /// Takes over a listening socket inherited as file descriptor `fd` (systemd socket
+    /// activation, a process manager): a TCP or Unix stream socket that is already
+    /// bound and listening. Anything else is `InvalidInput`, saying what `fd` is.
+    pub fn from_fd(fd: std::os::fd::RawFd) -> io::Result<Self> {
+        use std::os::fd::{BorrowedFd, FromRawFd};
+        let not = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("file descriptor {fd} {what}; pass a listening TCP or Unix stream socket"),
+            )
+        };
+        if fd < 0 {
+            return Err(not("is negative"));
+        }
+        {
+            // SAFETY: only borrowed to ask the kernel what it is; an fd that is not
+            // open makes these calls fail with EBADF, which is reported.
+            let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+            let sock = SockRef::from(&borrowed);
+            let kind = sock
+                .r#type()
+                .map_err(|e| not(&format!("is not a socket ({e})")))?;
+            if kind != Type::STREAM {
+                return Err(not("is not a stream socket"));
+            }
+            if !sock.is_listener()? {
+                return Err(not("is not listening (call listen() on it first)"));
+            }
+            let domain = sock.domain()?;
+            if domain != Domain::UNIX && domain != Domain::IPV4 && domain != Domain::IPV6 {
+                return Err(not("is neither TCP nor a Unix socket"));
+            }
+        }
+        // SAFETY: `fd` is an open listening stream socket (checked above) that the
+        // caller hands over: from here on this listener owns and closes it.
+        let socket = unsafe { Socket::from_raw_fd(fd) };
+        socket.set_nonblocking(true)?;
+        Ok(if socket.domain()? == Domain::UNIX {
+            StdListener::Unix(socket.into())
+        } else {
+            StdListener::Tcp(socket.into())
+        })
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<PeerAddr> {
+        match self {
+            StdListener::Tcp(l) => l.local_addr().map(PeerAddr::Tcp),
+            StdListener::Unix(l) => Ok(PeerAddr::Unix(
+                l.local_addr()?.as_pathname().map(Path::to_path_buf),
+            )),
+        }
+    }
 }
 
 /// A listener the accept loop can drive.
@@ -128,6 +226,14 @@ impl Listener {
         Ok(Listener::Unix(tokio::net::UnixListener::from_std(
             listener,
         )?))
+    }
+
+    /// Registers either kind of std listener with the current runtime.
+    pub fn from_std(listener: StdListener) -> io::Result<Self> {
+        match listener {
+            StdListener::Tcp(l) => Self::from_std_tcp(l),
+            StdListener::Unix(l) => Self::from_std_unix(l),
+        }
     }
 
     /// The local address, for logs ("listening on ...").

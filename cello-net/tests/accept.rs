@@ -33,7 +33,7 @@ async fn greet_and_hold<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>
 #[test]
 fn serves_a_connection_on_a_unix_socket() {
     let path = std::env::temp_dir().join(format!("cello-net-accept-{}.sock", std::process::id()));
-    let std_listener = bind_unix(&path).unwrap();
+    let std_listener = bind_unix(&path, 128).unwrap();
     let client_path = path.clone();
     let reply = run_local(async move {
         let listener = Listener::from_std_unix(std_listener).unwrap();
@@ -63,11 +63,37 @@ fn serves_a_connection_on_a_unix_socket() {
 #[test]
 fn binding_a_unix_socket_replaces_a_stale_socket_file() {
     let path = std::env::temp_dir().join(format!("cello-net-stale-{}.sock", std::process::id()));
-    drop(bind_unix(&path).unwrap());
+    drop(bind_unix(&path, 128).unwrap());
     assert!(path.exists(), "the socket file outlives its listener");
-    let again = bind_unix(&path);
+    let again = bind_unix(&path, 128);
     let _ = std::fs::remove_file(&path);
     assert!(again.is_ok(), "{again:?}");
+}
+
+#[test]
+fn binding_a_unix_socket_a_live_server_holds_is_address_in_use() {
+    let path = std::env::temp_dir().join(format!("cello-net-live-{}.sock", std::process::id()));
+    let live = bind_unix(&path, 128).unwrap();
+    let again = bind_unix(&path, 128);
+    drop(live);
+    let _ = std::fs::remove_file(&path);
+    let err = again.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "{err}");
+}
+
+#[test]
+fn an_inherited_listening_socket_is_taken_over_and_anything_else_refused() {
+    use std::os::fd::IntoRawFd;
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let taken = cello_net::StdListener::from_fd(tcp.into_raw_fd()).unwrap();
+    assert_eq!(taken.local_addr().unwrap().to_string(), addr.to_string());
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let err = cello_net::StdListener::from_fd(file.into_raw_fd()).unwrap_err();
+    assert!(err.to_string().contains("is not a socket"), "{err}");
+    let unbound = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let err = cello_net::StdListener::from_fd(unbound.into_raw_fd()).unwrap_err();
+    assert!(err.to_string().contains("not a stream socket"), "{err}");
 }
 
 #[test]

@@ -46,7 +46,8 @@ pub async fn deliver(mut batches: BatchReceiver, mut stop: oneshot::Receiver<()>
 }
 
 /// One call: `emit([(client, method, target, version, status, bytes, duration_ms,
-/// request_id, created, complete), ...])`.
+/// request_id, created, complete, line), ...])`. `line` is the message, assembled
+/// here in uvicorn's shape: `127.0.0.1:54321 - "GET /items?page=2 HTTP/1.1" 200 OK`.
 fn send(emit: &Py<PyAny>, batch: Vec<AccessRecord>) {
     if batch.is_empty() {
         return;
@@ -69,8 +70,18 @@ fn send(emit: &Py<PyAny>, batch: Vec<AccessRecord>) {
                 .request_id
                 .as_ref()
                 .map(|id| String::from_utf8_lossy(id.as_bytes()).into_owned());
+            let client = r.client.map(|c| c.to_string());
+            let mut line = format!(
+                "{} - \"{} {} HTTP/{version}\" {} {}",
+                client.as_deref().unwrap_or("-"),
+                r.method,
+                r.target,
+                r.status.as_u16(),
+                r.status.canonical_reason().unwrap_or(""),
+            );
+            line.truncate(line.trim_end().len());
             result.append((
-                r.client.map(|c| c.to_string()),
+                client,
                 r.method.as_str(),
                 r.target.as_str(),
                 version,
@@ -80,6 +91,7 @@ fn send(emit: &Py<PyAny>, batch: Vec<AccessRecord>) {
                 request_id,
                 created,
                 r.complete,
+                line,
             ))
         });
         if let Err(e) = built.and_then(|()| emit.call1(py, (result,)).map(drop)) {

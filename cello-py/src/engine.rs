@@ -263,7 +263,7 @@ impl Engine {
     /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
     /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
     /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, limit_concurrency=None, root_path=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -294,6 +294,8 @@ impl Engine {
         upload_spool_size: Option<u64>,
         upload_spool_memory: Option<u64>,
         upload_dir: Option<std::path::PathBuf>,
+        limit_concurrency: Option<usize>,
+        root_path: Option<String>,
     ) -> PyResult<()> {
         let mut uploads = UploadLimits::default();
         set(&mut uploads.max_files, max_files);
@@ -318,11 +320,13 @@ impl Engine {
             .take();
         let std_listener = match listener {
             Some(listener) => listener.get().take()?,
-            None => listener::bind_one(host, port)?,
+            None => listener::bind_one(host, port)?.into(),
         };
-        let bound = std_listener
-            .local_addr()
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let bound_port = match std_listener.local_addr() {
+            Ok(cello_net::PeerAddr::Tcp(addr)) => addr.port(),
+            Ok(cello_net::PeerAddr::Unix(_)) => 0,
+            Err(e) => return Err(PyRuntimeError::new_err(e.to_string())),
+        };
         let scheduler: Py<Scheduler> = event_loop
             .bind(py)
             .getattr("_cello_scheduler")
@@ -369,7 +373,7 @@ impl Engine {
             return Err(PyRuntimeError::new_err("this engine is already serving"));
         }
         if let Some(ready) = ready {
-            ready.call1(py, (bound.port(),))?;
+            ready.call1(py, (bound_port,))?;
         }
         let mut http_config = HttpConfig::default();
         set(&mut http_config.max_body_bytes, max_body_size);
@@ -412,15 +416,31 @@ impl Engine {
                     (stop, task)
                 });
                 // The same worker loop as the Rust server's, on this runtime.
-                let served = serve_worker(
-                    std_listener,
-                    http_config,
-                    serve_config,
-                    shutdown,
-                    handle_signals,
-                    move |peer| make.service_for(peer),
-                )
-                .await;
+                // Without a limit or a root path the app's service is served as it is.
+                let served = match crate::front::Front::new(limit_concurrency, root_path) {
+                    Some(front) => {
+                        serve_worker(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            shutdown,
+                            handle_signals,
+                            move |peer| front.wrap(make.service_for(peer)),
+                        )
+                        .await
+                    }
+                    None => {
+                        serve_worker(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            shutdown,
+                            handle_signals,
+                            move |peer| make.service_for(peer),
+                        )
+                        .await
+                    }
+                };
                 if let Some((stop, task)) = access_log {
                     // The last requests' records, then the task ends.
                     let _ = stop.send(());

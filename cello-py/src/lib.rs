@@ -17,6 +17,7 @@ mod convert;
 mod dates;
 mod engine;
 mod file_response;
+mod front;
 mod gil;
 mod guest_loop;
 mod json_decode;
@@ -101,7 +102,7 @@ mod _cello {
     #[pymodule_export]
     use super::json_loads;
     #[pymodule_export]
-    use super::listener::{bind_listeners, PyListener};
+    use super::listener::{bind_listeners, bind_unix_listener, listener_from_fd, PyListener};
     #[pymodule_export]
     use super::request::PyRequest;
     #[pymodule_export]

@@ -7,32 +7,64 @@
 //! them) and keeps them open; each forked worker serves on its own, and a worker that
 //! is restarted takes over the same socket, so connections waiting in its queue are
 //! not lost.
+//!
+//! A Unix domain socket (`bind_unix_listener`, `--uds`) or an inherited socket
+//! (`listener_from_fd`, `--fd`) is one listener that every worker serves on: the
+//! kernel hands each connection to one of the workers waiting in `accept`.
 
-use cello_net::{bind_tcp, bind_tcp_workers, TcpOptions};
+use cello_net::{bind_tcp, bind_tcp_workers, bind_unix, PeerAddr, StdListener, TcpOptions};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Mutex;
 
-/// A bound, listening TCP socket, handed to `Engine.serve(listener=...)`.
+/// A bound, listening socket (TCP or Unix), handed to `Engine.serve(listener=...)`.
 #[pyclass(name = "Listener", module = "cello._cello", frozen)]
 pub struct PyListener {
-    socket: Mutex<Option<std::net::TcpListener>>,
-    addr: SocketAddr,
+    socket: Mutex<Option<StdListener>>,
+    addr: PeerAddr,
 }
 
 #[pymethods]
 impl PyListener {
-    /// The host (IP address) it listens on.
+    /// The host (IP address) it listens on; for a Unix socket, its path.
     #[getter]
     fn host(&self) -> String {
-        self.addr.ip().to_string()
+        match &self.addr {
+            PeerAddr::Tcp(a) => a.ip().to_string(),
+            PeerAddr::Unix(p) => p
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        }
     }
 
-    /// The port it listens on (the one the kernel picked, for port 0).
+    /// The port it listens on (the one the kernel picked, for port 0); 0 for a Unix
+    /// socket.
     #[getter]
     fn port(&self) -> u16 {
-        self.addr.port()
+        match &self.addr {
+            PeerAddr::Tcp(a) => a.port(),
+            PeerAddr::Unix(_) => 0,
+        }
+    }
+
+    /// The socket file's path for a Unix socket, else None.
+    #[getter]
+    fn path(&self) -> Option<String> {
+        match &self.addr {
+            PeerAddr::Tcp(_) => None,
+            PeerAddr::Unix(p) => p.as_ref().map(|p| p.display().to_string()),
+        }
+    }
+
+    /// Where it listens, as a URL for logs: `http://127.0.0.1:8000`, `unix:/run/app.sock`.
+    #[getter]
+    fn url(&self) -> String {
+        match &self.addr {
+            PeerAddr::Tcp(a) => format!("http://{a}"),
+            unix => unix.to_string(),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -43,7 +75,7 @@ impl PyListener {
 impl PyListener {
     /// Takes the socket out to serve on it: the worker's copy closes when it stops
     /// serving (a forked worker takes its own copy; the supervisor keeps its own).
-    pub fn take(&self) -> PyResult<std::net::TcpListener> {
+    pub fn take(&self) -> PyResult<StdListener> {
         self.socket
             .lock()
             .map_err(|_| PyRuntimeError::new_err("listener lock poisoned"))?
@@ -57,24 +89,58 @@ impl PyListener {
     }
 }
 
-/// Binds `count` listeners (one per worker) on `host:port`, all on one port. A port
-/// that another process holds raises `OSError` (errno `EADDRINUSE`) whose message
-/// says "address already in use" and names the address.
+/// Binds `count` listeners (one per worker) on `host:port`, all on one port, each
+/// with a queue of `backlog` connections not yet accepted. A port that another
+/// process holds raises `OSError` (errno `EADDRINUSE`) whose message says "address
+/// already in use" and names the address.
 #[pyfunction]
-#[pyo3(signature = (host, port, count=1))]
-pub fn bind_listeners(host: &str, port: u16, count: usize) -> PyResult<Vec<PyListener>> {
+#[pyo3(signature = (host, port, count=1, backlog=None))]
+pub fn bind_listeners(
+    host: &str,
+    port: u16,
+    count: usize,
+    backlog: Option<u32>,
+) -> PyResult<Vec<PyListener>> {
     let addr = resolve(host, port)?;
-    let sockets = bind_tcp_workers(addr, &TcpOptions::default(), count).map_err(os_error)?;
+    let mut options = TcpOptions::default();
+    if let Some(backlog) = backlog {
+        options.backlog = backlog;
+    }
+    let sockets = bind_tcp_workers(addr, &options, count).map_err(os_error)?;
     sockets
         .into_iter()
-        .map(|s| {
-            let addr = s.local_addr().map_err(os_error)?;
-            Ok(PyListener {
-                socket: Mutex::new(Some(s)),
-                addr,
-            })
-        })
+        .map(|s| PyListener::new(StdListener::Tcp(s)))
         .collect()
+}
+
+/// Binds a Unix domain socket at `path` (`--uds`): a stale socket file is replaced,
+/// one a live server holds is `OSError` "address already in use"; the file is made
+/// `0o666` (as uvicorn does). The caller removes it after serving.
+#[pyfunction]
+#[pyo3(signature = (path, backlog=None))]
+pub fn bind_unix_listener(path: std::path::PathBuf, backlog: Option<u32>) -> PyResult<PyListener> {
+    let backlog = backlog.unwrap_or(TcpOptions::default().backlog);
+    PyListener::new(StdListener::Unix(
+        bind_unix(&path, backlog).map_err(os_error)?,
+    ))
+}
+
+/// Takes over the listening socket inherited as file descriptor `fd` (`--fd`: systemd
+/// socket activation, a process manager); `OSError` saying what `fd` is when it is
+/// not a listening TCP or Unix stream socket.
+#[pyfunction]
+pub fn listener_from_fd(fd: i32) -> PyResult<PyListener> {
+    PyListener::new(StdListener::from_fd(fd).map_err(os_error)?)
+}
+
+impl PyListener {
+    fn new(socket: StdListener) -> PyResult<Self> {
+        let addr = socket.local_addr().map_err(os_error)?;
+        Ok(PyListener {
+            socket: Mutex::new(Some(socket)),
+            addr,
+        })
+    }
 }
 
 /// Binds one listener for `Engine.serve(host, port)` when no listener was given.
@@ -105,6 +171,7 @@ fn os_error(e: std::io::Error) -> PyErr {
         ErrorKind::AddrInUse => Some(libc::EADDRINUSE),
         ErrorKind::AddrNotAvailable => Some(libc::EADDRNOTAVAIL),
         ErrorKind::PermissionDenied => Some(libc::EACCES),
+        ErrorKind::InvalidInput => Some(libc::EINVAL),
         _ => None,
     });
     match code {

@@ -31,6 +31,8 @@ pub struct PyRequest {
     pub(crate) state: PyOnceLock<Py<PyAny>>,
     /// The unread body of a `stream_request=True` route (`req.stream()`).
     pub(crate) streamed: Option<crate::request_stream::StreamedBody>,
+    /// The prefix the engine stripped before routing (`root_path`); None without one.
+    pub(crate) root_path: Option<crate::front::RootPath>,
 }
 
 impl PyRequest {
@@ -51,6 +53,7 @@ impl PyRequest {
                 .parts
                 .extensions
                 .remove::<crate::request_stream::StreamedBody>(),
+            root_path: req.parts.extensions.remove::<crate::front::RootPath>(),
         }
     }
 }
@@ -158,13 +161,21 @@ impl PyRequest {
         self.uri.query().unwrap_or("")
     }
 
-    /// The full URL, `scheme://host[:port]/path?query`. The host is `host`, or
-    /// `localhost` when there is none.
+    /// The prefix the app is mounted under (`cello run --root-path`, ASGI's
+    /// `root_path`) when the request's path started with it, else `""`. `path` is the
+    /// rest, as routed; `url` includes both.
+    #[getter]
+    fn root_path(&self) -> &str {
+        self.root_path.as_ref().map_or("", |r| &r.0)
+    }
+
+    /// The full URL, `scheme://host[:port]/root_path/path?query`. The host is `host`,
+    /// or `localhost` when there is none.
     #[getter]
     fn url(&self) -> String {
         let host = self.host().unwrap_or("localhost");
         let pq = self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        format!("{}://{host}{pq}", self.scheme())
+        format!("{}://{host}{}{pq}", self.scheme(), self.root_path())
     }
 
     /// `"http"`, or what a trusted proxy reported (`X-Forwarded-Proto`, `proto=`):

@@ -17,6 +17,8 @@ __all__ = [
     "route_params",
     "route_template",
     "bind_listeners",
+    "bind_unix_listener",
+    "listener_from_fd",
     "Listener",
     "Request",
     "RequestStream",
@@ -79,6 +81,9 @@ class Request:
     @property
     def query_string(self) -> str:
         """The raw query string, without ``?`` (empty when there is none)."""
+    @property
+    def root_path(self) -> str:
+        """The ``--root-path`` the app is mounted under behind a proxy (empty when none)."""
     @property
     def url(self) -> str:
         """The full URL, ``scheme://host[:port]/path?query``. The host is ``host``, or ``localhost`` when there is none."""
@@ -273,6 +278,8 @@ class Engine:
         upload_spool_size: int | None = None,
         upload_spool_memory: int | None = None,
         upload_dir: str | os.PathLike[str] | None = None,
+        limit_concurrency: int | None = None,
+        root_path: str | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 
@@ -282,5 +289,11 @@ class Listener:
     def host(self) -> str: ...
     @property
     def port(self) -> int: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def url(self) -> str: ...
 
-def bind_listeners(host: str, port: int, count: int = 1) -> list[Listener]: ...
+def bind_listeners(host: str, port: int, count: int = 1, backlog: int | None = None) -> list[Listener]: ...
+def bind_unix_listener(path: str | os.PathLike[str], backlog: int | None = None) -> Listener: ...
+def listener_from_fd(fd: int) -> Listener: ...

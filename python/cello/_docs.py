@@ -90,8 +90,14 @@ def add_routes(app: App, engine: _cello.Engine) -> None:
 
     if app.openapi_url is None:
         return
+    # Behind a proxy that mounts the app under a prefix (`--root-path`), as FastAPI
+    # does: the document names that server first and the pages fetch it through it.
+    root = getattr(app, "_root_path", "")
     try:
-        document = _cello.json_dumps(app.openapi())
+        doc = app.openapi()
+        if root and not any(s.get("url") == root for s in doc.get("servers", ())):
+            doc = {**doc, "servers": [{"url": root}, *doc.get("servers", ())]}
+        document = _cello.json_dumps(doc)
     except Exception:
         # The app still serves; only its description is missing.
         logger.exception("could not build the OpenAPI document: %s and the docs pages are off", app.openapi_url)
@@ -116,7 +122,7 @@ def add_routes(app: App, engine: _cello.Engine) -> None:
             logger.warning("%s", message)
             add(url, _cello.Response(message, status=503))
             continue
-        add(url, _cello.Response.html(page(app.title, app.openapi_url, static_url)))
+        add(url, _cello.Response.html(page(app.title, root + app.openapi_url, root + static_url)))
         for f in files:
             add(
                 f"{static_url}/{f.name}",

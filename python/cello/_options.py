@@ -20,6 +20,13 @@ class Option:
     help: str
     #: ``metavar`` for ``--help``.
     shown: str = ""
+    #: What ``cello run`` gives when neither the flag nor the variable is set, where it
+    #: differs from ``App.run``'s ``default`` (``--access-log``: on, like uvicorn's).
+    cli_default: Any = None
+    #: ``App.run``'s own (listening, logging, the middleware it adds), not the engine's.
+    run_own: bool = False
+    #: ``--help``'s heading.
+    group: str = "Limits"
 
     @property
     def flag(self) -> str:
@@ -37,6 +44,24 @@ def _level(text: str) -> str:
     return level
 
 
+def _bool(text: "str | bool") -> bool:
+    if isinstance(text, bool):
+        return text
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{text!r} is not one of true, false, 1, 0, yes, no, on, off")
+
+
+def _fd(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise ValueError(f"{text} is not a file descriptor")
+    return n
+
+
 def _positive(text: str) -> int:
     n = int(text)
     if n < 1:
@@ -45,10 +70,23 @@ def _positive(text: str) -> int:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("host", str, "127.0.0.1", "Bind to this address (0.0.0.0 for every interface).", "HOST"),
-    Option("port", int, 8000, "Bind to this port (0: any free one).", "PORT"),
-    Option("workers", _positive, 1, "Worker processes, each with its own listener on the port.", "N"),
-    Option("log_level", _level, "INFO", "critical, error, warning, info, debug or trace.", "LEVEL"),
+    Option("host", str, "127.0.0.1", "Bind to this address (0.0.0.0 for every interface).", "HOST", group="Socket"),
+    Option("port", int, 8000, "Bind to this port (0: any free one).", "PORT", group="Socket"),
+    Option("uds", str, None, "Bind to this Unix domain socket instead (mode 0o666).", "PATH", run_own=True, group="Socket"),
+    Option("fd", _fd, None, "Serve on this inherited listening socket instead.", "N", run_own=True, group="Socket"),
+    Option("backlog", _positive, 2048, "Connections the kernel queues before they are accepted.", "N", group="Socket"),
+    Option("workers", _positive, 1, "Worker processes, each with its own listener on the port.", "N", group="Workers"),
+    Option("log_level", _level, "INFO", "critical, error, warning, info, debug or trace.", "LEVEL", group="Logging"),
+    Option("log_config", str, None, "Logging config: dictConfig .json/.yaml, or .ini.", "FILE", run_own=True, group="Logging"),
+    Option("access_log", _bool, None, "Log each request to cello.access.", cli_default=True, run_own=True, group="Logging"),
+    Option(
+        "proxy_headers", _bool, None, "Trust X-Forwarded-* from --forwarded-allow-ips.", cli_default=True, run_own=True, group="Proxy"
+    ),
+    Option(
+        "forwarded_allow_ips", str, None, "Proxies to trust, comma-separated, or '*'.", "IPS", cli_default="127.0.0.1", run_own=True, group="Proxy"
+    ),
+    Option("root_path", str, None, "The path prefix the app is served under (ASGI root_path).", "PATH", group="Proxy"),
+    Option("limit_concurrency", _positive, None, "Requests in flight per worker; past it, 503.", "N"),
     Option("max_body_size", int, None, "Largest request body in bytes; past it, 413 (default 1 MiB).", "BYTES"),
     Option("max_header_size", int, None, "Largest request head in bytes; past it, 431 (default 16 KiB).", "BYTES"),
     Option("header_timeout", float, None, "Seconds a client has to send the request head (default 10).", "SECONDS"),
@@ -76,7 +114,7 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
 
 #: The options that go to the engine (the rest are ``run``'s own).
-ENGINE_LIMITS: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.default is None)
+ENGINE_LIMITS: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.default is None and not o.run_own)
 
 
 def check(given: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from .datastructures import Headers, QueryParams, State
 from .exceptions import HTTPException
 
 logger = logging.getLogger("cello")
+error_logger = logging.getLogger("cello.error")
 
 
 class GuestLoop(asyncio.SelectorEventLoop):
@@ -61,11 +62,11 @@ def _skip_finished_tasks() -> None:
 
 
 def log_exception(handler: str, exc: BaseException) -> None:
-    logger.error("handler %s raised %s", handler, type(exc).__name__, exc_info=(type(exc), exc, exc.__traceback__))
+    error_logger.error("handler %s raised %s", handler, type(exc).__name__, exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def log_message(text: str) -> None:
-    logger.error("%s", text)
+    error_logger.error("%s", text)
 
 
 _cello._install_runtime(HTTPException, log_exception, log_message, Headers, QueryParams, State)

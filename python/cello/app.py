@@ -512,6 +512,20 @@ class App(Router):
         closed to make room), ``shutdown_timeout`` (30 s to drain on SIGTERM).
         ``log_level`` ("info" unless given) is the level of the ``cello`` loggers.
 
+        Listening: ``uds`` (a Unix domain socket path, mode 0o666, removed when
+        ``run`` returns) or ``fd`` (an inherited listening socket) in place of
+        ``host``/``port``, shared by every worker; ``backlog`` (2048).
+        ``limit_concurrency``: past that many requests in flight in a worker, 503 at
+        once, in Rust. ``root_path``: the prefix a proxy serves the app under (a path
+        starting with it is routed without it; ``req.root_path``; OpenAPI
+        ``servers``). Off unless given here, on by default in ``cello run`` (as in
+        uvicorn): ``access_log`` (``cello.access``, uvicorn's line) and
+        ``proxy_headers`` (``X-Forwarded-For``/``-Proto`` from
+        ``forwarded_allow_ips``, default ``$FORWARDED_ALLOW_IPS`` or 127.0.0.1).
+        ``log_config``: a dictConfig ``.json``/``.yaml`` or fileConfig ``.ini`` file
+        in place of uvicorn's default format (``cello._logging``), which is used when
+        the app has not set up logging itself.
+
         Uploads (``multipart/form-data``, also settable on ``App(...)``):
         ``max_upload_size`` (1 GiB: the whole multipart body, in place of
         ``max_body_size``), ``max_files`` (1000), ``max_fields`` (1000),
@@ -523,25 +537,74 @@ class App(Router):
         """
         _options.check(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
-        level = options.get("log_level")
-        if not logging.getLogger().handlers:
-            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            level = level or "info"
-        if level:
-            # An app that set up logging itself keeps its levels unless asked.
-            level = _options.BY_NAME["log_level"].parse(level)
-            logging.getLogger("cello").setLevel(5 if level == "TRACE" else level)
+        self._configure_logging(options)
+        self._root_path = (options.get("root_path") or "").rstrip("/")
+        middleware = self._server_middleware(options)
         if workers > 1:
             self._engine()  # a route error is raised here, not in every worker
-        listeners = _cello.bind_listeners(host, port, max(workers, 1))
-        if workers <= 1:
-            self._serve(host, port, listener=listeners[0], announce=True, **limits)
-            return
+        listeners, where = self._listeners(host, port, workers, options)
+        try:
+            if workers <= 1:
+                self._serve(host, port, listener=listeners[0], announce=True, middleware=middleware, **limits)
+                return
 
-        def serve_one(listener: _cello.Listener, ready: Callable[[int], None]) -> None:
-            self._serve(host, port, listener=listener, ready=ready, announce=True, **limits)
+            def serve_one(listener: _cello.Listener, ready: Callable[[int], None]) -> None:
+                self._serve(host, port, listener=listener, ready=ready, announce=True, middleware=middleware, **limits)
 
-        _supervisor.supervise(serve_one, listeners)
+            _supervisor.supervise(serve_one, listeners)
+        finally:
+            if where is not None and os.getpid() == where[0]:
+                # The socket file of --uds goes with the server (not with a worker).
+                try:
+                    os.unlink(where[1])
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _listeners(
+        host: str, port: int, workers: int, options: dict[str, Any]
+    ) -> tuple[list[_cello.Listener], tuple[int, str] | None]:
+        """One listener per worker on ``host:port``, or the one of ``uds``/``fd`` that
+        every worker shares; with the ``(pid, path)`` of a socket file to remove."""
+        uds, fd = options.get("uds"), options.get("fd")
+        if uds is not None and fd is not None:
+            raise ValueError("uds and fd are two ways to listen; give one")
+        if fd is not None:
+            return [_cello.listener_from_fd(fd)] * max(workers, 1), None
+        if uds is not None:
+            listener = _cello.bind_unix_listener(uds, options.get("backlog"))
+            return [listener] * max(workers, 1), (os.getpid(), uds)
+        return _cello.bind_listeners(host, port, max(workers, 1), options.get("backlog")), None
+
+    @staticmethod
+    def _configure_logging(options: dict[str, Any]) -> None:
+        """uvicorn's format on the ``cello`` loggers, unless the app set up logging
+        itself (then only the level, when given); ``log_config`` replaces both."""
+        from . import _logging
+
+        level = options.get("log_level")
+        if level:
+            level = _options.BY_NAME["log_level"].parse(level)
+        if options.get("log_config") or not (logging.getLogger().handlers or logging.getLogger("cello").handlers):
+            _logging.configure(options.get("log_config"), level, options.get("access_log"))
+        elif level:
+            logging.getLogger("cello").setLevel(_logging.TRACE if level == "TRACE" else level)
+
+    def _server_middleware(self, options: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """The app's Rust middleware, with what ``proxy_headers`` and ``access_log``
+        add in front (unless the app lists its own): trusted proxies outermost, so
+        the access log sees the forwarded client."""
+        from .middleware import AccessLog, TrustedProxies
+
+        stack: list[Any] = list(self._rust_middleware)
+        if options.get("proxy_headers") and not any(isinstance(m, TrustedProxies) for m in stack):
+            ips = options.get("forwarded_allow_ips") or os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+            trusted = ["*"] if ips.strip() == "*" else [ip.strip() for ip in ips.split(",") if ip.strip()]
+            stack.insert(0, TrustedProxies(trusted=trusted))
+        if options.get("access_log") and not any(isinstance(m, AccessLog) for m in stack):
+            first = 1 if stack and isinstance(stack[0], TrustedProxies) else 0
+            stack.insert(first, AccessLog())
+        return [m._spec() for m in stack]
 
     def _serve(
         self,
@@ -553,6 +616,7 @@ class App(Router):
         engine_out: list[_cello.Engine] | None = None,
         announce: bool = False,
         listener: _cello.Listener | None = None,
+        middleware: list[tuple[str, dict[str, Any]]] | None = None,
         **limits: Any,
     ) -> None:
         """Runs one worker on this thread: startup hooks, the engine, shutdown hooks."""
@@ -569,7 +633,8 @@ class App(Router):
 
             def on_ready(bound: int) -> None:
                 if announce:
-                    logger.info("cello worker %d serving on http://%s:%d", os.getpid(), host, bound)
+                    url = listener.url if listener is not None else f"http://{host}:{bound}"
+                    logger.info("cello worker %d serving on %s", os.getpid(), url)
                 if ready is not None:
                     ready(bound)
 
@@ -590,7 +655,7 @@ class App(Router):
                     on_ready,
                     handle_signals,
                     listener=listener,
-                    middleware=[m._spec() for m in self._rust_middleware],
+                    middleware=[m._spec() for m in self._rust_middleware] if middleware is None else middleware,
                     redirect_slashes=self.redirect_slashes,
                     **limits,
                 )

@@ -53,12 +53,35 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _version_line() -> str:
+    """``cello 0.1.0 (Rust runtime) with CPython 3.11.7 on Linux``: uvicorn's
+    ``Running uvicorn X with CPython Y on Linux``, starting with the name as
+    ``--version`` lines do."""
+    import platform
+
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"cello {_version()} (Rust runtime) with {python} on {platform.system()}"
+
+
+def _env_names(option: _options.Option) -> str:
+    if option.name == "forwarded_allow_ips":
+        return f"{option.env}, FORWARDED_ALLOW_IPS"
+    return option.env
+
+
+def _help(option: _options.Option) -> str:
+    """The help text, its default and its variable: uvicorn's layout."""
+    default = option.cli_default if option.cli_default is not None else option.default
+    shown = "" if default is None else f" [default: {default}]"
+    return f"{option.help}{shown} [env: {_env_names(option)}]"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cello",
         description="Cello: a Python web framework whose runtime is Rust.",
     )
-    parser.add_argument("--version", action="version", version=f"cello {_version()}")
+    parser.add_argument("--version", action="version", version=_version_line())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = commands.add_parser(
         "run",
@@ -66,13 +89,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve MODULE:APP (an App, or with --factory a function returning one).",
         epilog="Every option can also be set with its CELLO_<NAME> environment variable "
         "(--max-body-size: CELLO_MAX_BODY_SIZE); a flag wins.",
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=36, width=100),
     )
-    run.add_argument("app", metavar="MODULE:APP", nargs="?", help="e.g. main:app (default: $CELLO_APP)")
-    run.add_argument("--factory", action="store_true", default=None, help="APP is a function returning the App.")
-    run.add_argument("--app-dir", metavar="DIR", help="Import the module from DIR (default: the current directory).")
-    run.add_argument("--env-file", metavar="FILE", help="Set environment variables from FILE (KEY=value lines) first.")
+    run.add_argument("app", metavar="MODULE:APP", nargs="?", help="e.g. main:app [env: CELLO_APP]")
+    app_group = run.add_argument_group("App")
+    app_group.add_argument(
+        "--factory", action="store_true", default=None, help="APP is a function returning the App. [env: CELLO_FACTORY]"
+    )
+    app_group.add_argument(
+        "--app-dir", metavar="DIR", help="Import the module from DIR. [default: .] [env: CELLO_APP_DIR]"
+    )
+    app_group.add_argument("--env-file", metavar="FILE", help="Set environment variables from FILE (KEY=value lines) first.")
+    groups: dict[str, argparse._ArgumentGroup] = {}
     for option in _options.OPTIONS:
-        run.add_argument(option.flag, metavar=option.shown, help=option.help, dest=option.name)
+        group = groups.get(option.group) or groups.setdefault(option.group, run.add_argument_group(option.group))
+        if option.parse is _options._bool:
+            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, help=_help(option), dest=option.name)
+        else:
+            group.add_argument(option.flag, metavar=option.shown, help=_help(option), dest=option.name)
     return parser
 
 
@@ -91,9 +125,13 @@ def _main(args: list[str]) -> int:
     options = _options_from(ns)
     app = _load(target, factory, ns.app_dir or os.environ.get("CELLO_APP_DIR") or ".")
     host, port, workers = options.pop("host"), options.pop("port"), options.pop("workers")
+    if options.get("uds") is not None and options.get("fd") is not None:
+        raise _Fail("--uds and --fd are two ways to listen; give one")
+    from ._logging import LogConfigError
+
     try:
         app.run(host=host, port=port, workers=workers, **options)
-    except OSError as exc:
+    except (OSError, LogConfigError) as exc:
         raise _Fail(str(exc)) from None
     return 0
 
@@ -105,9 +143,12 @@ def _options_from(ns: argparse.Namespace) -> dict[str, Any]:
     for option in _options.OPTIONS:
         flag_value = getattr(ns, option.name)
         text, source = (flag_value, option.flag) if flag_value is not None else (os.environ.get(option.env), option.env)
+        if text is None and option.name == "forwarded_allow_ips":
+            text, source = os.environ.get("FORWARDED_ALLOW_IPS"), "FORWARDED_ALLOW_IPS"  # uvicorn's name
         if text is None:
-            if option.default is not None:
-                out[option.name] = option.default
+            default = option.cli_default if option.cli_default is not None else option.default
+            if default is not None:
+                out[option.name] = default
             continue
         try:
             out[option.name] = option.parse(text)
