@@ -170,10 +170,6 @@ def test_the_docs_have_python_samples_to_run() -> None:
 
 # -- shell and Rust samples ----------------------------------------------------------
 
-#: Flags that issue 12's other parts add in parallel (the cli branch); documented here
-#: as the issue specifies them. Each is checked like any other once `--help` has it.
-PENDING_FLAGS = {"--uds", "--fd", "--proxy-headers", "--forwarded-allow-ips", "--root-path", "--limit-concurrency", "--backlog"}
-
 _SHELL_LANGS = ("sh", "bash", "shell", "console")
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
@@ -211,7 +207,7 @@ def test_every_flag_in_a_shell_sample_is_one_cello_accepts() -> None:
     for where, command in commands:
         sub = "run" if command.split()[1:2] == ["run"] else ""
         for flag in _FLAG.findall(command):
-            if flag not in helps[sub] and flag not in PENDING_FLAGS:
+            if flag not in helps[sub]:
                 unknown.append(f"{where}: {flag} ({command})")
     assert unknown == []
 
