@@ -263,7 +263,7 @@ impl Engine {
     /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
     /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
     /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, supervisor_fd=None, max_requests=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -294,7 +294,14 @@ impl Engine {
         upload_spool_size: Option<u64>,
         upload_spool_memory: Option<u64>,
         upload_dir: Option<std::path::PathBuf>,
+        supervisor_fd: Option<i32>,
+        max_requests: Option<u64>,
     ) -> PyResult<()> {
+        // Under a supervisor: heartbeats, and the notice that max_requests was reached.
+        let reporter = supervisor_fd
+            .map(crate::recycle::reporter)
+            .transpose()?
+            .map(std::rc::Rc::new);
         let mut uploads = UploadLimits::default();
         set(&mut uploads.max_files, max_files);
         set(&mut uploads.max_fields, max_fields);
@@ -411,16 +418,55 @@ impl Engine {
                         tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
                     (stop, task)
                 });
+                // A stuck event loop stops the beats; the supervisor then kills it.
+                let beats = reporter.clone().map(|r| {
+                    tokio::task::spawn_local(async move {
+                        loop {
+                            r.beat();
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                    })
+                });
                 // The same worker loop as the Rust server's, on this runtime.
-                let served = serve_worker(
-                    std_listener,
-                    http_config,
-                    serve_config,
-                    shutdown,
-                    handle_signals,
-                    move |peer| make.service_for(peer),
-                )
-                .await;
+                let served = match max_requests {
+                    Some(n) => {
+                        let left = std::rc::Rc::new(std::cell::Cell::new(n.max(1)));
+                        let stop = shutdown.clone();
+                        let at_limit: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(move || {
+                            if let Some(r) = &reporter {
+                                r.recycling();
+                            }
+                            stop.trigger();
+                        });
+                        serve_worker(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            shutdown,
+                            handle_signals,
+                            move |peer| crate::recycle::Counted {
+                                inner: make.service_for(peer),
+                                left: left.clone(),
+                                at_limit: at_limit.clone(),
+                            },
+                        )
+                        .await
+                    }
+                    None => {
+                        serve_worker(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            shutdown,
+                            handle_signals,
+                            move |peer| make.service_for(peer),
+                        )
+                        .await
+                    }
+                };
+                if let Some(beats) = beats {
+                    beats.abort();
+                }
                 if let Some((stop, task)) = access_log {
                     // The last requests' records, then the task ends.
                     let _ = stop.send(());

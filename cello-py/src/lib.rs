@@ -28,6 +28,7 @@ mod model_check;
 mod multipart;
 mod params;
 mod recovery;
+mod recycle;
 mod request;
 mod request_stream;
 mod response;
@@ -36,6 +37,7 @@ mod runtime;
 mod scheduler;
 mod sources;
 mod stream_body;
+mod supervise;
 mod upload;
 mod validation;
 mod websocket;
@@ -116,6 +118,8 @@ mod _cello {
     use super::runtime::_install_runtime;
     #[pymodule_export]
     use super::scheduler::{install_scheduler, Handle, Scheduler};
+    #[pymodule_export]
+    use super::supervise::{supervise, worker_init};
     #[pymodule_export]
     use super::websocket::PyWebSocketConn;
 }

@@ -38,6 +38,43 @@ impl PyListener {
     fn __repr__(&self) -> String {
         format!("<Listener {}>", self.addr)
     }
+
+    /// The socket's file descriptor (for a spawned worker to inherit).
+    fn fileno(&self) -> PyResult<i32> {
+        use std::os::fd::AsRawFd;
+        let socket = self
+            .socket
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("listener lock poisoned"))?;
+        socket
+            .as_ref()
+            .map(|s| s.as_raw_fd())
+            .ok_or_else(|| PyRuntimeError::new_err("the listener is already in use by an engine"))
+    }
+
+    /// The listening socket inherited as file descriptor `fd` (a worker spawned by
+    /// the supervisor gets its number in `CELLO_LISTEN_FD`). It becomes
+    /// close-on-exec, so processes the app starts do not hold the port.
+    #[staticmethod]
+    fn from_fd(fd: i32) -> PyResult<PyListener> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: fcntl on a descriptor number; an invalid one is an error, not UB.
+        if fd < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+            return Err(PyOSError::new_err(format!(
+                "file descriptor {fd} is not open: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        // SAFETY: the descriptor is open and was handed to this process to own.
+        let socket = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+        let addr = socket.local_addr().map_err(|e| {
+            PyOSError::new_err(format!("file descriptor {fd} is not a listening TCP socket: {e}"))
+        })?;
+        Ok(PyListener {
+            socket: Mutex::new(Some(socket)),
+            addr,
+        })
+    }
 }
 
 impl PyListener {

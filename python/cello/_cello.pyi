@@ -27,6 +27,8 @@ __all__ = [
     "Handle",
     "Scheduler",
     "WebSocketConn",
+    "supervise",
+    "worker_init",
 ]
 
 def json_dumps(obj: Any) -> bytes: ...
@@ -230,6 +232,8 @@ class Engine:
         upload_spool_size: int | None = None,
         upload_spool_memory: int | None = None,
         upload_dir: str | os.PathLike[str] | None = None,
+        supervisor_fd: int | None = None,
+        max_requests: int | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 
@@ -239,5 +243,22 @@ class Listener:
     def host(self) -> str: ...
     @property
     def port(self) -> int: ...
+    def fileno(self) -> int: ...
+    @staticmethod
+    def from_fd(fd: int) -> Listener: ...
 
 def bind_listeners(host: str, port: int, count: int = 1) -> list[Listener]: ...
+def supervise(
+    workers: int,
+    *,
+    fork: Callable[[int, int], int] | None = None,
+    command: list[str] | None = None,
+    listen_fds: list[int] = ...,
+    timeout_graceful_shutdown: float | None = None,
+    timeout_worker_healthcheck: float | None = None,
+    reload: bool = False,
+    reload_dirs: list[str] = ...,
+    reload_include: list[str] = ...,
+    reload_exclude: list[str] = ...,
+) -> None: ...
+def worker_init(parent: int) -> None: ...

@@ -20,6 +20,8 @@ class Option:
     help: str
     #: ``metavar`` for ``--help``.
     shown: str = ""
+    #: Another flag for the same option (uvicorn's name).
+    alias: str = ""
 
     @property
     def flag(self) -> str:
@@ -35,6 +37,20 @@ def _level(text: str) -> str:
     if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "TRACE"):
         raise ValueError(f"log level {text!r} is not one of critical, error, warning, info, debug, trace")
     return level
+
+
+def switch(text: str) -> bool:
+    """An on/off option: a flag without a value (``--reload``), or ``CELLO_RELOAD=1``."""
+    value = text.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        raise ValueError(f"{text!r} is not true/false (1/0, yes/no, on/off)")
+    return value in ("1", "true", "yes", "on")
+
+
+def many(text: str) -> list[str]:
+    """A list option: the flag repeats (``--reload-dir a --reload-dir b``); its
+    environment variable separates values with commas (``CELLO_RELOAD_DIR=a,b``)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _positive(text: str) -> int:
@@ -60,7 +76,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("min_body_rate", int, None, "Bytes a second a body must average (default 0: off).", "BYTES"),
     Option("write_timeout", float, None, "Seconds a client may stop reading a response (default 30).", "SECONDS"),
     Option("max_connections", int, None, "Open connections per worker (default 10000).", "N"),
-    Option("shutdown_timeout", float, None, "Seconds to drain on SIGTERM/SIGINT (default 30).", "SECONDS"),
+    Option(
+        "shutdown_timeout", float, None, "Seconds to drain on SIGTERM/SIGINT (default 30).", "SECONDS",
+        alias="--timeout-graceful-shutdown",
+    ),
     Option("max_upload_size", int, None, "Largest multipart body in bytes; past it, 413 (default 1 GiB).", "BYTES"),
     Option("max_files", int, None, "Most files in one multipart body (default 1000).", "N"),
     Option("max_fields", int, None, "Most text fields in one multipart body (default 1000).", "N"),
@@ -71,6 +90,13 @@ OPTIONS: tuple[Option, ...] = (
         "upload_spool_memory", int, None, "Most bytes of uploads a worker keeps in memory at once (default 16 MiB).", "BYTES"
     ),
     Option("upload_dir", str, None, "Where uploads past the spool size are written (default $TMPDIR).", "DIR"),
+    Option("max_requests", int, 0, "Recycle a worker after this many requests (default 0: never).", "N"),
+    Option("max_requests_jitter", int, 0, "Add up to this many to each worker's max requests (default 0).", "N"),
+    Option("timeout_worker_healthcheck", float, 0.0, "Kill a worker whose event loop is stuck this long (0: off).", "SECONDS"),
+    Option("reload", switch, False, "Restart the workers when a file changes (development; needs cello run)."),
+    Option("reload_dir", many, (), "Watch this directory for --reload (repeatable; default: the current one).", "DIR"),
+    Option("reload_include", many, (), "Reload on files matching this glob (repeatable; default *.py).", "GLOB"),
+    Option("reload_exclude", many, (), "Ignore files matching this glob (repeatable; adds to .* and *.py[cod]).", "GLOB"),
 )
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

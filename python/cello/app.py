@@ -11,7 +11,7 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _workers  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
@@ -496,9 +496,14 @@ class App(Router):
         ("address already in use", naming ``host:port``) before any startup hook
         runs. ``workers`` > 1 forks that many worker processes, each with its own
         listener on the port (``SO_REUSEPORT`` among them only) and its own Python
-        thread. A worker that dies before it serves (a startup hook raised) stops
-        them all and ``run`` raises ``RuntimeError`` with its error; one that dies
-        later is restarted, with a growing delay if it keeps dying.
+        thread, under the Rust supervisor (docs/workers.md). A worker that dies
+        before it serves (a startup hook raised) stops them all and ``run`` raises
+        ``RuntimeError`` with its error; one that dies later is restarted, with a
+        growing delay if it keeps dying. SIGHUP replaces every worker (forked again
+        from this process: the same code; ``cello run`` re-imports it).
+        ``max_requests`` (+ ``max_requests_jitter``) recycles a worker after that
+        many requests; ``timeout_worker_healthcheck`` kills a worker whose event loop
+        sent no heartbeat for that many seconds. ``reload`` needs ``cello run``.
 
         ``limits`` (bytes, seconds; each left out keeps the engine's default):
         ``max_body_size`` (1 MiB, 413 past it), ``max_header_size`` (16 KiB, 431),
@@ -523,25 +528,34 @@ class App(Router):
         """
         _options.check(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
-        level = options.get("log_level")
-        if not logging.getLogger().handlers:
-            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            level = level or "info"
-        if level:
-            # An app that set up logging itself keeps its levels unless asked.
-            level = _options.BY_NAME["log_level"].parse(level)
-            logging.getLogger("cello").setLevel(5 if level == "TRACE" else level)
-        if workers > 1:
+        _setup_logging(options.get("log_level"))
+        if options.get("reload"):
+            raise ValueError("reload=True needs the app as an import string: cello run module:app --reload")
+        supervised = _workers.needs_supervisor(workers, options)
+        if supervised:
             self._engine()  # a route error is raised here, not in every worker
         listeners = _cello.bind_listeners(host, port, max(workers, 1))
-        if workers <= 1:
+        if not supervised:
             self._serve(host, port, listener=listeners[0], announce=True, **limits)
             return
 
-        def serve_one(listener: _cello.Listener, ready: Callable[[int], None]) -> None:
-            self._serve(host, port, listener=listener, ready=ready, announce=True, **limits)
+        def serve_one(listener: _cello.Listener, ready: Callable[[int], None], extra: dict[str, Any]) -> None:
+            self._serve(host, port, listener=listener, ready=ready, announce=True, **limits, **extra)
 
-        _supervisor.supervise(serve_one, listeners)
+        _workers.supervise_forked(serve_one, listeners, options)
+
+    def _run_spawned_worker(
+        self, listener: _cello.Listener, report_fd: int, host: str, port: int, **options: Any
+    ) -> None:
+        """One worker ``cello run --workers/--reload`` spawned, on the socket it inherited."""
+        _setup_logging(options.get("log_level"))
+        limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
+        limits.update(_workers.worker_options(options, report_fd))
+
+        def ready(port: int) -> None:
+            os.write(report_fd, b"R")
+
+        self._serve(host, port, listener=listener, ready=ready, announce=True, **limits)
 
     def _serve(
         self,
@@ -609,6 +623,16 @@ class App(Router):
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+
+
+def _setup_logging(level: str | None) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        level = level or "info"
+    if level:
+        # An app that set up logging itself keeps its levels unless asked.
+        level = _options.BY_NAME["log_level"].parse(level)
+        logging.getLogger("cello").setLevel(5 if level == "TRACE" else level)
 
 
 def _in_thread_pool(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, NoReturn, Sequence
 
-from . import _options
+from . import _options, _workers
 
 
 class _Fail(Exception):
@@ -72,12 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--app-dir", metavar="DIR", help="Import the module from DIR (default: the current directory).")
     run.add_argument("--env-file", metavar="FILE", help="Set environment variables from FILE (KEY=value lines) first.")
     for option in _options.OPTIONS:
-        run.add_argument(option.flag, metavar=option.shown, help=option.help, dest=option.name)
+        flags = [option.flag, option.alias] if option.alias else [option.flag]
+        if option.parse is _options.switch:
+            run.add_argument(*flags, action="store_const", const="1", help=option.help, dest=option.name)
+        elif option.parse is _options.many:
+            run.add_argument(*flags, action="append", metavar=option.shown, help=option.help, dest=option.name)
+        else:
+            run.add_argument(*flags, metavar=option.shown, help=option.help, dest=option.name)
     return parser
 
 
 def _main(args: list[str]) -> int:
     parser = _parser()
+    worker = _workers.spawned_worker()
     ns = parser.parse_args(args)
     if ns.command is None:
         parser.print_help()
@@ -89,12 +96,43 @@ def _main(args: list[str]) -> int:
         raise _Fail("no app given: cello run MODULE:APP (or set CELLO_APP)")
     factory = ns.factory if ns.factory is not None else _flag_from_env("CELLO_FACTORY")
     options = _options_from(ns)
-    app = _load(target, factory, ns.app_dir or os.environ.get("CELLO_APP_DIR") or ".")
+    app_dir = ns.app_dir or os.environ.get("CELLO_APP_DIR") or "."
     host, port, workers = options.pop("host"), options.pop("port"), options.pop("workers")
+    if worker is not None:
+        return _serve_spawned(worker, target, factory, app_dir, host, port, options)
+    if workers > 1 or options["reload"] or _workers.needs_supervisor(workers, options):
+        # The Rust supervisor spawns `python -m cello <the same args>` per worker.
+        from .app import _setup_logging
+
+        _setup_logging(options.get("log_level"))
+        try:
+            _workers.supervise_spawned(args, host, port, workers, options)
+        except (OSError, RuntimeError) as exc:
+            raise _Fail(str(exc)) from None
+        return 0
+    app = _load(target, factory, app_dir)
     try:
         app.run(host=host, port=port, workers=workers, **options)
     except OSError as exc:
         raise _Fail(str(exc)) from None
+    return 0
+
+
+def _serve_spawned(
+    worker: tuple[Any, int], target: str, factory: bool, app_dir: str, host: str, port: int, options: dict[str, Any]
+) -> int:
+    """A worker the supervisor spawned: imports the app and serves on the inherited
+    socket. A failure is reported to the supervisor, which prints it (once)."""
+    listener, report = worker
+    try:
+        app = _load(target, factory, app_dir)
+        app._run_spawned_worker(listener, report, host, port, **options)
+    except _Fail as exc:
+        _workers.report_failure(report, str(exc))
+        return 1
+    except Exception as exc:
+        _workers.report_failure(report, f"{type(exc).__name__}: {exc}")
+        raise
     return 0
 
 
@@ -104,6 +142,8 @@ def _options_from(ns: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for option in _options.OPTIONS:
         flag_value = getattr(ns, option.name)
+        if isinstance(flag_value, list):
+            flag_value = ",".join(flag_value)
         text, source = (flag_value, option.flag) if flag_value is not None else (os.environ.get(option.env), option.env)
         if text is None:
             if option.default is not None:
