@@ -68,7 +68,9 @@ impl PyListener {
         // SAFETY: the descriptor is open and was handed to this process to own.
         let socket = unsafe { std::net::TcpListener::from_raw_fd(fd) };
         let addr = socket.local_addr().map_err(|e| {
-            PyOSError::new_err(format!("file descriptor {fd} is not a listening TCP socket: {e}"))
+            PyOSError::new_err(format!(
+                "file descriptor {fd} is not a listening TCP socket: {e}"
+            ))
         })?;
         Ok(PyListener {
             socket: Mutex::new(Some(socket)),

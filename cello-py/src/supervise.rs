@@ -55,7 +55,10 @@ pub fn supervise(
         watch.exclude.extend(reload_exclude);
         config.reload = Some(watch);
     }
-    let logger = py.import("logging")?.call_method1("getLogger", ("cello.error",))?.unbind();
+    let logger = py
+        .import("logging")?
+        .call_method1("getLogger", ("cello.error",))?
+        .unbind();
     let log = move |level: Level, line: &str| {
         let level = match level {
             Level::Info => 20,
@@ -99,7 +102,9 @@ pub fn supervise(
     match result {
         Ok(()) => Ok(()),
         Err(e @ Error::WorkerFailed(_)) => Err(PyRuntimeError::new_err(e.to_string())),
-        Err(Error::Io(e)) => Err(PyOSError::new_err(format!("the worker supervisor failed: {e}"))),
+        Err(Error::Io(e)) => Err(PyOSError::new_err(format!(
+            "the worker supervisor failed: {e}"
+        ))),
     }
 }
 

@@ -185,7 +185,9 @@ pub fn in_child(parent: libc::pid_t) -> io::Result<()> {
     }
     // SAFETY: getppid has no preconditions.
     if unsafe { libc::getppid() } != parent {
-        return Err(io::Error::other("the supervisor exited while this worker started"));
+        return Err(io::Error::other(
+            "the supervisor exited while this worker started",
+        ));
     }
     Ok(())
 }

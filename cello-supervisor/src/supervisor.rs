@@ -101,8 +101,11 @@ impl From<io::Error> for Error {
 pub struct Supervisor<L> {
     launch: L,
     config: Config,
-    log: Box<dyn FnMut(Level, &str)>,
+    log: LogFn,
 }
+
+/// Where the supervisor's log lines go.
+type LogFn = Box<dyn FnMut(Level, &str)>;
 
 struct Worker {
     child: Child,
@@ -162,8 +165,15 @@ impl<L: Launch> Supervisor<L> {
             for signal in signals.take() {
                 match signal {
                     libc::SIGTERM | libc::SIGINT if state.stop_deadline.is_none() => {
-                        let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
-                        (self.log)(Level::Info, &format!("{name}: stopping the workers gracefully"));
+                        let name = if signal == libc::SIGINT {
+                            "SIGINT"
+                        } else {
+                            "SIGTERM"
+                        };
+                        (self.log)(
+                            Level::Info,
+                            &format!("{name}: stopping the workers gracefully"),
+                        );
                         self.stop(&mut state, now);
                     }
                     libc::SIGINT => {
@@ -226,10 +236,20 @@ impl<L: Launch> Supervisor<L> {
         }
         let mut fds = vec![signals.fd()];
         fds.extend(watch.map(Watch::fd));
-        fds.extend(state.workers.iter().filter(|w| !w.eof).map(|w| w.child.report_fd()));
+        fds.extend(
+            state
+                .workers
+                .iter()
+                .filter(|w| !w.eof)
+                .map(|w| w.child.report_fd()),
+        );
         let mut polled: Vec<libc::pollfd> = fds
             .into_iter()
-            .map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 })
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
             .collect();
         let ms = until.saturating_duration_since(now).as_millis().min(1000) as i32;
         // SAFETY: `polled` is a valid array of `polled.len()` pollfd values. EINTR
@@ -244,7 +264,10 @@ impl<L: Launch> Supervisor<L> {
                 let delay = self.config.max_delay;
                 (self.log)(
                     Level::Error,
-                    &format!("could not start a worker ({e}); trying again in {:.1}s", delay.as_secs_f64()),
+                    &format!(
+                        "could not start a worker ({e}); trying again in {:.1}s",
+                        delay.as_secs_f64()
+                    ),
                 );
                 state.restarts.push((Instant::now() + delay, slot));
             }
@@ -269,7 +292,13 @@ impl<L: Launch> Supervisor<L> {
         if let Some(pending) = state.pending {
             state.retire(|w| w.generation == pending);
         }
-        let generation = state.workers.iter().map(|w| w.generation).max().unwrap_or(0) + 1;
+        let generation = state
+            .workers
+            .iter()
+            .map(|w| w.generation)
+            .max()
+            .unwrap_or(0)
+            + 1;
         state.pending = Some(generation);
         let n = self.config.workers.max(1);
         (self.log)(Level::Info, &format!("{why}: starting {n} new worker(s)"));
@@ -300,14 +329,21 @@ impl<L: Launch> Supervisor<L> {
                         w.retiring = true;
                         recycled.push((w.child.pid(), w.slot));
                     }
-                    FAILED => w.error = Some(data[i + 1..].to_vec()),
+                    FAILED => {
+                        // The rest of the pipe is the message.
+                        w.error = Some(data[i + 1..].to_vec());
+                        break;
+                    }
                     _ => {}
                 }
             }
         }
         for (pid, slot) in recycled {
             if state.stop_deadline.is_none() {
-                (self.log)(Level::Info, &format!("worker {pid} reached its max requests; starting its replacement"));
+                (self.log)(
+                    Level::Info,
+                    &format!("worker {pid} reached its max requests; starting its replacement"),
+                );
                 let generation = state.generation;
                 self.start(state, slot, generation);
             }
@@ -315,11 +351,15 @@ impl<L: Launch> Supervisor<L> {
         if became_ready {
             if let Some(pending) = state.pending {
                 let new = state.workers.iter().filter(|w| w.generation == pending);
-                if new.clone().count() >= self.config.workers.max(1) && new.clone().all(|w| w.ready) {
+                if new.clone().count() >= self.config.workers.max(1) && new.clone().all(|w| w.ready)
+                {
                     state.pending = None;
                     state.generation = pending;
                     let old = state.retire(|w| w.generation < pending);
-                    (self.log)(Level::Info, &format!("new workers ready; stopping {old} old worker(s)"));
+                    (self.log)(
+                        Level::Info,
+                        &format!("new workers ready; stopping {old} old worker(s)"),
+                    );
                 }
             }
         }
@@ -364,12 +404,17 @@ impl<L: Launch> Supervisor<L> {
             if state.pending == Some(w.generation) {
                 (self.log)(
                     Level::Error,
-                    &format!("new worker {pid} failed to start ({why}); the old workers keep serving"),
+                    &format!(
+                        "new worker {pid} failed to start ({why}); the old workers keep serving"
+                    ),
                 );
                 state.pending = None;
                 state.retire(|o| o.generation == w.generation);
             } else if self.config.reload.is_some() {
-                (self.log)(Level::Error, &format!("worker {pid} failed to start ({why}); waiting for a change"));
+                (self.log)(
+                    Level::Error,
+                    &format!("worker {pid} failed to start ({why}); waiting for a change"),
+                );
             } else {
                 (self.log)(
                     Level::Error,
@@ -382,13 +427,18 @@ impl<L: Launch> Supervisor<L> {
         }
         let lived = now.duration_since(w.started);
         let delay = match state.delays.get(&w.slot) {
-            Some(last) if lived < self.config.stable_after => (*last * 2).min(self.config.max_delay),
+            Some(last) if lived < self.config.stable_after => {
+                (*last * 2).min(self.config.max_delay)
+            }
             _ => self.config.first_delay,
         };
         state.delays.insert(w.slot, delay);
         (self.log)(
             Level::Error,
-            &format!("worker {pid} died ({why}); restarting in {:.1}s", delay.as_secs_f64()),
+            &format!(
+                "worker {pid} died ({why}); restarting in {:.1}s",
+                delay.as_secs_f64()
+            ),
         );
         state.restarts.push((now + delay, w.slot));
     }
@@ -413,7 +463,12 @@ impl<L: Launch> Supervisor<L> {
     }
 
     fn restart_due(&mut self, state: &mut State, now: Instant) {
-        let due: Vec<usize> = state.restarts.iter().filter(|(at, _)| *at <= now).map(|(_, s)| *s).collect();
+        let due: Vec<usize> = state
+            .restarts
+            .iter()
+            .filter(|(at, _)| *at <= now)
+            .map(|(_, s)| *s)
+            .collect();
         state.restarts.retain(|(at, _)| *at > now);
         for slot in due {
             let generation = state.generation;

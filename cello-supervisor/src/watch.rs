@@ -27,7 +27,12 @@ impl Default for WatchConfig {
         WatchConfig {
             dirs: vec![PathBuf::from(".")],
             include: vec!["*.py".into()],
-            exclude: vec![".*".into(), "*.py[cod]".into(), "*~".into(), "__pycache__".into()],
+            exclude: vec![
+                ".*".into(),
+                "*.py[cod]".into(),
+                "*~".into(),
+                "__pycache__".into(),
+            ],
         }
     }
 }
@@ -47,16 +52,17 @@ impl Watch {
         set_nonblocking(write.as_raw_fd())?;
         let write = std::sync::Arc::new(write);
         let notify_to = write.clone();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let Ok(event) = event else { return };
-            if matches!(event.kind, notify::EventKind::Access(_)) {
-                return;
-            }
-            if event.paths.iter().any(|p| wanted(p, &include, &exclude)) {
-                write_some(notify_to.as_raw_fd(), b"c");
-            }
-        })
-        .map_err(io::Error::other)?;
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                let Ok(event) = event else { return };
+                if matches!(event.kind, notify::EventKind::Access(_)) {
+                    return;
+                }
+                if event.paths.iter().any(|p| wanted(p, &include, &exclude)) {
+                    write_some(notify_to.as_raw_fd(), b"c");
+                }
+            })
+            .map_err(io::Error::other)?;
         for dir in &config.dirs {
             watcher
                 .watch(dir, RecursiveMode::Recursive)
@@ -85,7 +91,10 @@ fn globs(patterns: &[String]) -> io::Result<GlobSet> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
         let glob = Glob::new(p).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("bad reload glob {p:?}: {e}"))
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("bad reload glob {p:?}: {e}"),
+            )
         })?;
         set.add(glob);
     }
@@ -111,7 +120,11 @@ mod tests {
         let c = WatchConfig::default();
         let (inc, exc) = (globs(&c.include).unwrap(), globs(&c.exclude).unwrap());
         assert!(wanted(Path::new("/src/app/main.py"), &inc, &exc));
-        assert!(!wanted(Path::new("/src/app/__pycache__/main.cpython-311.pyc"), &inc, &exc));
+        assert!(!wanted(
+            Path::new("/src/app/__pycache__/main.cpython-311.pyc"),
+            &inc,
+            &exc
+        ));
         assert!(!wanted(Path::new("/src/.git/x.py"), &inc, &exc));
         assert!(!wanted(Path::new("/src/app/.main.py.swp"), &inc, &exc));
         assert!(!wanted(Path::new("/src/app/notes.txt"), &inc, &exc));

@@ -10,11 +10,17 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 fn starts(path: &std::path::Path) -> usize {
-    std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
 }
 
 fn record(path: &std::path::Path) -> usize {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     writeln!(f, "start").unwrap();
     drop(f);
     starts(path)
@@ -63,8 +69,14 @@ fn workers_are_restarted_after_serving_stopped_on_sigterm_and_a_startup_failure_
     .unwrap();
     let lines = lines.borrow().join("\n");
     assert_eq!(starts(&path), 2, "{lines}");
-    assert!(lines.contains("died (exit code 3); restarting in 0.1s"), "{lines}");
-    assert!(lines.contains("SIGTERM: stopping the workers gracefully"), "{lines}");
+    assert!(
+        lines.contains("died (exit code 3); restarting in 0.1s"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("SIGTERM: stopping the workers gracefully"),
+        "{lines}"
+    );
 
     // 2. A worker that fails before it serves stops everything with its error.
     let config = Config {

@@ -112,6 +112,18 @@ class Load:
         self._thread.join(60)
 
 
+def send_stuck_request(s: Supervised) -> None:
+    """GET /stuck in a thread: its worker never answers (it is killed)."""
+
+    def send() -> None:
+        try:
+            httpx.get(s.url + "/stuck", timeout=60)
+        except httpx.TransportError:
+            pass  # the worker holding it was killed, as the test wants
+
+    threading.Thread(target=send, daemon=True).start()
+
+
 def is_stuck(s: Supervised) -> bool:
     try:
         httpx.get(s.url + "/pid", timeout=1.0)
@@ -195,7 +207,7 @@ def test_a_handler_stuck_in_an_infinite_loop_is_killed_by_the_health_check(super
     else:
         s = supervised("--timeout-worker-healthcheck", "2")
     stuck = s.pid()
-    threading.Thread(target=lambda: httpx.get(s.url + "/stuck", timeout=60), daemon=True).start()
+    send_stuck_request(s)
     # The requests after it wait in the listen queue until the new worker takes them.
     assert wait_until(lambda: s.pid() != stuck, timeout=30), s.log()
     assert not alive(stuck)
@@ -219,7 +231,7 @@ def test_sigterm_kills_a_worker_that_does_not_drain_within_the_graceful_timeout(
     # (The health check's long timeout only makes one worker run under a supervisor.)
     s = supervised("--timeout-graceful-shutdown", "1", "--timeout-worker-healthcheck", "600")
     worker = s.pid()
-    threading.Thread(target=lambda: httpx.get(s.url + "/stuck", timeout=60), daemon=True).start()
+    send_stuck_request(s)
     assert wait_until(lambda: is_stuck(s), timeout=30)
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(30) == 0
