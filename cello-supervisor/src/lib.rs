@@ -13,6 +13,10 @@
 //!
 //! Workers report on a pipe ([`Reporter`]): ready, failed, heartbeat, recycling.
 //!
+//! Run [`Supervisor::run`] on a thread that lives as long as the workers (the main
+//! thread): the kernel's parent-death signal fires when the *thread* that forked a
+//! worker exits. Linux only (`prctl`, `pipe2`).
+//!
 //! ```no_run
 //! use cello_supervisor::{Child, Config, Reporter, Supervisor};
 //!
