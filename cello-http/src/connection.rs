@@ -114,6 +114,8 @@ impl Http {
             .max(1);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let (mut seen, mut quiet, mut closing) = (0u64, 0u32, false);
+        // Stopped before its first byte arrived: closed at a later tick instead.
+        let mut fresh_until: Option<tokio::time::Instant> = None;
         let write_timeout = self.config.write_timeout;
         // Made once: a fresh wait future per wake would re-register with the token.
         let mut stop = pin!(shutdown.stopped());
@@ -151,7 +153,12 @@ impl Http {
                     }
                     // hyper closes a connection with a partly read head as idle; that
                     // request is answered instead, with `Connection: close`.
-                    if !(state.in_flight.get() == 0 && state.head_since.get().is_some()) {
+                    if state.activity.get() == 0 && state.in_flight.get() == 0 {
+                        // Accepted just before the stop, its request still on the way
+                        // (a worker replaced under load): closing it now would fail
+                        // that request, so it gets a tick's time to arrive.
+                        fresh_until = Some(tokio::time::Instant::now() + period);
+                    } else if !(state.in_flight.get() == 0 && state.head_since.get().is_some()) {
                         conn.as_mut().graceful_shutdown();
                     }
                 }
@@ -163,6 +170,12 @@ impl Http {
                     if state.write_blocked_since.get().is_some_and(|t| t.elapsed() >= write_timeout) {
                         tracing::debug!("client stopped reading the response; closing after the write timeout");
                         return;
+                    }
+                    if let Some(until) = fresh_until {
+                        if state.activity.get() != 0 || tokio::time::Instant::now() >= until {
+                            fresh_until = None;
+                            conn.as_mut().graceful_shutdown();
+                        }
                     }
                     if closing {
                         continue;

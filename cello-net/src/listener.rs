@@ -140,6 +140,15 @@ impl From<std::os::unix::net::UnixListener> for StdListener {
     }
 }
 
+impl std::os::fd::AsRawFd for StdListener {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        match self {
+            StdListener::Tcp(l) => l.as_raw_fd(),
+            StdListener::Unix(l) => l.as_raw_fd(),
+        }
+    }
+}
+
 impl StdListener {
     /// Takes over a listening socket inherited as file descriptor `fd` (systemd socket
     /// activation, a process manager): a TCP or Unix stream socket that is already
@@ -178,6 +187,8 @@ impl StdListener {
         // caller hands over: from here on this listener owns and closes it.
         let socket = unsafe { Socket::from_raw_fd(fd) };
         socket.set_nonblocking(true)?;
+        // Processes the app starts must not hold the port.
+        socket.set_cloexec(true)?;
         Ok(if socket.domain()? == Domain::UNIX {
             StdListener::Unix(socket.into())
         } else {

@@ -263,7 +263,7 @@ impl Engine {
     /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
     /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
     /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, limit_concurrency=None, root_path=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, limit_concurrency=None, root_path=None, supervisor_fd=None, max_requests=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -296,7 +296,14 @@ impl Engine {
         upload_dir: Option<std::path::PathBuf>,
         limit_concurrency: Option<usize>,
         root_path: Option<String>,
+        supervisor_fd: Option<i32>,
+        max_requests: Option<u64>,
     ) -> PyResult<()> {
+        // Under a supervisor: heartbeats, and the notice that max_requests was reached.
+        let reporter = supervisor_fd
+            .map(crate::recycle::reporter)
+            .transpose()?
+            .map(std::rc::Rc::new);
         let mut uploads = UploadLimits::default();
         set(&mut uploads.max_files, max_files);
         set(&mut uploads.max_fields, max_fields);
@@ -415,9 +422,30 @@ impl Engine {
                         tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
                     (stop, task)
                 });
+                // A stuck event loop stops the beats; the supervisor then kills it.
+                let beats = reporter.clone().map(|r| {
+                    tokio::task::spawn_local(async move {
+                        loop {
+                            r.beat();
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                    })
+                });
                 // The same worker loop as the Rust server's, on this runtime.
-                // Without a limit or a root path the app's service is served as it is.
-                let served = match crate::front::Front::new(limit_concurrency, root_path) {
+                // At `max_requests`, tell the supervisor and stop accepting.
+                let recycle = max_requests.map(|n| {
+                    let stop = shutdown.clone();
+                    let reporter = reporter.clone();
+                    crate::recycle::Recycle::new(n, move || {
+                        if let Some(r) = &reporter {
+                            r.recycling();
+                        }
+                        stop.trigger();
+                    })
+                });
+                // Without a limit, a root path or a request budget the app's service is
+                // served as it is.
+                let served = match crate::front::Front::new(limit_concurrency, root_path, recycle) {
                     Some(front) => {
                         serve_worker(
                             std_listener,
@@ -441,6 +469,9 @@ impl Engine {
                         .await
                     }
                 };
+                if let Some(beats) = beats {
+                    beats.abort();
+                }
                 if let Some((stop, task)) = access_log {
                     // The last requests' records, then the task ends.
                     let _ = stop.send(());

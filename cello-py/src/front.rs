@@ -2,8 +2,9 @@
 //! `limit_concurrency` (uvicorn's `--limit-concurrency`: past that many requests in
 //! flight in this worker, a new one is answered 503 at once, never reaching Python) and
 //! `root_path` (the prefix a proxy mounts the app under: a path that starts with it is
-//! routed without it, as Starlette does, and `req.root_path` names it). An engine
-//! without either serves the app's service itself, so a request pays nothing.
+//! routed without it, as Starlette does, and `req.root_path` names it), and
+//! `max_requests` (the worker's request budget, `crate::recycle`). An engine with none
+//! of them serves the app's service itself, so a request pays nothing.
 
 use cello_http::{Body, Request, Response};
 use http::{header, HeaderValue, StatusCode};
@@ -22,26 +23,32 @@ use tower_service::Service;
 pub struct RootPath(pub Arc<str>);
 
 /// The settings, shared by every connection of a worker.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Front {
     /// Requests in flight now, and the most allowed.
     limit: Option<(Rc<Cell<usize>>, usize)>,
     root: Option<RootPath>,
+    recycle: Option<crate::recycle::Recycle>,
 }
 
 impl Front {
-    /// None when there is nothing to do (no limit, no root path).
-    pub fn new(limit_concurrency: Option<usize>, root_path: Option<String>) -> Option<Self> {
+    /// None when there is nothing to do (no limit, no root path, no request budget).
+    pub(crate) fn new(
+        limit_concurrency: Option<usize>,
+        root_path: Option<String>,
+        recycle: Option<crate::recycle::Recycle>,
+    ) -> Option<Self> {
         let root = root_path
             .map(|p| p.trim_end_matches('/').to_owned())
             .filter(|p| !p.is_empty())
             .map(|p| RootPath(p.into()));
-        if limit_concurrency.is_none() && root.is_none() {
+        if limit_concurrency.is_none() && root.is_none() && recycle.is_none() {
             return None;
         }
         Some(Front {
             limit: limit_concurrency.map(|n| (Rc::new(Cell::new(0)), n)),
             root,
+            recycle,
         })
     }
 
@@ -55,7 +62,7 @@ impl Front {
 }
 
 /// A connection's service behind [`Front`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FrontService<S> {
     inner: S,
     front: Front,
@@ -91,6 +98,9 @@ where
             }
             None => None,
         };
+        if let Some(recycle) = &self.front.recycle {
+            recycle.count();
+        }
         if let Some(root) = &self.front.root {
             strip_root(&mut req, root);
         }
@@ -225,7 +235,7 @@ mod tests {
     }
 
     fn routed(root: &str, uri: &str) -> String {
-        let front = Front::new(None, Some(root.to_owned())).unwrap();
+        let front = Front::new(None, Some(root.to_owned()), None).unwrap();
         let Poll::Ready(Ok(res)) = poll_now(front.wrap(Echo).call(get(uri))) else {
             panic!("Echo answers at once");
         };
@@ -246,13 +256,13 @@ mod tests {
 
     #[test]
     fn nothing_asked_is_no_front_at_all() {
-        assert!(Front::new(None, None).is_none());
-        assert!(Front::new(None, Some("/".to_owned())).is_none());
+        assert!(Front::new(None, None, None).is_none());
+        assert!(Front::new(None, Some("/".to_owned()), None).is_none());
     }
 
     #[test]
     fn past_the_limit_a_request_is_503_until_one_in_flight_ends() {
-        let front = Front::new(Some(1), None).unwrap();
+        let front = Front::new(Some(1), None, None).unwrap();
         let mut svc = front.wrap(Hang);
         let first = svc.call(get("/"));
         let Poll::Ready(Ok(busy)) = poll_now(svc.call(get("/"))) else {

@@ -29,6 +29,7 @@ mod model_check;
 mod multipart;
 mod params;
 mod recovery;
+mod recycle;
 mod request;
 mod request_stream;
 mod response;
@@ -37,6 +38,7 @@ mod runtime;
 mod scheduler;
 mod sources;
 mod stream_body;
+mod supervise;
 mod upload;
 mod validation;
 mod websocket;
@@ -117,6 +119,8 @@ mod _cello {
     use super::runtime::_install_runtime;
     #[pymodule_export]
     use super::scheduler::{install_scheduler, Handle, Scheduler};
+    #[pymodule_export]
+    use super::supervise::{supervise, worker_init};
     #[pymodule_export]
     use super::websocket::PyWebSocketConn;
 }

@@ -70,6 +70,19 @@ impl PyListener {
     fn __repr__(&self) -> String {
         format!("<Listener {}>", self.addr)
     }
+
+    /// The socket's file descriptor (for a spawned worker to inherit).
+    fn fileno(&self) -> PyResult<i32> {
+        use std::os::fd::AsRawFd;
+        let socket = self
+            .socket
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("listener lock poisoned"))?;
+        socket
+            .as_ref()
+            .map(|s| s.as_raw_fd())
+            .ok_or_else(|| PyRuntimeError::new_err("the listener is already in use by an engine"))
+    }
 }
 
 impl PyListener {
@@ -126,8 +139,9 @@ pub fn bind_unix_listener(path: std::path::PathBuf, backlog: Option<u32>) -> PyR
 }
 
 /// Takes over the listening socket inherited as file descriptor `fd` (`--fd`: systemd
-/// socket activation, a process manager); `OSError` saying what `fd` is when it is
-/// not a listening TCP or Unix stream socket.
+/// socket activation, a process manager; a worker spawned by the supervisor, which
+/// gets its number in `CELLO_LISTEN_FD`); `OSError` saying what `fd` is when it is
+/// not a listening TCP or Unix stream socket. It becomes close-on-exec.
 #[pyfunction]
 pub fn listener_from_fd(fd: i32) -> PyResult<PyListener> {
     PyListener::new(StdListener::from_fd(fd).map_err(os_error)?)

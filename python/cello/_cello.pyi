@@ -29,6 +29,8 @@ __all__ = [
     "Handle",
     "Scheduler",
     "WebSocketConn",
+    "supervise",
+    "worker_init",
 ]
 
 def json_dumps(obj: Any) -> bytes:
@@ -280,6 +282,8 @@ class Engine:
         upload_dir: str | os.PathLike[str] | None = None,
         limit_concurrency: int | None = None,
         root_path: str | None = None,
+        supervisor_fd: int | None = None,
+        max_requests: int | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 
@@ -293,7 +297,22 @@ class Listener:
     def path(self) -> str | None: ...
     @property
     def url(self) -> str: ...
+    def fileno(self) -> int: ...
 
 def bind_listeners(host: str, port: int, count: int = 1, backlog: int | None = None) -> list[Listener]: ...
 def bind_unix_listener(path: str | os.PathLike[str], backlog: int | None = None) -> Listener: ...
 def listener_from_fd(fd: int) -> Listener: ...
+def supervise(
+    workers: int,
+    *,
+    fork: Callable[[int, int], int] | None = None,
+    command: list[str] | None = None,
+    listen_fds: list[int] = ...,
+    timeout_graceful_shutdown: float | None = None,
+    timeout_worker_healthcheck: float | None = None,
+    reload: bool = False,
+    reload_dirs: list[str] = ...,
+    reload_include: list[str] = ...,
+    reload_exclude: list[str] = ...,
+) -> None: ...
+def worker_init(parent: int) -> None: ...

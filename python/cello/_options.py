@@ -27,6 +27,8 @@ class Option:
     run_own: bool = False
     #: ``--help``'s heading.
     group: str = "Limits"
+    #: Another flag for the same option (uvicorn's name).
+    alias: str = ""
 
     @property
     def flag(self) -> str:
@@ -44,7 +46,8 @@ def _level(text: str) -> str:
     return level
 
 
-def _bool(text: "str | bool") -> bool:
+def switch(text: "str | bool") -> bool:
+    """An on/off option: ``--reload`` / ``--no-reload``, or ``CELLO_RELOAD=1``."""
     if isinstance(text, bool):
         return text
     value = text.strip().lower()
@@ -53,6 +56,12 @@ def _bool(text: "str | bool") -> bool:
     if value in ("0", "false", "no", "off", ""):
         return False
     raise ValueError(f"{text!r} is not one of true, false, 1, 0, yes, no, on, off")
+
+
+def many(text: str) -> list[str]:
+    """A list option: the flag repeats (``--reload-dir a --reload-dir b``); its
+    environment variable separates values with commas (``CELLO_RELOAD_DIR=a,b``)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _fd(text: str) -> int:
@@ -78,9 +87,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("workers", _positive, 1, "Worker processes, each with its own listener on the port.", "N", group="Workers"),
     Option("log_level", _level, "INFO", "critical, error, warning, info, debug or trace.", "LEVEL", group="Logging"),
     Option("log_config", str, None, "Logging config: dictConfig .json/.yaml, or .ini.", "FILE", run_own=True, group="Logging"),
-    Option("access_log", _bool, None, "Log each request to cello.access.", cli_default=True, run_own=True, group="Logging"),
+    Option("access_log", switch, None, "Log each request to cello.access.", cli_default=True, run_own=True, group="Logging"),
     Option(
-        "proxy_headers", _bool, None, "Trust X-Forwarded-* from --forwarded-allow-ips.", cli_default=True, run_own=True, group="Proxy"
+        "proxy_headers", switch, None, "Trust X-Forwarded-* from --forwarded-allow-ips.", cli_default=True, run_own=True, group="Proxy"
     ),
     Option(
         "forwarded_allow_ips", str, None, "Proxies to trust, comma-separated, or '*'.", "IPS", cli_default="127.0.0.1", run_own=True, group="Proxy"
@@ -98,7 +107,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("min_body_rate", int, None, "Bytes a second a body must average (default 0: off).", "BYTES"),
     Option("write_timeout", float, None, "Seconds a client may stop reading a response (default 30).", "SECONDS"),
     Option("max_connections", int, None, "Open connections per worker (default 10000).", "N"),
-    Option("shutdown_timeout", float, None, "Seconds to drain on SIGTERM/SIGINT (default 30).", "SECONDS"),
+    Option(
+        "shutdown_timeout", float, None, "Seconds to drain on SIGTERM/SIGINT (default 30).", "SECONDS",
+        alias="--timeout-graceful-shutdown", group="Workers",
+    ),
     Option("max_upload_size", int, None, "Largest multipart body in bytes; past it, 413 (default 1 GiB).", "BYTES"),
     Option("max_files", int, None, "Most files in one multipart body (default 1000).", "N"),
     Option("max_fields", int, None, "Most text fields in one multipart body (default 1000).", "N"),
@@ -109,6 +121,13 @@ OPTIONS: tuple[Option, ...] = (
         "upload_spool_memory", int, None, "Most bytes of uploads a worker keeps in memory at once (default 16 MiB).", "BYTES"
     ),
     Option("upload_dir", str, None, "Where uploads past the spool size are written (default $TMPDIR).", "DIR"),
+    Option("max_requests", int, 0, "Recycle a worker after this many requests (default 0: never).", "N", group="Workers"),
+    Option("max_requests_jitter", int, 0, "Add up to this many to each worker's max requests (default 0).", "N", group="Workers"),
+    Option("timeout_worker_healthcheck", float, 0.0, "Kill a worker whose event loop is stuck this long (0: off).", "SECONDS", group="Workers"),
+    Option("reload", switch, False, "Restart the workers when a file changes (development; needs cello run).", group="Reload"),
+    Option("reload_dir", many, (), "Watch this directory for --reload (repeatable; default: the current one).", "DIR", group="Reload"),
+    Option("reload_include", many, (), "Reload on files matching this glob (repeatable; default *.py).", "GLOB", group="Reload"),
+    Option("reload_exclude", many, (), "Ignore files matching this glob (repeatable; adds to .* and *.py[cod]).", "GLOB", group="Reload"),
 )
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

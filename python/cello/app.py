@@ -11,7 +11,7 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _supervisor  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _workers  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
@@ -496,9 +496,14 @@ class App(Router):
         ("address already in use", naming ``host:port``) before any startup hook
         runs. ``workers`` > 1 forks that many worker processes, each with its own
         listener on the port (``SO_REUSEPORT`` among them only) and its own Python
-        thread. A worker that dies before it serves (a startup hook raised) stops
-        them all and ``run`` raises ``RuntimeError`` with its error; one that dies
-        later is restarted, with a growing delay if it keeps dying.
+        thread, under the Rust supervisor (docs/workers.md). A worker that dies
+        before it serves (a startup hook raised) stops them all and ``run`` raises
+        ``RuntimeError`` with its error; one that dies later is restarted, with a
+        growing delay if it keeps dying. SIGHUP replaces every worker (forked again
+        from this process: the same code; ``cello run`` re-imports it).
+        ``max_requests`` (+ ``max_requests_jitter``) recycles a worker after that
+        many requests; ``timeout_worker_healthcheck`` kills a worker whose event loop
+        sent no heartbeat for that many seconds. ``reload`` needs ``cello run``.
 
         ``limits`` (bytes, seconds; each left out keeps the engine's default):
         ``max_body_size`` (1 MiB, 413 past it), ``max_header_size`` (16 KiB, 431),
@@ -538,27 +543,42 @@ class App(Router):
         _options.check(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
         self._configure_logging(options)
+        if options.get("reload"):
+            raise ValueError("reload=True needs the app as an import string: cello run module:app --reload")
         self._root_path = (options.get("root_path") or "").rstrip("/")
         middleware = self._server_middleware(options)
-        if workers > 1:
+        supervised = _workers.needs_supervisor(workers, options)
+        if supervised:
             self._engine()  # a route error is raised here, not in every worker
         listeners, where = self._listeners(host, port, workers, options)
         try:
-            if workers <= 1:
+            if not supervised:
                 self._serve(host, port, listener=listeners[0], announce=True, middleware=middleware, **limits)
                 return
 
-            def serve_one(listener: _cello.Listener, ready: Callable[[int], None]) -> None:
-                self._serve(host, port, listener=listener, ready=ready, announce=True, middleware=middleware, **limits)
+            def serve_one(listener: _cello.Listener, ready: Callable[[int], None], extra: dict[str, Any]) -> None:
+                self._serve(
+                    host, port, listener=listener, ready=ready, announce=True, middleware=middleware, **limits, **extra
+                )
 
-            _supervisor.supervise(serve_one, listeners)
+            _workers.supervise_forked(serve_one, listeners, options)
         finally:
-            if where is not None and os.getpid() == where[0]:
-                # The socket file of --uds goes with the server (not with a worker).
-                try:
-                    os.unlink(where[1])
-                except OSError:
-                    pass
+            _remove_socket_file(where)
+
+    def _run_spawned_worker(
+        self, listener: _cello.Listener, report_fd: int, host: str, port: int, **options: Any
+    ) -> None:
+        """One worker ``cello run --workers/--reload`` spawned, on the socket it inherited."""
+        self._configure_logging(options)
+        self._root_path = (options.get("root_path") or "").rstrip("/")
+        middleware = self._server_middleware(options)
+        limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
+        limits.update(_workers.worker_options(options, report_fd))
+
+        def ready(port: int) -> None:
+            os.write(report_fd, b"R")
+
+        self._serve(host, port, listener=listener, ready=ready, announce=True, middleware=middleware, **limits)
 
     @staticmethod
     def _listeners(
@@ -674,6 +694,15 @@ class App(Router):
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+
+
+def _remove_socket_file(where: tuple[int, str] | None) -> None:
+    """The socket file of ``uds`` goes with the server that made it (not a worker)."""
+    if where is not None and os.getpid() == where[0]:
+        try:
+            os.unlink(where[1])
+        except OSError:
+            pass
 
 
 def _in_thread_pool(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, NoReturn, Sequence
 
-from . import _options
+from . import _options, _workers
 
 
 class _Fail(Exception):
@@ -72,7 +72,7 @@ def _env_names(option: _options.Option) -> str:
 def _help(option: _options.Option) -> str:
     """The help text, its default and its variable: uvicorn's layout."""
     default = option.cli_default if option.cli_default is not None else option.default
-    shown = "" if default is None else f" [default: {default}]"
+    shown = "" if default is None or default == () else f" [default: {default}]"
     return f"{option.help}{shown} [env: {_env_names(option)}]"
 
 
@@ -103,15 +103,19 @@ def _parser() -> argparse.ArgumentParser:
     groups: dict[str, argparse._ArgumentGroup] = {}
     for option in _options.OPTIONS:
         group = groups.get(option.group) or groups.setdefault(option.group, run.add_argument_group(option.group))
-        if option.parse is _options._bool:
-            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, help=_help(option), dest=option.name)
+        flags = [option.flag, option.alias] if option.alias else [option.flag]
+        if option.parse is _options.switch:
+            group.add_argument(*flags, action=argparse.BooleanOptionalAction, help=_help(option), dest=option.name)
+        elif option.parse is _options.many:
+            group.add_argument(*flags, action="append", metavar=option.shown, help=_help(option), dest=option.name)
         else:
-            group.add_argument(option.flag, metavar=option.shown, help=_help(option), dest=option.name)
+            group.add_argument(*flags, metavar=option.shown, help=_help(option), dest=option.name)
     return parser
 
 
 def _main(args: list[str]) -> int:
     parser = _parser()
+    worker = _workers.spawned_worker()
     ns = parser.parse_args(args)
     if ns.command is None:
         parser.print_help()
@@ -123,16 +127,59 @@ def _main(args: list[str]) -> int:
         raise _Fail("no app given: cello run MODULE:APP (or set CELLO_APP)")
     factory = ns.factory if ns.factory is not None else _flag_from_env("CELLO_FACTORY")
     options = _options_from(ns)
-    app = _load(target, factory, ns.app_dir or os.environ.get("CELLO_APP_DIR") or ".")
+    app_dir = ns.app_dir or os.environ.get("CELLO_APP_DIR") or "."
     host, port, workers = options.pop("host"), options.pop("port"), options.pop("workers")
     if options.get("uds") is not None and options.get("fd") is not None:
         raise _Fail("--uds and --fd are two ways to listen; give one")
     from ._logging import LogConfigError
 
+    if worker is not None:
+        return _serve_spawned(worker, target, factory, app_dir, host, port, options)
+    if workers > 1 or options["reload"] or _workers.needs_supervisor(workers, options):
+        # The Rust supervisor spawns `python -m cello <the same args>` per worker.
+        return _supervise(args, host, port, workers, options)
+    app = _load(target, factory, app_dir)
     try:
         app.run(host=host, port=port, workers=workers, **options)
     except (OSError, LogConfigError) as exc:
         raise _Fail(str(exc)) from None
+    return 0
+
+
+def _supervise(args: list[str], host: str, port: int, workers: int, options: dict[str, Any]) -> int:
+    """This process binds the listeners once and supervises the workers it spawns."""
+    from ._logging import LogConfigError
+    from .app import App, _remove_socket_file
+
+    try:
+        App._configure_logging(options)
+        listeners, where = App._listeners(host, port, workers, options)
+    except (OSError, ValueError, LogConfigError) as exc:
+        raise _Fail(str(exc)) from None
+    try:
+        _workers.supervise_spawned(args, listeners, workers, options)
+    except (OSError, RuntimeError) as exc:
+        raise _Fail(str(exc)) from None
+    finally:
+        _remove_socket_file(where)
+    return 0
+
+
+def _serve_spawned(
+    worker: tuple[Any, int], target: str, factory: bool, app_dir: str, host: str, port: int, options: dict[str, Any]
+) -> int:
+    """A worker the supervisor spawned: imports the app and serves on the inherited
+    socket. A failure is reported to the supervisor, which prints it (once)."""
+    listener, report = worker
+    try:
+        app = _load(target, factory, app_dir)
+        app._run_spawned_worker(listener, report, host, port, **options)
+    except _Fail as exc:
+        _workers.report_failure(report, str(exc))
+        return 1
+    except Exception as exc:
+        _workers.report_failure(report, f"{type(exc).__name__}: {exc}")
+        raise
     return 0
 
 
@@ -142,6 +189,8 @@ def _options_from(ns: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for option in _options.OPTIONS:
         flag_value = getattr(ns, option.name)
+        if isinstance(flag_value, list):
+            flag_value = ",".join(flag_value)
         text, source = (flag_value, option.flag) if flag_value is not None else (os.environ.get(option.env), option.env)
         if text is None and option.name == "forwarded_allow_ips":
             text, source = os.environ.get("FORWARDED_ALLOW_IPS"), "FORWARDED_ALLOW_IPS"  # uvicorn's name

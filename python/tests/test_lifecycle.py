@@ -96,7 +96,7 @@ def test_two_workers_serve_run_hooks_each_and_a_killed_worker_is_restarted(start
         return bool(new_pids)
 
     assert wait_until(replaced, timeout=20), "no new worker answered after one was killed"
-    assert "worker" in server.log() and "starting a new one" in server.log()
+    assert "died" in server.log() and "restarting in" in server.log()
 
     # SIGTERM to the supervisor stops every worker, and each runs its shutdown hooks.
     assert server.terminate(timeout=20) == 0
