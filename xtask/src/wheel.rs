@@ -210,7 +210,11 @@ fn smoke_host(install: &Install, script: &Path, port: u16) -> Result<(), String>
     pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check"]);
     match install {
         Install::Wheel(wheel) => pip.arg("--no-index").arg(wheel),
-        Install::Sdist(sdist) => pip.arg(sdist),
+        // The sdist's crates compile from its own sources; the workspace's target
+        // directory only saves compiling the crates.io dependencies again.
+        Install::Sdist(sdist) => pip
+            .env("CARGO_TARGET_DIR", sh::root().join("target"))
+            .arg(sdist),
     };
     sh::run(&mut pip)?;
     sh::run(
