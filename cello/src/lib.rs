@@ -24,3 +24,14 @@ pub use serve::{serve, Listening, Serve};
 pub use cello_http::{HttpConfig, Server};
 pub use cello_net::{ServeConfig, Shutdown, TcpOptions};
 pub use http;
+
+// The site's Rust pages (docs/*.md) as doctests: each ```rust block on them is compiled
+// and run by `cargo test -p cello`. Only under `cfg(doctest)`, so a packaged crate (which
+// has no docs/ folder) never reads them.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+pub struct RustGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/streams-and-files.md")]
+pub struct StreamsAndFilesDoctests;

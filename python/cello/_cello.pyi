@@ -29,8 +29,12 @@ __all__ = [
     "WebSocketConn",
 ]
 
-def json_dumps(obj: Any) -> bytes: ...
-def json_loads(data: bytes | str) -> Any: ...
+def json_dumps(obj: Any) -> bytes:
+    """Encodes ``obj`` (dict, list, str, int, float, bool, None, nested) as JSON bytes."""
+
+def json_loads(data: bytes | str) -> Any:
+    """Decodes JSON from bytes or str into Python objects. Invalid JSON raises ``ValueError`` naming the byte position."""
+
 def route_params(pattern: str) -> list[tuple[str, str | None, bool]]: ...
 def route_template(pattern: str) -> str: ...
 def _install_runtime(
@@ -64,38 +68,58 @@ class Scheduler:
 
 @final
 class Request:
+    """An HTTP request as a handler sees it (``req: Request``)."""
+
     @property
-    def method(self) -> str: ...
+    def method(self) -> str:
+        """The method, e.g. ``"GET"``."""
     @property
-    def path(self) -> str: ...
+    def path(self) -> str:
+        """The path, still percent-encoded as sent, e.g. ``"/users/42"``."""
     @property
-    def query_string(self) -> str: ...
+    def query_string(self) -> str:
+        """The raw query string, without ``?`` (empty when there is none)."""
     @property
-    def url(self) -> str: ...
+    def url(self) -> str:
+        """The full URL, ``scheme://host[:port]/path?query``. The host is ``host``, or ``localhost`` when there is none."""
     @property
-    def scheme(self) -> str: ...
+    def scheme(self) -> str:
+        """``"http"``, or what a trusted proxy reported (``X-Forwarded-Proto``, ``proto=``): ``"https"``, ``"ws"``, ``"wss"``."""
     @property
-    def host(self) -> str | None: ...
+    def host(self) -> str | None:
+        """The host the client asked for, ``host[:port]``: what a trusted proxy reported (``X-Forwarded-Host``, ``host=``), else the request's authority as sent (an absolute-form target's or HTTP/2 ``:authority`` first, else the ``Host`` header, which the server has checked). None for an HTTP/1.0 request without ``Host``."""
     @property
-    def request_id(self) -> str | None: ...
+    def request_id(self) -> str | None:
+        """The request id: the ``x-request-id`` header, which the ``RequestId`` middleware keeps from the client or sets. None without one."""
     @property
-    def query(self) -> QueryParams: ...
+    def query(self) -> QueryParams:
+        """The query parameters, percent-decoded, as a multi-dict (``get``, ``getlist``)."""
     @property
-    def headers(self) -> Headers: ...
+    def headers(self) -> Headers:
+        """The headers, as a case-insensitive multi-dict of str; ``.raw`` gives the bytes as received, ``(name, value)`` pairs with lowercase names."""
     @property
-    def path_params(self) -> dict[str, Any]: ...
+    def path_params(self) -> dict[str, Any]:
+        """The path parameters, converted to their declared types."""
     @property
-    def cookies(self) -> dict[str, str]: ...
+    def cookies(self) -> dict[str, str]:
+        """Cookies from the ``Cookie`` header, as a dict."""
     @property
-    def client(self) -> tuple[str, int] | None: ...
+    def client(self) -> tuple[str, int] | None:
+        """The client's ``(host, port)``: the peer, or the client a trusted proxy named (port 0 when it gave none). None on a Unix socket, or when the proxy hid the client."""
     @property
-    def body(self) -> bytes: ...
-    def text(self) -> str: ...
-    def json(self) -> Any: ...
-    def form(self) -> FormData: ...
-    def stream(self) -> RequestStream: ...
+    def body(self) -> bytes:
+        """The body as bytes."""
+    def text(self) -> str:
+        """The body decoded as UTF-8 (invalid bytes replaced)."""
+    def json(self) -> Any:
+        """The body parsed as JSON (in Rust). Invalid JSON raises ``HTTPException(400)`` whose detail gives the byte position of the error."""
+    def form(self) -> FormData:
+        """The form, as a ``FormData`` multi-dict: a ``multipart/form-data`` body's fields (``str``) and files (``UploadFile``), parsed in Rust while it streamed in, or an ``application/x-www-form-urlencoded`` body's fields. The result can be used directly or awaited (``await req.form()``, as in Starlette)."""
+    def stream(self) -> RequestStream:
+        """The body as it arrives: ``async for chunk in req.stream()`` gives ``bytes`` chunks. On a ``stream_request=True`` route the body is read from the connection chunk by chunk (413 past the body limit, 408 when the client stalls, raised as ``HTTPException``); on other routes it was read before the handler ran and comes in one chunk."""
     @property
-    def state(self) -> State: ...
+    def state(self) -> State:
+        """Per-request attributes (``cello.datastructures.State``), e.g. the user a middleware authenticated: ``req.state.user = ...``. Made on first access."""
 
 @final
 class WebSocketConn:
@@ -114,10 +138,21 @@ class RequestStream:
 
 @disjoint_base
 class Response:
+    """An HTTP response a handler returns when plain data is not enough.
+
+    Header names and values are checked as the response is built: CR or LF in either
+    raises ``ValueError``, so a header can never split the response. So is the status:
+    one a response cannot have (1xx, 101, past 599) raises ``ValueError`` naming it.
+    """
+
     body: Any
+    """The body: None, bytes, str, or JSON-encodable data (dict, list...)."""
     status: int
+    """The status code, 200 to 599 (checked when set)."""
     content_type: str | None
+    """The media type; when None it follows from the body."""
     background: Any
+    """Run after the response is sent (a ``BackgroundTask``/``BackgroundTasks``, or any callable); None: nothing."""
     def __new__(
         cls,
         body: Any = None,
@@ -127,16 +162,22 @@ class Response:
         background: Any = None,
     ) -> Self: ...
     @staticmethod
-    def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
+    def json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+        """A JSON response (encoded in Rust)."""
     @staticmethod
-    def text(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
+    def text(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+        """A ``text/plain; charset=utf-8`` response."""
     @staticmethod
-    def html(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response: ...
+    def html(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+        """A ``text/html; charset=utf-8`` response."""
     @staticmethod
-    def redirect(url: str, status: int = 307, headers: Mapping[str, str] | None = None) -> Response: ...
+    def redirect(url: str, status: int = 307, headers: Mapping[str, str] | None = None) -> Response:
+        """A redirect to ``url`` (307 by default, which keeps the method)."""
     @property
-    def headers(self) -> list[tuple[str, str]]: ...
-    def add_header(self, name: str, value: str) -> None: ...
+    def headers(self) -> list[tuple[str, str]]:
+        """The headers as a list of ``(name, value)`` pairs."""
+    def add_header(self, name: str, value: str) -> None:
+        """Adds a header (several with one name are allowed)."""
     def set_cookie(
         self,
         key: str,
@@ -148,8 +189,10 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = ...,  # "lax"
-    ) -> None: ...
-    def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None: ...
+    ) -> None:
+        """Sets a cookie (``Set-Cookie``)."""
+    def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None:
+        """Deletes a cookie (expires it now)."""
 
 @disjoint_base
 class FileResponse:

@@ -13,6 +13,7 @@ when the interpreter exits.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import weakref
@@ -68,6 +69,10 @@ class _Server:
                 except BaseException as exc:  # reported to the thread that started it
                     failed.append(exc)
                 finally:
+                    # Objects of this thread's handlers caught in reference cycles (a
+                    # WebSocket's native side, which must be freed on its own thread)
+                    # are collected here rather than by a later collection elsewhere.
+                    gc.collect()
                     ready.set()
 
             self._thread = threading.Thread(target=run, name="cello-testclient", daemon=True)

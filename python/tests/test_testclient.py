@@ -7,6 +7,8 @@ connection while it was idle, before any byte of the request is sent."""
 import gc
 import select
 import socket
+import subprocess
+import sys
 import threading
 
 import httpx
@@ -277,3 +279,37 @@ def test_an_exception_from_a_raw_socket_request_is_not_raised_by_a_later_client_
     with TestClient(failing_app()) as c:
         assert httpx.get(f"{c.server_url}/boom").status_code == 500
         assert c.get("/fine").text == "fine"
+
+
+_WEBSOCKET_THEN_COLLECT = """
+import gc
+from cello import App, WebSocket
+from cello.testing import TestClient
+from websockets.sync.client import connect
+
+app = App()
+
+@app.websocket("/ws")
+async def echo(ws: WebSocket):
+    await ws.accept()
+    async for msg in ws:
+        await ws.send_text(msg)
+
+with TestClient(app) as client:
+    with connect(f"ws://127.0.0.1:{client.port}/ws") as ws:
+        ws.send("hi")
+        assert ws.recv() == "hi"
+gc.collect()
+print("collected")
+"""
+
+
+def test_a_websocket_served_by_a_client_leaves_nothing_to_free_on_the_main_thread(tmp_path):
+    # The native side of a WebSocket may only be freed on its server's thread; a
+    # collection on the main thread after the client stopped found it there before.
+    script = tmp_path / "ws_then_collect.py"
+    script.write_text(_WEBSOCKET_THEN_COLLECT)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "collected"
+    assert "unsendable" not in run.stderr

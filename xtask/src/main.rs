@@ -4,6 +4,7 @@
 //! that what it does can be read here and repeated by hand.
 
 mod bench;
+mod docs;
 mod fuzz;
 mod npm_assets;
 mod py313;
@@ -45,6 +46,9 @@ verbs:
             and smoke-tests the sdist on 3.11 (docs/install.md)
   package   `cargo publish --dry-run` of every library crate (metadata, README, and a
             build of each from its .crate file)
+  docs      build the documentation site (mkdocs-material, `--strict`, offline) into
+            target/site, with the pinned packages of docs/requirements.txt in
+            target/docs-venv
   lint      cargo fmt --check and cargo clippy on the workspace
   help      this text
 ";
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "upload-rss" => upload_rss::run(rest),
+        "docs" => docs::run(rest),
         "lint" => test::lint(),
         "wheel" => wheel::run(rest),
         "package" => test::package(),

@@ -178,8 +178,8 @@ impl Root {
     }
 }
 
-/// The tests and the Python examples, in the repository's layout (tests find
-/// `examples/` next to `python/`), copied to `tree`.
+/// The tests, the Python examples and the docs, in the repository's layout (tests find
+/// `examples/` and `docs/` next to `python/`), copied to `tree`.
 fn copy_tests(tree: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(tree);
     let tests = tree.join("python/tests");
@@ -210,5 +210,11 @@ fn copy_tests(tree: &Path) -> Result<(), String> {
             )?;
         }
     }
-    Ok(())
+    // The docs, whose samples test_docs_samples.py runs.
+    sh::run(
+        Command::new("cp")
+            .arg("-rT")
+            .arg(sh::root().join("docs"))
+            .arg(tree.join("docs")),
+    )
 }
