@@ -212,8 +212,10 @@ fn smoke_host(install: &Install, script: &Path, port: u16) -> Result<(), String>
         Install::Wheel(wheel) => pip.arg("--no-index").arg(wheel),
         // The sdist's crates compile from its own sources; the workspace's target
         // directory only saves compiling the crates.io dependencies again.
+        // `--no-cache-dir`: pip's cache of wheels built from sdists would skip the build.
         Install::Sdist(sdist) => pip
             .env("CARGO_TARGET_DIR", sh::root().join("target"))
+            .arg("--no-cache-dir")
             .arg(sdist),
     };
     sh::run(&mut pip)?;
