@@ -214,7 +214,7 @@ def test_every_flag_in_a_shell_sample_is_one_cello_accepts() -> None:
 
 @pytest.mark.skipif(
     not (ROOT / "cello/src/lib.rs").exists(),
-    reason="a check of the repository's layout: this tree (the CPython 3.13 run) has no Rust sources; the 3.11 run checks it",
+    reason="a check of the repository's layout: this tree (the CPython 3.13 and 3.14 runs) has no Rust sources; the 3.11 run checks it",
 )
 def test_every_page_with_rust_samples_is_compiled_by_cargo_test() -> None:
     # cello/src/lib.rs includes such pages as doctests (`cargo test -p cello --doc`).

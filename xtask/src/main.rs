@@ -8,11 +8,13 @@ mod docs;
 mod fuzz;
 mod npm_assets;
 mod py313;
+mod pyroot;
 mod python;
 mod sh;
 mod soak;
 mod test;
 mod upload_rss;
+mod wheel;
 mod ws_load;
 
 use std::process::ExitCode;
@@ -23,7 +25,8 @@ cargo xtask <verb> [args]
 verbs:
   test      run every test: Rust (workspace) then Python (pytest, through the real engine;
             then mypy --strict on python/cello and stubtest on cello._cello);
-            --py313 also runs the Python tests on CPython 3.13 (a Debian 13 root)
+            --py313 / --py314 also run the Python tests on CPython 3.13 (a Debian 13
+            root) / 3.14 (a Debian testing root)
   build     build the Rust workspace in release and the Python package into .venv
   demo      build everything and serve examples/hello.py on 127.0.0.1:8000
   fuzz      run the cargo-fuzz targets (nightly), each to a bounded number of executions
@@ -38,6 +41,12 @@ verbs:
   bench     end-to-end benchmark against peers; writes benches/RESULTS.md
   upload-rss  peak RSS of one worker while 100 clients each upload 50 MiB (multipart);
             `--clients N --mib M`, `--no-build`; writes its section of benches/RESULTS.md
+  wheel     the manylinux2014 abi3 wheel and the sdist into target/wheels (maturin --zig),
+            checked by auditwheel; `--smoke` installs the wheel in clean venvs on CPython
+            3.11, 3.13 and 3.14 and serves an app with `cello run`; `--smoke-sdist` builds
+            and smoke-tests the sdist on 3.11 (docs/install.md)
+  package   `cargo publish --dry-run` of every library crate (metadata, README, and a
+            build of each from its .crate file)
   docs      build the documentation site (mkdocs-material, `--strict`, offline) into
             target/site, with the pinned packages of docs/requirements.txt in
             target/docs-venv
@@ -64,6 +73,8 @@ fn main() -> ExitCode {
         "docs" => docs::run(rest),
         "ws-load" => ws_load::run(rest),
         "lint" => test::lint(),
+        "wheel" => wheel::run(rest),
+        "package" => test::package(),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

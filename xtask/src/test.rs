@@ -1,18 +1,19 @@
 //! `cargo xtask test`: every test of the project, Rust first, then Python.
 
-use crate::{py313, python, sh};
+use crate::{py313, pyroot, python, sh};
 
 /// Runs the Rust tests of the workspace (doctests included), then the Python tests
 /// and the type checks of the `cello` package (`mypy --strict`, `stubtest`).
-/// `--rust` or `--python` runs only one half; `--py313` runs the Python tests on
-/// CPython 3.13 too (see `py313.rs`); other arguments go to pytest.
+/// `--rust` or `--python` runs only one half; `--py313` and `--py314` run the Python
+/// tests on CPython 3.13 / 3.14 too (see `pyroot.rs`); other arguments go to pytest.
 pub fn run(args: &[String]) -> Result<(), String> {
     let rust_only = args.iter().any(|a| a == "--rust");
     let python_only = args.iter().any(|a| a == "--python");
     let on_py313 = args.iter().any(|a| a == "--py313");
+    let on_py314 = args.iter().any(|a| a == "--py314");
     let extra: Vec<String> = args
         .iter()
-        .filter(|a| !matches!(a.as_str(), "--rust" | "--python" | "--py313"))
+        .filter(|a| !matches!(a.as_str(), "--rust" | "--python" | "--py313" | "--py314"))
         .cloned()
         .collect();
     if !python_only {
@@ -26,7 +27,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let wheel = python::pytest(&extra)?;
         python::typecheck()?;
         if on_py313 {
-            py313::pytest(&wheel, &extra)?;
+            pyroot::PY313.pytest(&wheel, py313::PACKAGES, &extra)?;
+        }
+        if on_py314 {
+            pyroot::PY314.pytest(&wheel, py313::PACKAGES, &extra)?;
         }
     }
     Ok(())
@@ -43,4 +47,12 @@ pub fn lint() -> Result<(), String> {
         "-D",
         "warnings",
     ]))
+}
+
+/// `cargo xtask package`: every library crate packaged and built from its package as
+/// crates.io would (`cargo publish --dry-run`, in dependency order; the crates that
+/// must not be published say `publish = false`). `--allow-dirty`: nothing is uploaded,
+/// and uncommitted work should be checked too.
+pub fn package() -> Result<(), String> {
+    sh::run(sh::cargo().args(["publish", "--dry-run", "--workspace", "--allow-dirty"]))
 }
