@@ -29,6 +29,8 @@ pub(crate) struct ConnState {
     pub(crate) max_multipart_body_bytes: u64,
     /// `HttpConfig::early_body_limit`.
     pub(crate) early_body_limit: bool,
+    /// `HttpConfig::http1`: off, HTTP/1 requests are refused (an HTTP/2-only server).
+    pub(crate) http1: bool,
     pub(crate) body_timeouts: BodyTimeouts,
     /// The accept loop's view of this connection: idle marks, the stop signal.
     pub(crate) net: cello_net::Connection,
@@ -58,6 +60,7 @@ impl ConnState {
                 .max_multipart_body_bytes
                 .unwrap_or(config.max_body_bytes),
             early_body_limit: config.early_body_limit,
+            http1: config.http1,
             body_timeouts: BodyTimeouts {
                 between_reads: config.body_read_timeout,
                 whole_request: config.request_read_timeout,
@@ -236,6 +239,12 @@ fn reject_early(
     // First: it counts every request, to match the tracker's verdict to its request.
     if let Some(reject) = state.verdicts.next_request() {
         return Some(reject.response());
+    }
+    if !state.http1 && parts.version < http::Version::HTTP_2 {
+        return Some(close(plain(
+            StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+            "this server speaks HTTP/2 only; connect with HTTP/2 (or start it with http=auto)",
+        )));
     }
     if let Err(e) = crate::host::check(parts.version, &parts.uri, &parts.headers) {
         return Some(close(plain(StatusCode::BAD_REQUEST, e.to_string())));

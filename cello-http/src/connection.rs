@@ -56,7 +56,14 @@ impl Http {
         builder
             .http2()
             .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX));
+            .max_header_list_size(
+                config
+                    .h2_max_header_list_size
+                    .unwrap_or(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX)),
+            )
+            .max_concurrent_streams(config.h2_max_concurrent_streams)
+            .initial_stream_window_size(config.h2_initial_stream_window)
+            .initial_connection_window_size(config.h2_initial_connection_window);
         if !config.http2 {
             builder = builder.http1_only();
         }

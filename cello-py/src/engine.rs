@@ -263,7 +263,7 @@ impl Engine {
     /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
     /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
     /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, ssl_certfile=None, ssl_keyfile=None, ssl_keyfile_password=None, ssl_ca_certs=None, ssl_cert_reqs=None, http=None, h2_max_concurrent_streams=None, h2_initial_stream_window=None, h2_initial_connection_window=None, h2_max_header_list_size=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -294,7 +294,27 @@ impl Engine {
         upload_spool_size: Option<u64>,
         upload_spool_memory: Option<u64>,
         upload_dir: Option<std::path::PathBuf>,
+        ssl_certfile: Option<std::path::PathBuf>,
+        ssl_keyfile: Option<std::path::PathBuf>,
+        ssl_keyfile_password: Option<String>,
+        ssl_ca_certs: Option<std::path::PathBuf>,
+        ssl_cert_reqs: Option<Py<PyAny>>,
+        http: Option<Py<PyAny>>,
+        h2_max_concurrent_streams: Option<u32>,
+        h2_initial_stream_window: Option<u32>,
+        h2_initial_connection_window: Option<u32>,
+        h2_max_header_list_size: Option<u32>,
     ) -> PyResult<()> {
+        // TLS files are read first: a bad one fails before anything else is set up.
+        let tls_options = crate::tls::TlsOptions {
+            certfile: ssl_certfile,
+            keyfile: ssl_keyfile,
+            keyfile_password: ssl_keyfile_password,
+            ca_certs: ssl_ca_certs,
+            cert_reqs: ssl_cert_reqs,
+            http,
+        };
+        let tls = tls_options.acceptor(py)?;
         let mut uploads = UploadLimits::default();
         set(&mut uploads.max_files, max_files);
         set(&mut uploads.max_fields, max_fields);
@@ -391,6 +411,20 @@ impl Engine {
         );
         set(&mut http_config.min_body_rate, min_body_rate);
         set(&mut http_config.write_timeout, write_timeout.map(secs));
+        tls_options.apply_versions(py, &mut http_config)?;
+        set(
+            &mut http_config.h2_max_concurrent_streams,
+            h2_max_concurrent_streams,
+        );
+        set(
+            &mut http_config.h2_initial_stream_window,
+            h2_initial_stream_window,
+        );
+        set(
+            &mut http_config.h2_initial_connection_window,
+            h2_initial_connection_window,
+        );
+        http_config.h2_max_header_list_size = h2_max_header_list_size;
         // An app that answers 413 itself gets declared bodies over the limit too.
         if answers_413 {
             http_config.early_body_limit = false;
@@ -412,15 +446,31 @@ impl Engine {
                     (stop, task)
                 });
                 // The same worker loop as the Rust server's, on this runtime.
-                let served = serve_worker(
-                    std_listener,
-                    http_config,
-                    serve_config,
-                    shutdown,
-                    handle_signals,
-                    move |peer| make.service_for(peer),
-                )
-                .await;
+                let served = match tls {
+                    None => {
+                        serve_worker(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            shutdown,
+                            handle_signals,
+                            move |peer| make.service_for(peer),
+                        )
+                        .await
+                    }
+                    Some(tls) => {
+                        cello_http::serve_worker_tls(
+                            std_listener,
+                            http_config,
+                            serve_config,
+                            tls,
+                            shutdown,
+                            handle_signals,
+                            move |peer| make.service_for(peer),
+                        )
+                        .await
+                    }
+                };
                 if let Some((stop, task)) = access_log {
                     // The last requests' records, then the task ends.
                     let _ = stop.send(());

@@ -36,6 +36,7 @@ mod runtime;
 mod scheduler;
 mod sources;
 mod stream_body;
+mod tls;
 mod upload;
 mod validation;
 mod websocket;
@@ -116,6 +117,8 @@ mod _cello {
     use super::runtime::_install_runtime;
     #[pymodule_export]
     use super::scheduler::{install_scheduler, Handle, Scheduler};
+    #[pymodule_export]
+    use super::tls::check_tls;
     #[pymodule_export]
     use super::websocket::PyWebSocketConn;
 }

@@ -75,6 +75,10 @@ class Request:
     @property
     def scheme(self) -> str: ...
     @property
+    def client_cert(self) -> bytes | None: ...
+    @property
+    def tls(self) -> dict[str, Any] | None: ...
+    @property
     def host(self) -> str | None: ...
     @property
     def request_id(self) -> str | None: ...
@@ -230,6 +234,16 @@ class Engine:
         upload_spool_size: int | None = None,
         upload_spool_memory: int | None = None,
         upload_dir: str | os.PathLike[str] | None = None,
+        ssl_certfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile_password: str | None = None,
+        ssl_ca_certs: str | os.PathLike[str] | None = None,
+        ssl_cert_reqs: str | int | None = None,
+        http: str | int | None = None,
+        h2_max_concurrent_streams: int | None = None,
+        h2_initial_stream_window: int | None = None,
+        h2_initial_connection_window: int | None = None,
+        h2_max_header_list_size: int | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 
@@ -241,3 +255,11 @@ class Listener:
     def port(self) -> int: ...
 
 def bind_listeners(host: str, port: int, count: int = 1) -> list[Listener]: ...
+def check_tls(
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile_password: str | None = None,
+    ssl_ca_certs: str | os.PathLike[str] | None = None,
+    ssl_cert_reqs: str | int | None = None,
+    http: str | int | None = None,
+) -> None: ...

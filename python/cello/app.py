@@ -522,6 +522,7 @@ class App(Router):
         temporary files go; ``TMPDIR``).
         """
         _options.check(options)
+        _options.check_tls(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
         level = options.get("log_level")
         if not logging.getLogger().handlers:
@@ -569,7 +570,8 @@ class App(Router):
 
             def on_ready(bound: int) -> None:
                 if announce:
-                    logger.info("cello worker %d serving on http://%s:%d", os.getpid(), host, bound)
+                    scheme = "https" if limits.get("ssl_certfile") else "http"
+                    logger.info("cello worker %d serving on %s://%s:%d", os.getpid(), scheme, host, bound)
                 if ready is not None:
                     ready(bound)
 

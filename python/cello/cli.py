@@ -92,6 +92,10 @@ def _main(args: list[str]) -> int:
     app = _load(target, factory, ns.app_dir or os.environ.get("CELLO_APP_DIR") or ".")
     host, port, workers = options.pop("host"), options.pop("port"), options.pop("workers")
     try:
+        _options.check_tls(options)  # a certificate that cannot be used: one line, exit 1
+    except (OSError, ValueError) as exc:
+        raise _Fail(str(exc)) from None
+    try:
         app.run(host=host, port=port, workers=workers, **options)
     except OSError as exc:
         raise _Fail(str(exc)) from None

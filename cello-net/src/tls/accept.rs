@@ -53,10 +53,18 @@ connection: close\r\n\
 This port speaks HTTPS: use https:// to connect.\n";
 
 /// One worker's TLS acceptor: the config in force, swapped by [`TlsAcceptor::reload`].
-#[derive(Debug)]
 pub struct TlsAcceptor {
     files: TlsFiles,
     pub(in crate::tls) config: RefCell<Arc<ServerConfig>>,
+    report: Option<Box<dyn Fn(&Result<(), TlsError>)>>,
+}
+
+impl std::fmt::Debug for TlsAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsAcceptor")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TlsAcceptor {
@@ -65,15 +73,34 @@ impl TlsAcceptor {
         TlsAcceptor {
             files,
             config: RefCell::new(config),
+            report: None,
         }
+    }
+
+    /// Also tells `report` how each [`TlsAcceptor::reload`] went (besides the
+    /// `tracing` event): a host with its own logging (Python's) hears it there.
+    pub fn on_reload(mut self, report: impl Fn(&Result<(), TlsError>) + 'static) -> Self {
+        self.report = Some(Box::new(report));
+        self
     }
 
     /// Reads the files again and uses the new config for the connections accepted
     /// from now on. On error the config in force stays, and the error is returned.
+    /// Either way it is logged (`tracing`) and reported to the `on_reload` hook.
     pub fn reload(&self) -> Result<(), TlsError> {
-        let config = self.files.load()?;
-        *self.config.borrow_mut() = config;
-        Ok(())
+        let result = self.files.load().map(|config| {
+            *self.config.borrow_mut() = config;
+        });
+        match &result {
+            Ok(()) => tracing::info!("TLS certificates reloaded"),
+            Err(e) => {
+                tracing::error!("TLS certificates not reloaded, keeping the ones in force: {e}")
+            }
+        }
+        if let Some(report) = &self.report {
+            report(&result);
+        }
+        result
     }
 
     /// Runs the handshake on `stream`, which must complete within `deadline`. A client
