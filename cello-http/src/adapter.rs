@@ -21,8 +21,18 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use tower_service::Service;
 
+/// The TLS handshake's outcome, put in each request of a TLS connection (feature `tls`).
+#[cfg(feature = "tls")]
+pub(crate) type ConnTls = Option<std::sync::Arc<cello_net::tls::TlsInfo>>;
+/// Without the `tls` feature there is nothing to put in requests.
+#[cfg(not(feature = "tls"))]
+pub(crate) type ConnTls = ();
+
 /// What the request-level checks and the idle timer share with one connection.
 pub(crate) struct ConnState {
+    /// On a TLS connection, what each request carries as an `Arc<TlsInfo>` extension.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) tls: ConnTls,
     pub(crate) in_flight: Cell<usize>,
     pub(crate) max_body_bytes: u64,
     /// `HttpConfig::max_multipart_body_bytes`, or `max_body_bytes` when unset.
@@ -52,8 +62,9 @@ pub(crate) struct ConnState {
 }
 
 impl ConnState {
-    pub(crate) fn new(config: &HttpConfig, net: cello_net::Connection) -> Self {
+    pub(crate) fn new(config: &HttpConfig, net: cello_net::Connection, tls: ConnTls) -> Self {
         ConnState {
+            tls,
             in_flight: Cell::new(0),
             max_body_bytes: config.max_body_bytes,
             max_multipart_body_bytes: config
@@ -135,6 +146,10 @@ where
             // What takes the connection over (a WebSocket) hears the server stop
             // through this and closes (1001) instead of being cut off.
             parts.extensions.insert(state.net.shutdown().clone());
+        }
+        #[cfg(feature = "tls")]
+        if let Some(info) = &state.tls {
+            parts.extensions.insert(info.clone());
         }
         // Without the early 413, a declared body over the limit fails at its first read
         // and is never read from the connection, which therefore closes.

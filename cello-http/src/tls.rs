@@ -2,34 +2,32 @@
 //! worker's runtime before HTTP starts, the handshake's outcome ([`TlsInfo`]) in every
 //! request's extensions, and certificates reloaded on SIGHUP.
 //!
-//! Plain connections never pass through here: a TLS server is a different worker
-//! function ([`serve_worker_tls`]), so plain HTTP pays nothing for TLS.
+//! A TLS connection is a `cello_net::Stream::Tls` served by the same code as a plain
+//! one; a plain connection pays one branch per connection for it.
 
 use crate::config::HttpConfig;
-use crate::connection::Http;
 use crate::{Request, Response};
-use cello_net::{serve, shutdown_on_signals, Listener, PeerAddr, ServeConfig, Shutdown};
+use cello_net::{ServeConfig, Shutdown, Stream};
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use tower_service::Service;
 
 pub use cello_net::tls::{alpn, ClientAuth, TlsAcceptor, TlsError, TlsFiles, TlsInfo};
 
-/// [`serve_worker`](crate::serve_worker) over TLS: each connection's handshake must
-/// complete within `http.header_read_timeout`; a client sending plain HTTP is answered
-/// 400. Requests carry an `Arc<TlsInfo>` extension (ALPN, TLS version, the client's
-/// certificate). With `signals`, SIGHUP reloads the certificate files: new
-/// connections use them, and a file that cannot be loaded keeps the ones in force
-/// (logged as an error).
+/// [`serve_worker`](crate::serve_worker), over TLS when `tls` is given: each
+/// connection's handshake must complete within `http.header_read_timeout`; a client
+/// sending plain HTTP is answered 400. Requests carry an `Arc<TlsInfo>` extension (ALPN,
+/// TLS version, the client's certificate). With `signals`, SIGHUP reloads the
+/// certificate files: new connections use them, and files that cannot be loaded keep
+/// the ones in force (logged as an error).
 pub async fn serve_worker_tls<M, S>(
     listener: std::net::TcpListener,
     http: HttpConfig,
     serve_cfg: ServeConfig,
-    tls: TlsAcceptor,
+    tls: Option<TlsAcceptor>,
     shutdown: Shutdown,
     signals: bool,
     make_service: M,
@@ -38,75 +36,46 @@ where
     M: Fn(Option<SocketAddr>) -> S + 'static,
     S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
 {
-    let tls = Rc::new(tls);
-    if signals {
-        shutdown_on_signals(shutdown.clone())?;
-        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
-        tokio::task::spawn_local(reload_on_hangup(hangup, tls.clone(), shutdown.clone()));
-    }
-    let listener = Listener::from_std_tcp(listener)?;
-    let http = Http::new(http);
-    let deadline = http.config().header_read_timeout;
-    serve(listener, serve_cfg, shutdown, move |stream, peer, conn| {
-        let (http, tls) = (http.clone(), tls.clone());
-        let peer = match peer {
-            PeerAddr::Tcp(a) => Some(a),
-            PeerAddr::Unix(_) => None,
-        };
-        let inner = make_service(peer);
-        async move {
-            let Some(stream) = tls.accept(stream, deadline).await else {
-                return;
-            };
-            let info = Arc::new(TlsInfo::of(&stream));
-            http.serve_connection(stream, WithTls { inner, info }, conn)
-                .await
-        }
-    })
-    .await;
-    Ok(())
+    crate::server::serve_worker_with(
+        listener,
+        http,
+        serve_cfg,
+        tls,
+        shutdown,
+        signals,
+        make_service,
+    )
+    .await
 }
 
-async fn reload_on_hangup(
-    mut hangup: tokio::signal::unix::Signal,
-    tls: Rc<TlsAcceptor>,
-    shutdown: Shutdown,
-) {
-    loop {
-        tokio::select! {
-            _ = shutdown.wait() => return,
-            got = hangup.recv() => {
-                if got.is_none() {
-                    return;
+/// The handshake for one connection: the TLS stream and what requests will carry, or
+/// None when there is no TLS connection to serve.
+pub(crate) async fn handshake(
+    tls: &TlsAcceptor,
+    stream: Stream,
+    http: &HttpConfig,
+) -> Option<(Stream, crate::adapter::ConnTls)> {
+    let stream = tls.accept(stream, http.header_read_timeout).await?;
+    let info = Arc::new(TlsInfo::of(&stream));
+    Some((Stream::Tls(Box::new(stream)), Some(info)))
+}
+
+/// Reloads the certificates on every SIGHUP until shutdown.
+pub(crate) fn reload_on_hangup(tls: Rc<TlsAcceptor>, shutdown: Shutdown) -> io::Result<()> {
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::task::spawn_local(async move {
+        loop {
+            tokio::select! {
+                _ = shutdown.wait() => return,
+                got = hangup.recv() => {
+                    if got.is_none() {
+                        return;
+                    }
+                    // Logged and reported by the acceptor; the old config stays on error.
+                    let _ = tls.reload();
                 }
-                // Logged and reported by the acceptor; the old config stays on error.
-                let _ = tls.reload();
             }
         }
-    }
-}
-
-/// A connection's service, with the handshake's outcome put in each request.
-#[derive(Clone)]
-struct WithTls<S> {
-    inner: S,
-    info: Arc<TlsInfo>,
-}
-
-impl<S> Service<Request> for WithTls<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = S::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request) -> Self::Future {
-        req.extensions_mut().insert(self.info.clone());
-        self.inner.call(req)
-    }
+    });
+    Ok(())
 }

@@ -10,7 +10,7 @@ use crate::multipart::{SpoolBudget, UploadLimits};
 use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
 use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
-use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
+use cello_http::{Body, HttpConfig, Request, Response};
 use cello_net::{ServeConfig, Shutdown};
 use http_body::Body as _;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -445,32 +445,18 @@ impl Engine {
                         tokio::task::spawn_local(crate::access_log::deliver(batches, stopped));
                     (stop, task)
                 });
-                // The same worker loop as the Rust server's, on this runtime.
-                let served = match tls {
-                    None => {
-                        serve_worker(
-                            std_listener,
-                            http_config,
-                            serve_config,
-                            shutdown,
-                            handle_signals,
-                            move |peer| make.service_for(peer),
-                        )
-                        .await
-                    }
-                    Some(tls) => {
-                        cello_http::serve_worker_tls(
-                            std_listener,
-                            http_config,
-                            serve_config,
-                            tls,
-                            shutdown,
-                            handle_signals,
-                            move |peer| make.service_for(peer),
-                        )
-                        .await
-                    }
-                };
+                // The same worker loop as the Rust server's, on this runtime; one
+                // call for plain and TLS, so the protocol code is compiled once.
+                let served = cello_http::serve_worker_tls(
+                    std_listener,
+                    http_config,
+                    serve_config,
+                    tls,
+                    shutdown,
+                    handle_signals,
+                    move |peer| make.service_for(peer),
+                )
+                .await;
                 if let Some((stop, task)) = access_log {
                     // The last requests' records, then the task ends.
                     let _ = stop.send(());

@@ -17,6 +17,7 @@ __all__ = [
     "route_params",
     "route_template",
     "bind_listeners",
+    "check_tls",
     "Listener",
     "Request",
     "RequestStream",

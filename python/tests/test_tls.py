@@ -365,6 +365,8 @@ def test_sighup_reloads_the_certificate_for_new_connections(tmp_path: Path, file
 
 def test_sighup_with_a_broken_certificate_keeps_serving_the_old_one(files: Files, serve: Callable[..., Served]) -> None:
     s = serve(*tls_flags(files))
+    # Served once first: the listener is bound before the worker handles SIGHUP.
+    assert httpx.get(s.url + "/who", verify=files.context()).status_code == 200
     files.cert.write_text("garbage\n")
     s.proc.send_signal(signal.SIGHUP)
     assert wait_until(lambda: "TLS certificates not reloaded" in s.log(), timeout=20), s.log()

@@ -143,6 +143,8 @@ async fn first_byte(stream: &Stream) -> Option<u8> {
         },
         // Unix sockets cannot peek here; they are taken to speak TLS.
         Stream::Unix(_) => Some(HANDSHAKE),
+        // Already TLS (never handed to the acceptor).
+        Stream::Tls(_) => None,
     }
 }
 
