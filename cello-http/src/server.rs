@@ -282,10 +282,14 @@ where
                 let (stream, info) = match tls {
                     None => (stream, Default::default()),
                     #[cfg(feature = "tls")]
-                    Some(tls) => match crate::tls::handshake(&tls, stream, http.config()).await {
-                        Some(done) => done,
-                        None => return,
-                    },
+                    // Boxed: the handshake's state (kilobytes) would otherwise
+                    // make every connection's task bigger, plain ones too.
+                    Some(tls) => {
+                        match Box::pin(crate::tls::handshake(&tls, stream, http.config())).await {
+                            Some(done) => done,
+                            None => return,
+                        }
+                    }
                     #[cfg(not(feature = "tls"))]
                     Some(never) => match *never {},
                 };
