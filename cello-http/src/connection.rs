@@ -90,6 +90,8 @@ impl Http {
         I: AsyncRead + AsyncWrite + Unpin + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
+        // `ConnTls` is `()` without the `tls` feature.
+        #[allow(clippy::unit_arg)]
         self.serve_with(stream, service, conn.into(), ConnTls::default())
             .await
     }

@@ -52,11 +52,14 @@ connection: close\r\n\
 \r\n\
 This port speaks HTTPS: use https:// to connect.\n";
 
+/// What [`TlsAcceptor::on_reload`] is told.
+type ReloadReport = dyn Fn(&Result<(), TlsError>);
+
 /// One worker's TLS acceptor: the config in force, swapped by [`TlsAcceptor::reload`].
 pub struct TlsAcceptor {
     files: TlsFiles,
     pub(in crate::tls) config: RefCell<Arc<ServerConfig>>,
-    report: Option<Box<dyn Fn(&Result<(), TlsError>)>>,
+    report: Option<Box<ReloadReport>>,
 }
 
 impl std::fmt::Debug for TlsAcceptor {
