@@ -43,6 +43,20 @@ pub struct HttpConfig {
     pub write_timeout: Duration,
     /// Accept HTTP/2 with prior knowledge (h2c) next to HTTP/1.1. Default on.
     pub http2: bool,
+    /// Accept HTTP/1.x. Off (with `http2` on), an HTTP/1 request is answered 505 and
+    /// the connection closed: an HTTP/2-only server. Default on.
+    pub http1: bool,
+    /// HTTP/2: most streams (requests) a client may have open at once on one
+    /// connection. Default 200 (hyper's).
+    pub h2_max_concurrent_streams: u32,
+    /// HTTP/2: the flow-control window of each stream, in bytes: how much of a
+    /// request body a client may send before the handler reads it. Default 1 MiB.
+    pub h2_initial_stream_window: u32,
+    /// HTTP/2: the flow-control window of the whole connection, in bytes. Default 1 MiB.
+    pub h2_initial_connection_window: u32,
+    /// HTTP/2: the largest header list a client may send (`SETTINGS_MAX_HEADER_LIST_SIZE`);
+    /// None (the default) takes `max_header_bytes`.
+    pub h2_max_header_list_size: Option<u32>,
     /// The `Server` header on every response. Default `cello`.
     pub server_header: HeaderValue,
     /// Batch the responses to pipelined HTTP/1.1 requests into one write. Off by
@@ -71,6 +85,11 @@ impl Default for HttpConfig {
             min_body_rate: 0,
             write_timeout: Duration::from_secs(30),
             http2: true,
+            http1: true,
+            h2_max_concurrent_streams: 200,
+            h2_initial_stream_window: 1024 * 1024,
+            h2_initial_connection_window: 1024 * 1024,
+            h2_max_header_list_size: None,
             server_header: HeaderValue::from_static("cello"),
             pipeline_flush: false,
             early_body_limit: true,

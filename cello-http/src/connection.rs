@@ -1,7 +1,7 @@
 //! Serving one connection: HTTP/1.1 or h2c on hyper, limits, the idle timer and
 //! graceful shutdown.
 
-use crate::adapter::{Adapter, ConnState};
+use crate::adapter::{Adapter, ConnState, ConnTls};
 use crate::config::HttpConfig;
 use crate::framing::Tracker;
 use crate::thread_bound::ThreadBound;
@@ -56,7 +56,14 @@ impl Http {
         builder
             .http2()
             .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX));
+            .max_header_list_size(
+                config
+                    .h2_max_header_list_size
+                    .unwrap_or(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX)),
+            )
+            .max_concurrent_streams(config.h2_max_concurrent_streams)
+            .initial_stream_window_size(config.h2_initial_stream_window)
+            .initial_connection_window_size(config.h2_initial_connection_window);
         if !config.http2 {
             builder = builder.http1_only();
         }
@@ -83,9 +90,25 @@ impl Http {
         I: AsyncRead + AsyncWrite + Unpin + 'static,
         S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
     {
-        let net: Connection = conn.into();
+        // `ConnTls` is `()` without the `tls` feature.
+        #[allow(clippy::unit_arg)]
+        self.serve_with(stream, service, conn.into(), ConnTls::default())
+            .await
+    }
+
+    /// [`Http::serve_connection`], with what a TLS handshake settled for the requests.
+    pub(crate) async fn serve_with<I, S>(
+        &self,
+        stream: I,
+        service: S,
+        net: Connection,
+        tls: ConnTls,
+    ) where
+        I: AsyncRead + AsyncWrite + Unpin + 'static,
+        S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+    {
         let shutdown = net.shutdown().clone();
-        let state = Rc::new(ConnState::new(&self.config, net));
+        let state = Rc::new(ConnState::new(&self.config, net, tls));
         let io = TokioIo::new(ThreadBound::new(CountingIo {
             inner: stream,
             state: state.clone(),

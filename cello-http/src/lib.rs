@@ -12,6 +12,8 @@ pub mod response;
 mod server;
 pub mod status;
 mod thread_bound;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use adapter::is_multipart_form;
 pub use body::Body;
@@ -20,6 +22,8 @@ pub use connection::{Http, LocalExec};
 pub use error::Error;
 pub use response::IntoResponse;
 pub use server::{serve_worker, Listening, Server, WorkerFuture};
+#[cfg(feature = "tls")]
+pub use tls::serve_worker_tls;
 
 /// A request as handlers see it.
 pub type Request = http::Request<Body>;

@@ -224,8 +224,47 @@ where
     M: Fn(Option<SocketAddr>) -> S + 'static,
     S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
 {
+    serve_worker_with(
+        listener,
+        http,
+        serve_cfg,
+        None,
+        shutdown,
+        signals,
+        make_service,
+    )
+    .await
+}
+
+/// What a TLS worker accepts with; nothing can be one without the `tls` feature.
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = cello_net::tls::TlsAcceptor;
+/// What a TLS worker accepts with; nothing can be one without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+pub(crate) enum Acceptor {}
+
+/// [`serve_worker`], and with `tls` its HTTPS form (`crate::tls`): one function, so
+/// that the protocol code is compiled once for both (see `cello_net::Stream::Tls`).
+pub(crate) async fn serve_worker_with<M, S>(
+    listener: impl Into<StdListener>,
+    http: HttpConfig,
+    serve_cfg: ServeConfig,
+    tls: Option<Acceptor>,
+    shutdown: Shutdown,
+    signals: bool,
+    make_service: M,
+) -> io::Result<()>
+where
+    M: Fn(Option<SocketAddr>) -> S + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + 'static,
+{
     if signals {
         shutdown_on_signals(shutdown.clone())?;
+    }
+    let tls = tls.map(std::rc::Rc::new);
+    #[cfg(feature = "tls")]
+    if let (true, Some(tls)) = (signals, &tls) {
+        crate::tls::reload_on_hangup(tls.clone(), shutdown.clone())?;
     }
     let listener = Listener::from_std(listener.into())?;
     let http = Http::new(http);
@@ -234,13 +273,29 @@ where
         serve_cfg,
         shutdown,
         move |stream, peer, shutdown| {
-            let http = http.clone();
+            let (http, tls) = (http.clone(), tls.clone());
             let peer = match peer {
                 PeerAddr::Tcp(a) => Some(a),
                 PeerAddr::Unix(_) => None,
             };
             let service = make_service(peer);
-            async move { http.serve_connection(stream, service, shutdown).await }
+            async move {
+                let (stream, info) = match tls {
+                    None => (stream, Default::default()),
+                    #[cfg(feature = "tls")]
+                    // Boxed: the handshake's state (kilobytes) would otherwise
+                    // make every connection's task bigger, plain ones too.
+                    Some(tls) => {
+                        match Box::pin(crate::tls::handshake(&tls, stream, http.config())).await {
+                            Some(done) => done,
+                            None => return,
+                        }
+                    }
+                    #[cfg(not(feature = "tls"))]
+                    Some(never) => match *never {},
+                };
+                http.serve_with(stream, service, shutdown, info).await
+            }
         },
     )
     .await;

@@ -83,3 +83,38 @@ fn a_stalled_h2_request_body_gets_408() {
         "{body:?}"
     );
 }
+
+#[test]
+fn an_http2_only_server_answers_http1_with_505_and_still_serves_h2c() {
+    let srv = support::start(HttpConfig {
+        http1: false,
+        ..HttpConfig::default()
+    });
+    let reply =
+        support::exchange_until_close(srv.addr, b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 505 "), "{reply}");
+    assert!(reply.contains("HTTP/2 only"), "{reply}");
+    serves_h2c_on(srv.addr);
+}
+
+fn serves_h2c_on(addr: std::net::SocketAddr) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut send, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(tcp),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        let req = http::Request::get(format!("http://{addr}/hello"))
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        send.send_request(req).await.unwrap().status()
+    });
+    assert_eq!(status, 200);
+}

@@ -6,6 +6,8 @@ mod listener;
 mod reuse_port;
 mod shutdown;
 mod stream;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use accept::{serve, ServeConfig};
 pub use connection::Connection;

@@ -10,7 +10,7 @@ use crate::multipart::{SpoolBudget, UploadLimits};
 use crate::recovery::{EngineError, Recovery};
 use crate::scheduler::Scheduler;
 use cello::{App, Constant, HandlerFuture, Rejection, RequestContext};
-use cello_http::{serve_worker, Body, HttpConfig, Request, Response};
+use cello_http::{Body, HttpConfig, Request, Response};
 use cello_net::{ServeConfig, Shutdown};
 use http_body::Body as _;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -263,7 +263,7 @@ impl Engine {
     /// when only the other one is routed (`cello::App::redirect_slashes`). Uploads
     /// (`multipart/form-data`): `max_upload_size` bounds the whole body in place of
     /// `max_body_size`; the rest are `crate::multipart::UploadLimits`' fields.
-    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, limit_concurrency=None, root_path=None, supervisor_fd=None, max_requests=None))]
+    #[pyo3(signature = (host, port, event_loop, ready=None, handle_signals=true, max_body_size=None, max_header_size=None, header_timeout=None, keep_alive_timeout=None, body_timeout=None, request_read_timeout=None, min_body_rate=None, write_timeout=None, max_connections=None, shutdown_timeout=None, listener=None, middleware=None, redirect_slashes=false, max_upload_size=None, max_files=None, max_fields=None, max_part_size=None, max_file_size=None, upload_spool_size=None, upload_spool_memory=None, upload_dir=None, limit_concurrency=None, root_path=None, supervisor_fd=None, max_requests=None, ssl_certfile=None, ssl_keyfile=None, ssl_keyfile_password=None, ssl_ca_certs=None, ssl_cert_reqs=None, http=None, h2_max_concurrent_streams=None, h2_initial_stream_window=None, h2_initial_connection_window=None, h2_max_header_list_size=None))]
     #[allow(clippy::too_many_arguments)]
     fn serve(
         &self,
@@ -298,7 +298,27 @@ impl Engine {
         root_path: Option<String>,
         supervisor_fd: Option<i32>,
         max_requests: Option<u64>,
+        ssl_certfile: Option<std::path::PathBuf>,
+        ssl_keyfile: Option<std::path::PathBuf>,
+        ssl_keyfile_password: Option<String>,
+        ssl_ca_certs: Option<std::path::PathBuf>,
+        ssl_cert_reqs: Option<Py<PyAny>>,
+        http: Option<Py<PyAny>>,
+        h2_max_concurrent_streams: Option<u32>,
+        h2_initial_stream_window: Option<u32>,
+        h2_initial_connection_window: Option<u32>,
+        h2_max_header_list_size: Option<u32>,
     ) -> PyResult<()> {
+        // TLS files are read first: a bad one fails before anything else is set up.
+        let tls_options = crate::tls::TlsOptions {
+            certfile: ssl_certfile,
+            keyfile: ssl_keyfile,
+            keyfile_password: ssl_keyfile_password,
+            ca_certs: ssl_ca_certs,
+            cert_reqs: ssl_cert_reqs,
+            http,
+        };
+        let tls = tls_options.acceptor(py)?;
         // Under a supervisor: heartbeats, and the notice that max_requests was reached.
         let reporter = supervisor_fd
             .map(crate::recycle::reporter)
@@ -402,6 +422,20 @@ impl Engine {
         );
         set(&mut http_config.min_body_rate, min_body_rate);
         set(&mut http_config.write_timeout, write_timeout.map(secs));
+        tls_options.apply_versions(py, &mut http_config)?;
+        set(
+            &mut http_config.h2_max_concurrent_streams,
+            h2_max_concurrent_streams,
+        );
+        set(
+            &mut http_config.h2_initial_stream_window,
+            h2_initial_stream_window,
+        );
+        set(
+            &mut http_config.h2_initial_connection_window,
+            h2_initial_connection_window,
+        );
+        http_config.h2_max_header_list_size = h2_max_header_list_size;
         // An app that answers 413 itself gets declared bodies over the limit too.
         if answers_413 {
             http_config.early_body_limit = false;
@@ -431,7 +465,6 @@ impl Engine {
                         }
                     })
                 });
-                // The same worker loop as the Rust server's, on this runtime.
                 // At `max_requests`, tell the supervisor and stop accepting.
                 let recycle = max_requests.map(|n| {
                     let stop = shutdown.clone();
@@ -443,14 +476,16 @@ impl Engine {
                         stop.trigger();
                     })
                 });
-                // Without a limit, a root path or a request budget the app's service is
-                // served as it is.
+                // The same worker loop as the Rust server's, on this runtime, for plain
+                // and TLS. Without a limit, a root path or a request budget the app's
+                // service is served as it is.
                 let served = match crate::front::Front::new(limit_concurrency, root_path, recycle) {
                     Some(front) => {
-                        serve_worker(
+                        cello_http::serve_worker_tls(
                             std_listener,
                             http_config,
                             serve_config,
+                            tls,
                             shutdown,
                             handle_signals,
                             move |peer| front.wrap(make.service_for(peer)),
@@ -458,10 +493,11 @@ impl Engine {
                         .await
                     }
                     None => {
-                        serve_worker(
+                        cello_http::serve_worker_tls(
                             std_listener,
                             http_config,
                             serve_config,
+                            tls,
                             shutdown,
                             handle_signals,
                             move |peer| make.service_for(peer),

@@ -39,6 +39,7 @@ mod scheduler;
 mod sources;
 mod stream_body;
 mod supervise;
+mod tls;
 mod upload;
 mod validation;
 mod websocket;
@@ -121,6 +122,8 @@ mod _cello {
     use super::scheduler::{install_scheduler, Handle, Scheduler};
     #[pymodule_export]
     use super::supervise::{supervise, worker_init};
+    #[pymodule_export]
+    use super::tls::check_tls;
     #[pymodule_export]
     use super::websocket::PyWebSocketConn;
 }

@@ -33,6 +33,8 @@ pub struct PyRequest {
     pub(crate) streamed: Option<crate::request_stream::StreamedBody>,
     /// The prefix the engine stripped before routing (`root_path`); None without one.
     pub(crate) root_path: Option<crate::front::RootPath>,
+    /// The TLS handshake's outcome, on an HTTPS connection.
+    pub(crate) tls: Option<std::sync::Arc<cello_http::tls::TlsInfo>>,
 }
 
 impl PyRequest {
@@ -49,6 +51,11 @@ impl PyRequest {
             // Set by the `TrustedProxies` layer; an empty extension map makes this free.
             forwarded: req.parts.extensions.remove::<ClientInfo>().map(Box::new),
             state: PyOnceLock::new(),
+            // Set on TLS connections (cello_http::tls); absent, the lookup is free.
+            tls: req
+                .parts
+                .extensions
+                .remove::<std::sync::Arc<cello_http::tls::TlsInfo>>(),
             streamed: req
                 .parts
                 .extensions
@@ -178,14 +185,44 @@ impl PyRequest {
         format!("{}://{host}{}{pq}", self.scheme(), self.root_path())
     }
 
-    /// `"http"`, or what a trusted proxy reported (`X-Forwarded-Proto`, `proto=`):
-    /// `"https"`, `"ws"`, `"wss"`.
+    /// What a trusted proxy reported (`X-Forwarded-Proto`, `proto=`: `"https"`,
+    /// `"ws"`, `"wss"`), else `"https"` on a TLS connection and `"http"` otherwise.
     #[getter]
     fn scheme(&self) -> &'static str {
+        let own = if self.tls.is_some() { "https" } else { "http" };
         self.forwarded
             .as_ref()
             .and_then(|f| f.scheme)
-            .map_or("http", |s| s.as_str())
+            .map_or(own, |s| s.as_str())
+    }
+
+    /// The client's TLS certificate (the leaf, DER bytes) when it showed one
+    /// (`ssl_ca_certs` with `ssl_cert_reqs` optional or required); None otherwise.
+    /// `cryptography.x509.load_der_x509_certificate(req.client_cert)` reads it.
+    #[getter]
+    fn client_cert<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let der = self.tls.as_ref()?.client_cert.as_ref()?;
+        Some(PyBytes::new(py, der))
+    }
+
+    /// The TLS connection, as ASGI's `tls` extension describes it: a dict with
+    /// `tls_version` (`"TLSv1.3"`), `alpn_protocol` (`"h2"`, `"http/1.1"` or None)
+    /// and `client_cert` (as `client_cert` above); None over plain HTTP.
+    #[getter]
+    fn tls<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(info) = &self.tls else {
+            return Ok(None);
+        };
+        let dict = PyDict::new(py);
+        dict.set_item("tls_version", info.version)?;
+        dict.set_item(
+            "alpn_protocol",
+            info.alpn
+                .as_ref()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+        )?;
+        dict.set_item("client_cert", self.client_cert(py))?;
+        Ok(Some(dict))
     }
 
     /// The host the client asked for, `host[:port]`: what a trusted proxy reported

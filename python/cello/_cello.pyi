@@ -19,6 +19,7 @@ __all__ = [
     "bind_listeners",
     "bind_unix_listener",
     "listener_from_fd",
+    "check_tls",
     "Listener",
     "Request",
     "RequestStream",
@@ -91,7 +92,13 @@ class Request:
         """The full URL, ``scheme://host[:port]/path?query``. The host is ``host``, or ``localhost`` when there is none."""
     @property
     def scheme(self) -> str:
-        """``"http"``, or what a trusted proxy reported (``X-Forwarded-Proto``, ``proto=``): ``"https"``, ``"ws"``, ``"wss"``."""
+        """``"http"``, ``"https"`` on a TLS connection, or what a trusted proxy reported (``X-Forwarded-Proto``, ``proto=``): ``"https"``, ``"ws"``, ``"wss"``."""
+    @property
+    def client_cert(self) -> bytes | None:
+        """The client's TLS certificate (the leaf, DER bytes) when it sent one; else None."""
+    @property
+    def tls(self) -> dict[str, Any] | None:
+        """On an HTTPS connection, ASGI's ``tls`` extension: ``tls_version``, ``alpn_protocol``, ``client_cert``; else None."""
     @property
     def host(self) -> str | None:
         """The host the client asked for, ``host[:port]``: what a trusted proxy reported (``X-Forwarded-Host``, ``host=``), else the request's authority as sent (an absolute-form target's or HTTP/2 ``:authority`` first, else the ``Host`` header, which the server has checked). None for an HTTP/1.0 request without ``Host``."""
@@ -284,6 +291,16 @@ class Engine:
         root_path: str | None = None,
         supervisor_fd: int | None = None,
         max_requests: int | None = None,
+        ssl_certfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile_password: str | None = None,
+        ssl_ca_certs: str | os.PathLike[str] | None = None,
+        ssl_cert_reqs: str | int | None = None,
+        http: str | int | None = None,
+        h2_max_concurrent_streams: int | None = None,
+        h2_initial_stream_window: int | None = None,
+        h2_initial_connection_window: int | None = None,
+        h2_max_header_list_size: int | None = None,
     ) -> None: ...
     def stop(self) -> None: ...
 
@@ -316,3 +333,11 @@ def supervise(
     reload_exclude: list[str] = ...,
 ) -> None: ...
 def worker_init(parent: int) -> None: ...
+def check_tls(
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile_password: str | None = None,
+    ssl_ca_certs: str | os.PathLike[str] | None = None,
+    ssl_cert_reqs: str | int | None = None,
+    http: str | int | None = None,
+) -> None: ...

@@ -78,6 +78,22 @@ def _positive(text: str) -> int:
     return n
 
 
+def _cert_reqs(text: str) -> str:
+    reqs = text.strip().lower()
+    names = {"0": "none", "1": "optional", "2": "required"}
+    reqs = names.get(reqs, reqs)
+    if reqs not in ("none", "optional", "required"):
+        raise ValueError(f"{text!r} is not one of none, optional, required (or 0, 1, 2)")
+    return reqs
+
+
+def _http_versions(text: str) -> str:
+    versions = text.strip().lower()
+    if versions not in ("auto", "1", "2"):
+        raise ValueError(f"{text!r} is not one of auto, 1, 2")
+    return versions
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("host", str, "127.0.0.1", "Bind to this address (0.0.0.0 for every interface).", "HOST", group="Socket"),
     Option("port", int, 8000, "Bind to this port (0: any free one).", "PORT", group="Socket"),
@@ -128,6 +144,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("reload_dir", many, (), "Watch this directory for --reload (repeatable; default: the current one).", "DIR", group="Reload"),
     Option("reload_include", many, (), "Reload on files matching this glob (repeatable; default *.py).", "GLOB", group="Reload"),
     Option("reload_exclude", many, (), "Ignore files matching this glob (repeatable; adds to .* and *.py[cod]).", "GLOB", group="Reload"),
+    # TLS and HTTP versions (docs/tls.md).
+    Option("ssl_certfile", str, None, "Serve HTTPS with this certificate chain (PEM).", "FILE", group="TLS"),
+    Option("ssl_keyfile", str, None, "The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).", "FILE", group="TLS"),
+    Option("ssl_keyfile_password", str, None, "Password of an encrypted (PKCS#8) key file.", "PASSWORD", group="TLS"),
+    Option("ssl_ca_certs", str, None, "CA certificates (PEM) that client certificates must chain to.", "FILE", group="TLS"),
+    Option("ssl_cert_reqs", _cert_reqs, None, "Client certificates: none, optional or required (or 0, 1, 2).", "REQS", group="TLS"),
+    Option("http", _http_versions, None, "HTTP versions: auto (1.1 and 2), 1 (1.1 only) or 2 (2 only).", "auto|1|2", group="TLS"),
+    Option("h2_max_concurrent_streams", int, None, "HTTP/2 streams a client may open at once (default 200).", "N", group="HTTP/2"),
+    Option("h2_initial_stream_window", int, None, "HTTP/2 flow-control window per stream (default 1 MiB).", "BYTES", group="HTTP/2"),
+    Option("h2_initial_connection_window", int, None, "HTTP/2 flow-control window per connection (default 1 MiB).", "BYTES", group="HTTP/2"),
+    Option("h2_max_header_list_size", int, None, "HTTP/2 largest header list (default: max-header-size).", "BYTES", group="HTTP/2"),
 )
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
@@ -144,3 +171,16 @@ def check(given: dict[str, Any]) -> None:
             f"unknown server option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"the options are {', '.join(BY_NAME)}"
         )
+
+
+#: The options that configure TLS and the HTTP versions, checked before serving.
+TLS: tuple[str, ...] = ("ssl_certfile", "ssl_keyfile", "ssl_keyfile_password", "ssl_ca_certs", "ssl_cert_reqs", "http")
+
+
+def check_tls(given: dict[str, Any]) -> None:
+    """Loads the TLS files as the engine will, so that a certificate or key that cannot
+    be used fails before anything starts: ``OSError`` (unreadable) or ``ValueError``
+    (not understood), naming the file."""
+    from . import _cello
+
+    _cello.check_tls(**{k: v for k, v in given.items() if k in TLS and v is not None})

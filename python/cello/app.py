@@ -541,6 +541,7 @@ class App(Router):
         temporary files go; ``TMPDIR``).
         """
         _options.check(options)
+        _options.check_tls(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
         self._configure_logging(options)
         if options.get("reload"):
@@ -654,6 +655,8 @@ class App(Router):
             def on_ready(bound: int) -> None:
                 if announce:
                     url = listener.url if listener is not None else f"http://{host}:{bound}"
+                    if limits.get("ssl_certfile") and url.startswith("http:"):
+                        url = "https:" + url[len("http:"):]
                     logger.info("cello worker %d serving on %s", os.getpid(), url)
                 if ready is not None:
                     ready(bound)

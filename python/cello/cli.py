@@ -133,6 +133,10 @@ def _main(args: list[str]) -> int:
         raise _Fail("--uds and --fd are two ways to listen; give one")
     from ._logging import LogConfigError
 
+    try:
+        _options.check_tls(options)  # a certificate that cannot be used: one line, exit 1
+    except (OSError, ValueError) as exc:
+        raise _Fail(str(exc)) from None
     if worker is not None:
         return _serve_spawned(worker, target, factory, app_dir, host, port, options)
     if workers > 1 or options["reload"] or _workers.needs_supervisor(workers, options):

@@ -10,6 +10,8 @@ pub const PACKAGES: &[&str] = &[
     "h11>=0.14",
     "h2>=4.1",
     "websockets==15.0.1",
+    // Certificates for the TLS tests (pinned: the certificates it makes change by release).
+    "trustme==1.2.1",
     "wsproto==1.2.0",
     "openapi-spec-validator>=0.7",
     "schemathesis==4.32.5",

@@ -15,6 +15,8 @@ const TEST_PACKAGES: &[&str] = &[
     // WebSocket clients: websockets end to end, wsproto as a strict client on a raw
     // socket for the protocol errors (pinned: their framing checks change by release).
     "websockets==15.0.1",
+    // Certificates for the TLS tests (pinned: the certificates it makes change by release).
+    "trustme==1.2.1",
     "wsproto==1.2.0",
     // Model libraries beyond the stdlib (optional for users; bodies, responses and
     // the OpenAPI document are tested with them).
