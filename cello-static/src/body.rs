@@ -74,7 +74,9 @@ async fn next(mut r: Reader) -> Option<(io::Result<Bytes>, Reader)> {
 /// pool, and puts the rest of the slice back in front of the pieces.
 async fn read_chunk(r: &mut Reader, start: u64, len: u64) -> io::Result<Bytes> {
     let Some(file) = r.file.take() else {
-        return Err(io::Error::other("the file was lost after an earlier read failed"));
+        return Err(io::Error::other(
+            "the file was lost after an earlier read failed",
+        ));
     };
     let want = len.min(CHUNK as u64);
     let pos = r.pos;
