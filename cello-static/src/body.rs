@@ -2,16 +2,20 @@
 //! `multipart/byteranges`, the part headers between them. Never the whole file in
 //! memory.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use cello_http::Body;
 use http_body_util::StreamBody;
 use std::collections::VecDeque;
-use std::io::{self, SeekFrom};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 
-/// How much is read from the file per chunk: 64 KiB, the size tokio-util's and
-/// tower-http's file streams use.
-pub const CHUNK: usize = 64 * 1024;
+/// How much is read from the file per trip to tokio's blocking pool: 256 KiB.
+///
+/// Each trip is two context switches on the worker's core; 64 KiB chunks made a 1 MiB
+/// file cost 16 of them and lost to Granian and Robyn (benches/RESULTS.md). Larger
+/// chunks save little more, and each download in flight holds one chunk plus what
+/// hyper has buffered, so a chunk bounds the memory of many concurrent downloads.
+pub const CHUNK: usize = 256 * 1024;
 
 /// One piece of the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,16 +32,17 @@ pub enum Piece {
 }
 
 struct Reader {
-    file: tokio::fs::File,
+    /// The file, moved to the blocking pool for each read and back.
+    file: Option<File>,
     /// Where the file's cursor is.
     pos: u64,
     pieces: VecDeque<Piece>,
 }
 
 /// A body of `pieces`, the file slices read from `file`.
-pub fn body(file: std::fs::File, pieces: Vec<Piece>) -> Body {
+pub fn body(file: File, pieces: Vec<Piece>) -> Body {
     let reader = Reader {
-        file: tokio::fs::File::from_std(file),
+        file: Some(file),
         pos: 0,
         pieces: pieces.into(),
     };
@@ -65,29 +70,48 @@ async fn next(mut r: Reader) -> Option<(io::Result<Bytes>, Reader)> {
     }
 }
 
+/// Reads the next chunk of the slice `start..start + len` in one trip to the blocking
+/// pool, and puts the rest of the slice back in front of the pieces.
 async fn read_chunk(r: &mut Reader, start: u64, len: u64) -> io::Result<Bytes> {
-    if r.pos != start {
-        r.file.seek(SeekFrom::Start(start)).await?;
-        r.pos = start;
-    }
+    let Some(file) = r.file.take() else {
+        return Err(io::Error::other(
+            "the file was lost after an earlier read failed",
+        ));
+    };
     let want = len.min(CHUNK as u64);
-    let mut buf = BytesMut::with_capacity(want as usize);
-    let mut limited = (&mut r.file).take(want);
-    while (buf.len() as u64) < want {
-        if limited.read_buf(&mut buf).await? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file became shorter while it was being sent",
-            ));
-        }
-    }
-    let got = buf.len() as u64;
-    r.pos += got;
-    if len > got {
+    let pos = r.pos;
+    let (file, read) = tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let read = read_at(&mut file, pos, start, want);
+        (file, read)
+    })
+    .await
+    .map_err(|e| io::Error::other(format!("reading the file failed: {e}")))?;
+    r.file = Some(file);
+    let buf = read?;
+    r.pos = start + want;
+    if len > want {
         r.pieces.push_front(Piece::File {
-            start: start + got,
-            len: len - got,
+            start: start + want,
+            len: len - want,
         });
     }
-    Ok(buf.freeze())
+    Ok(Bytes::from(buf))
+}
+
+/// `want` bytes from `start`, seeking only when the cursor (at `pos`) is elsewhere.
+fn read_at(file: &mut File, pos: u64, start: u64, want: u64) -> io::Result<Vec<u8>> {
+    if pos != start {
+        file.seek(SeekFrom::Start(start))?;
+    }
+    // read_to_end fills the spare capacity without zeroing it first
+    let mut buf = Vec::with_capacity(want as usize);
+    file.take(want).read_to_end(&mut buf)?;
+    if (buf.len() as u64) < want {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file became shorter while it was being sent",
+        ));
+    }
+    Ok(buf)
 }
