@@ -144,6 +144,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("reload_dir", many, (), "Watch this directory for --reload (repeatable; default: the current one).", "DIR", group="Reload"),
     Option("reload_include", many, (), "Reload on files matching this glob (repeatable; default *.py).", "GLOB", group="Reload"),
     Option("reload_exclude", many, (), "Ignore files matching this glob (repeatable; adds to .* and *.py[cod]).", "GLOB", group="Reload"),
+    # WebSockets: the App's own settings (``App(ws_max_size=...)``), replaced when given here.
+    Option("ws_max_size", _positive, None, "Largest WebSocket message in bytes; past it, close 1009 (default 16 MiB).", "BYTES", run_own=True, group="WebSockets"),
+    Option("ws_ping_interval", float, None, "Seconds between pings on an idle WebSocket; 0: off (default 20).", "SECONDS", run_own=True, group="WebSockets"),
+    Option("ws_ping_timeout", float, None, "Seconds to wait for a pong before closing; 0: off (default 20).", "SECONDS", run_own=True, group="WebSockets"),
     # TLS and HTTP versions (docs/tls.md).
     Option("ssl_certfile", str, None, "Serve HTTPS with this certificate chain (PEM).", "FILE", group="TLS"),
     Option("ssl_keyfile", str, None, "The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).", "FILE", group="TLS"),

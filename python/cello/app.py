@@ -544,6 +544,7 @@ class App(Router):
         _options.check_tls(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
         self._configure_logging(options)
+        self._apply_ws_options(options)
         if options.get("reload"):
             raise ValueError("reload=True needs the app as an import string: cello run module:app --reload")
         self._root_path = (options.get("root_path") or "").rstrip("/")
@@ -571,6 +572,7 @@ class App(Router):
     ) -> None:
         """One worker ``cello run --workers/--reload`` spawned, on the socket it inherited."""
         self._configure_logging(options)
+        self._apply_ws_options(options)
         self._root_path = (options.get("root_path") or "").rstrip("/")
         middleware = self._server_middleware(options)
         limits = {k: v for k, v in options.items() if k in _options.ENGINE_LIMITS}
@@ -580,6 +582,15 @@ class App(Router):
             os.write(report_fd, b"R")
 
         self._serve(host, port, listener=listener, ready=ready, announce=True, middleware=middleware, **limits)
+
+    def _apply_ws_options(self, options: dict[str, Any]) -> None:
+        """``ws_max_size``/``ws_ping_interval``/``ws_ping_timeout`` given to ``run`` (or
+        ``cello run``) replace the App's own; a ping interval or timeout of 0 is off."""
+        if options.get("ws_max_size") is not None:
+            self.ws_max_size = options["ws_max_size"]
+        for name in ("ws_ping_interval", "ws_ping_timeout"):
+            if options.get(name) is not None:
+                setattr(self, name, options[name] or None)
 
     @staticmethod
     def _listeners(

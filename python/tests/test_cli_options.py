@@ -1,7 +1,8 @@
 """``cello run``'s listening, proxy and logging options end to end, in subprocesses
 on real sockets, each through its flag and its ``CELLO_*`` variable: ``--uds``,
 ``--fd``, ``--backlog``, ``--limit-concurrency``, ``--access-log``,
-``--proxy-headers``/``--forwarded-allow-ips``, ``--root-path``, ``--log-config``;
+``--proxy-headers``/``--forwarded-allow-ips``, ``--root-path``, ``--log-config``,
+``--ws-max-size``;
 and ``--version``/``--help``."""
 
 from __future__ import annotations
@@ -408,3 +409,26 @@ def test_a_yaml_log_config_without_pyyaml_says_to_install_it(tmp_path: Path) -> 
     assert r.returncode == 1
     assert "needs PyYAML, which is not installed (pip install pyyaml)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# -- WebSockets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["flag", "env"])
+def test_ws_max_size_replaces_the_apps_and_a_larger_message_is_closed_with_1009(run, via) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    port = free_port()
+    r = run("--port", str(port), "--ws-max-size", "64") if via == "flag" else run(
+        "--port", str(port), env={"CELLO_WS_MAX_SIZE": "64"}
+    )
+    with tcp(port) as client:
+        r.wait_serving(client)
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        ws.send("x" * 64)
+        assert ws.recv(timeout=10) == "x" * 64
+        ws.send("x" * 65)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

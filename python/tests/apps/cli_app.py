@@ -4,7 +4,7 @@ cli_app:app`` from this directory, or ``cli_app:create_app --factory``."""
 import asyncio
 import os
 
-from cello import App, Request
+from cello import App, Request, WebSocket
 
 
 def create_app(name: str = "factory") -> App:
@@ -26,6 +26,12 @@ def create_app(name: str = "factory") -> App:
     async def slow(seconds: float = 2.0):
         await asyncio.sleep(seconds)
         return {"slept": seconds}
+
+    @app.websocket("/ws")
+    async def echo_ws(ws: WebSocket):
+        await ws.accept()
+        async for message in ws:
+            await ws.send_text(message)
 
     return app
 
