@@ -153,9 +153,10 @@ impl WebSocketUpgrade {
         self
     }
 
-    /// Accepts the handshake: the 101 response (200 over HTTP/2; with `subprotocol`
-    /// chosen and `headers` added) to return from the handler, and the [`WebSocket`] it opens, once the
-    /// response is out. Must be polled on the connection's worker thread.
+    /// Accepts the handshake: the response to return from the handler (101; 200 over
+    /// HTTP/2, without `Sec-WebSocket-Accept`), with `subprotocol` chosen and `headers`
+    /// added, and the [`WebSocket`] it opens once the response is out. Must be polled
+    /// on the connection's worker thread.
     pub fn accept(
         self,
         subprotocol: Option<&str>,
@@ -163,20 +164,21 @@ impl WebSocketUpgrade {
     ) -> Result<(Response, impl Future<Output = Option<WebSocket>>), http::header::InvalidHeaderValue>
     {
         let mut res = Response::new(Body::empty());
+        let upgrade_status = self.key.is_some();
         let h = res.headers_mut();
         h.extend(headers);
         if let Some(key) = &self.key {
-            *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-            let h = res.headers_mut();
             h.insert(UPGRADE, HeaderValue::from_static("websocket"));
             h.insert(CONNECTION, HeaderValue::from_static("upgrade"));
             let accept =
                 tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
             h.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept)?);
         }
-        let h = res.headers_mut();
         if let Some(p) = subprotocol {
             h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_str(p)?);
+        }
+        if upgrade_status {
+            *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         }
         let (on_upgrade, config) = (self.on_upgrade, self.config);
         let opened = async move {
