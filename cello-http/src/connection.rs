@@ -63,7 +63,10 @@ impl Http {
             )
             .max_concurrent_streams(config.h2_max_concurrent_streams)
             .initial_stream_window_size(config.h2_initial_stream_window)
-            .initial_connection_window_size(config.h2_initial_connection_window);
+            .initial_connection_window_size(config.h2_initial_connection_window)
+            // SETTINGS_ENABLE_CONNECT_PROTOCOL: WebSockets over HTTP/2 (RFC 8441). One
+            // setting per connection; clients that do not use it ignore it.
+            .enable_connect_protocol();
         if !config.http2 {
             builder = builder.http1_only();
         }

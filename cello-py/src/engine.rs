@@ -235,7 +235,11 @@ impl Engine {
             class: Arc::new(cls),
             config: crate::websocket::WsConfig { max_size, ping },
         };
-        self.with_app(|app| app.try_route(http::Method::GET, pattern, &types, endpoint))
+        // GET: the HTTP/1.1 handshake; CONNECT: HTTP/2's extended CONNECT (RFC 8441).
+        self.with_app(|app| {
+            app.try_route(http::Method::GET, pattern, &types, endpoint.clone())?;
+            app.try_route(http::Method::CONNECT, pattern, &types, endpoint)
+        })
     }
 
     /// Serves the files under `directory` at `prefix` (`app.mount(prefix,

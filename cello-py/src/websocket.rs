@@ -1,7 +1,8 @@
-//! WebSocket routes: the handshake waits for the Python handler to accept (101) or
-//! refuse (403); then the handler's Task talks to the socket's pump (`cello::ws`)
-//! through [`PyWebSocketConn`], each `receive`/`send` an asyncio Future settled from
-//! Rust. Frames never reach Python: only whole, validated messages do.
+//! WebSocket routes: the handshake (HTTP/1.1 upgrade or HTTP/2 extended CONNECT) waits
+//! for the Python handler to accept (101; 200 over HTTP/2) or refuse (403); then the
+//! handler's Task talks to the socket's pump (`cello::ws`) through [`PyWebSocketConn`],
+//! each `receive`/`send` an asyncio Future settled from Rust. Frames never reach
+//! Python: only whole, validated messages do.
 
 use crate::awaitable::{awaitable, PyCompletion};
 use crate::call::{self, Incoming, Route};
@@ -308,7 +309,7 @@ fn refused() -> Response {
     cello::detail(StatusCode::FORBIDDEN, "WebSocket handshake refused")
 }
 
-/// Answers 101 and, in a task of the worker, opens the socket and waits for the
+/// Answers 101 (200 over HTTP/2) and, in a task of the worker, opens the socket and waits for the
 /// handler; a handler that returns leaves the socket closed with 1000 if it did not
 /// close it, one that raises with 1011 (the traceback is logged).
 fn open(

@@ -101,8 +101,8 @@ class WebSocket:
     # -- the socket ----------------------------------------------------------------
 
     async def accept(self, subprotocol: str | None = None, headers: Mapping[str, str] | Any = None) -> None:
-        """Accepts the handshake (101) with ``subprotocol`` chosen and ``headers``
-        (a mapping or ``(name, value)`` pairs) added to the response."""
+        """Accepts the handshake (101; 200 over HTTP/2) with ``subprotocol`` chosen and
+        ``headers`` (a mapping or ``(name, value)`` pairs) added to the response."""
         items: list[tuple[Any, Any]] = []
         if isinstance(headers, Mapping):
             items = list(headers.items())

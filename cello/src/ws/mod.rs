@@ -1,5 +1,5 @@
-//! WebSockets (RFC 6455) on hyper's HTTP/1.1 upgrade, with tokio-tungstenite for the
-//! frames.
+//! WebSockets (RFC 6455) on hyper's HTTP/1.1 upgrade or HTTP/2 extended CONNECT (RFC
+//! 8441), with tokio-tungstenite for the frames.
 //!
 //! A route takes a [`WebSocketUpgrade`] (as axum's extractor of that name) and answers
 //! with [`WebSocketUpgrade::on_upgrade`]; the callback gets the open [`WebSocket`]:
@@ -35,7 +35,8 @@
 //! on the socket, the app and the ping timer at once). A Python handler's message costs
 //! far more than the frame work (the awaits on both sides), so strictness won.
 //!
-//! HTTP/2 (RFC 8441 extended CONNECT) is not supported: a WebSocket needs HTTP/1.1.
+//! Over HTTP/2 the route also answers `CONNECT` with `:protocol: websocket` (register it
+//! for `Method::CONNECT` too): the stream carries the same frames, the answer is 200.
 
 mod socket;
 mod upgrade;

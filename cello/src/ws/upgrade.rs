@@ -1,5 +1,6 @@
 //! [`WebSocketUpgrade`]: the extractor that checks a WebSocket handshake (RFC 6455
-//! §4.2) and answers it with `101 Switching Protocols`.
+//! §4.2) and answers it with `101 Switching Protocols`, or an HTTP/2 extended CONNECT
+//! (RFC 8441) answered with `200`.
 
 use super::socket::{Config, WebSocket};
 use crate::extract::FromRequestParts;
@@ -18,12 +19,13 @@ use std::future::Future;
 /// A WebSocket handshake, checked: answer it with [`on_upgrade`](Self::on_upgrade)
 /// (or [`accept`](Self::accept)) to switch the connection to WebSocket frames.
 ///
-/// Only HTTP/1.1 `GET` requests with `Upgrade: websocket`, `Connection: upgrade`,
-/// `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` get one; any other request is
-/// refused with 426 ([`NotWebSocket`]). HTTP/2 (RFC 8441 extended CONNECT) is not
-/// supported.
+/// HTTP/1.1 `GET` requests with `Upgrade: websocket`, `Connection: upgrade`,
+/// `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` get one, and HTTP/2 `CONNECT`
+/// requests with `:protocol = websocket` and `Sec-WebSocket-Version: 13` (RFC 8441:
+/// no key); any other request is refused with 426 ([`NotWebSocket`]).
 pub struct WebSocketUpgrade {
-    key: HeaderValue,
+    /// `Sec-WebSocket-Key`; None over HTTP/2 (the answer is 200, no accept key).
+    key: Option<HeaderValue>,
     offered: Vec<String>,
     on_upgrade: OnUpgrade,
     config: Config,
@@ -69,21 +71,36 @@ fn has_token(headers: &HeaderMap, name: http::HeaderName, token: &str) -> bool {
 impl WebSocketUpgrade {
     /// Checks `parts` as a WebSocket handshake and takes the connection's upgrade.
     pub fn from_parts(parts: &mut Parts) -> Result<Self, NotWebSocket> {
-        if parts.method != Method::GET {
-            return Err(NotWebSocket("a WebSocket handshake is a GET request"));
-        }
-        if parts.version != http::Version::HTTP_11 {
-            return Err(NotWebSocket(
-                "WebSockets need HTTP/1.1 (HTTP/2's extended CONNECT is not supported)",
-            ));
-        }
-        if !has_token(&parts.headers, UPGRADE, "websocket")
-            || !has_token(&parts.headers, CONNECTION, "upgrade")
-        {
-            return Err(NotWebSocket(
-                "this route speaks WebSocket: send `Upgrade: websocket` and `Connection: upgrade`",
-            ));
-        }
+        let key = if parts.version == http::Version::HTTP_2 {
+            // RFC 8441 §4: the stream is the socket; the version is checked below.
+            let protocol = parts.extensions.get::<hyper::ext::Protocol>();
+            if parts.method != Method::CONNECT
+                || !protocol.is_some_and(|p| p.as_str().eq_ignore_ascii_case("websocket"))
+            {
+                return Err(NotWebSocket(
+                    "over HTTP/2 a WebSocket is an extended CONNECT with `:protocol: websocket` (RFC 8441)",
+                ));
+            }
+            None
+        } else {
+            if parts.method != Method::GET {
+                return Err(NotWebSocket("a WebSocket handshake is a GET request"));
+            }
+            if parts.version != http::Version::HTTP_11 {
+                return Err(NotWebSocket("WebSockets need HTTP/1.1 or HTTP/2"));
+            }
+            if !has_token(&parts.headers, UPGRADE, "websocket")
+                || !has_token(&parts.headers, CONNECTION, "upgrade")
+            {
+                return Err(NotWebSocket(
+                    "this route speaks WebSocket: send `Upgrade: websocket` and `Connection: upgrade`",
+                ));
+            }
+            let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY).cloned() else {
+                return Err(NotWebSocket("Sec-WebSocket-Key is missing"));
+            };
+            Some(key)
+        };
         if parts
             .headers
             .get(SEC_WEBSOCKET_VERSION)
@@ -92,12 +109,9 @@ impl WebSocketUpgrade {
         {
             return Err(NotWebSocket("Sec-WebSocket-Version must be 13"));
         }
-        let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY).cloned() else {
-            return Err(NotWebSocket("Sec-WebSocket-Key is missing"));
-        };
         let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
             return Err(NotWebSocket(
-                "this connection cannot be upgraded (it is already upgraded or not HTTP/1.1)",
+                "this connection cannot be upgraded (it is already upgraded)",
             ));
         };
         let offered = parts
@@ -139,9 +153,10 @@ impl WebSocketUpgrade {
         self
     }
 
-    /// Accepts the handshake: the 101 response (with `subprotocol` chosen and `headers`
-    /// added) to return from the handler, and the [`WebSocket`] it opens, once the
-    /// response is out. Must be polled on the connection's worker thread.
+    /// Accepts the handshake: the response to return from the handler (101; 200 over
+    /// HTTP/2, without `Sec-WebSocket-Accept`), with `subprotocol` chosen and `headers`
+    /// added, and the [`WebSocket`] it opens once the response is out. Must be polled
+    /// on the connection's worker thread.
     pub fn accept(
         self,
         subprotocol: Option<&str>,
@@ -149,16 +164,21 @@ impl WebSocketUpgrade {
     ) -> Result<(Response, impl Future<Output = Option<WebSocket>>), http::header::InvalidHeaderValue>
     {
         let mut res = Response::new(Body::empty());
-        *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let upgrade_status = self.key.is_some();
         let h = res.headers_mut();
         h.extend(headers);
-        h.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        h.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-        let accept =
-            tokio_tungstenite::tungstenite::handshake::derive_accept_key(self.key.as_bytes());
-        h.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept)?);
+        if let Some(key) = &self.key {
+            h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+            h.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            let accept =
+                tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+            h.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept)?);
+        }
         if let Some(p) = subprotocol {
             h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_str(p)?);
+        }
+        if upgrade_status {
+            *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         }
         let (on_upgrade, config) = (self.on_upgrade, self.config);
         let opened = async move {
@@ -173,7 +193,7 @@ impl WebSocketUpgrade {
         Ok((res, opened))
     }
 
-    /// Accepts the handshake and runs `callback` with the socket once the 101 is out,
+    /// Accepts the handshake and runs `callback` with the socket once the 101 (200) is out,
     /// as a task of this worker. Choose a subprotocol with
     /// [`on_upgrade_with`](Self::on_upgrade_with).
     pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
