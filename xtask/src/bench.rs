@@ -13,10 +13,13 @@
 //! [`measure`] (one run), [`results`] (medians), [`report`] (Markdown), and the extras
 //! [`leak`], [`profile`], [`shared_tools`], and the rows of their own, each run by
 //! [`rows`]: the typed endpoint ([`typed`]), the streamed response ([`stream`]), the
-//! static file ([`static_file`]) and WebSocket echo ([`ws`]).
+//! static file ([`static_file`]), WebSocket echo ([`ws`]), HTTPS `/json` ([`https`],
+//! wrk and h2load through [`loadgen`]) and worker scaling ([`workers`]).
 
 mod check;
+mod https;
 mod leak;
+mod loadgen;
 mod measure;
 mod options;
 mod procstat;
@@ -30,6 +33,7 @@ mod shared_tools;
 mod static_file;
 mod stream;
 mod typed;
+mod workers;
 mod wrk;
 mod ws;
 
@@ -168,6 +172,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
         report
             .sections
             .push(("WebSocket echo (issue 11)".to_owned(), body));
+    }
+
+    if opts.https {
+        let body = https::run(&opts, layout, &logs, &work)
+            .unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: HTTPS: done");
+        report.sections.push((
+            "HTTPS /json: Cello and Granian over TLS (issue 12)".to_owned(),
+            body,
+        ));
+    }
+
+    if opts.workers {
+        let body =
+            workers::run(&opts, layout, &logs).unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: workers: done");
+        report.sections.push((
+            "Worker scaling: /json with 1 and 2 workers (issue 12)".to_owned(),
+            body,
+        ));
     }
 
     extras(&opts, &prepared, &mut report, &logs, &work);

@@ -57,6 +57,18 @@ pub fn measure_with(
     load: impl Fn(&str, u64) -> Result<wrk::WrkRun, String>,
 ) -> Result<Sample, String> {
     let url = format!("http://127.0.0.1:{}{path}", server.spec.port);
+    measure_url(server, &url, warmup, secs, load)
+}
+
+/// [`measure_with`] at a whole URL (`https://...`, say).
+pub fn measure_url(
+    server: &Running,
+    url: &str,
+    warmup: u64,
+    secs: u64,
+    load: impl Fn(&str, u64) -> Result<wrk::WrkRun, String>,
+) -> Result<Sample, String> {
+    let url = url.to_owned();
     if warmup > 0 {
         load(&url, warmup)?;
     }

@@ -33,6 +33,12 @@ pub struct Options {
     /// WebSocket echo (1 and 64 clients) on Cello, Robyn and `websockets`; `--no-ws`
     /// leaves it out.
     pub ws: bool,
+    /// HTTPS `/json` on Cello and Granian, wrk (HTTP/1.1) and h2load (h2); `--no-https`
+    /// leaves it out.
+    pub https: bool,
+    /// `/json` with 1 and 2 workers on Cello and Granian, nothing pinned; `--no-workers`
+    /// leaves it out.
+    pub workers: bool,
     /// The server the leak check and the profile run on (`--extras-on`, default
     /// cello-python; another server gives a baseline to compare with).
     pub extras_on: String,
@@ -47,13 +53,22 @@ pub struct Options {
 }
 
 /// The rows `--rows` picks from.
-pub const ROWS: &[&str] = &["endpoints", "typed", "stream", "static", "ws"];
+pub const ROWS: &[&str] = &[
+    "endpoints",
+    "typed",
+    "stream",
+    "static",
+    "ws",
+    "https",
+    "workers",
+];
 
 /// The usage text, printed by `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
                   [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed] [--no-stream]
-                  [--no-static] [--no-ws] [--no-endpoints] [--rows ROW,ROW]
+                  [--no-static] [--no-ws] [--no-https] [--no-workers] [--no-endpoints]
+                  [--rows ROW,ROW]
                   [--leak] [--no-leak] [--profile] [--no-profile]
                   [--extras-on SERVER]
                   [--no-build] [--only NAME,NAME] [--out PATH]
@@ -71,8 +86,15 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
   (serve_directory); --no-static leaves it out.
   WebSocket echo (1 and 64 clients, `cargo xtask ws-load` built in release on CPU 0)
   runs on cello-python, robyn and websockets; --no-ws leaves it out.
+  HTTPS /json (one self-signed ECDSA P-256 certificate made in .bench/tls) runs on
+  cello-python (`cello run --ssl-certfile`) and granian-rsgi (--ssl-certificate), loaded
+  with wrk over HTTP/1.1+TLS and h2load over h2 (apt package nghttp2-client); --no-https
+  leaves it out.
+  Worker scaling (/json with 1 and 2 workers on cello-python and granian-rsgi, nothing
+  pinned, wrk -t2 on the same cores, both CPUs reported); --no-workers leaves it out.
   --rows picks the rows to run out of endpoints (the shared endpoints and pipelined
-  plaintext), typed, stream, static, ws; e.g. `--quick --no-build --rows static,ws`.
+  plaintext), typed, stream, static, ws, https, workers; e.g.
+  `--quick --no-build --rows https,workers`.
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
   .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
   servers: cello-python cello-rust robyn granian-rsgi fastapi-uvicorn websockets
@@ -96,6 +118,8 @@ impl Options {
             endpoints: true,
             static_file: true,
             ws: true,
+            https: true,
+            workers: true,
             build: true,
             extras_on: "cello-python".into(),
             only: None,
@@ -126,6 +150,8 @@ impl Options {
                 "--no-stream" => o.stream = false,
                 "--no-static" => o.static_file = false,
                 "--no-ws" => o.ws = false,
+                "--no-https" => o.https = false,
+                "--no-workers" => o.workers = false,
                 "--no-endpoints" => o.endpoints = false,
                 "--rows" => o.rows(&value("--rows")?)?,
                 "--json-micro" => o.json_micro = true,
@@ -162,12 +188,16 @@ impl Options {
             self.stream,
             self.static_file,
             self.ws,
+            self.https,
+            self.workers,
         ) = (
             has("endpoints"),
             has("typed"),
             has("stream"),
             has("static"),
             has("ws"),
+            has("https"),
+            has("workers"),
         );
         Ok(())
     }
@@ -218,6 +248,11 @@ mod tests {
     fn rows_picks_exactly_the_rows_named() {
         let o = Options::parse(&args(&["--quick", "--rows", "static,ws"])).unwrap();
         assert!(o.static_file && o.ws && !o.endpoints && !o.typed && !o.stream);
+        assert!(!o.https && !o.workers);
+        let o = Options::parse(&args(&["--rows", "https,workers"])).unwrap();
+        assert!(o.https && o.workers && !o.endpoints && !o.static_file && !o.ws);
+        let o = Options::parse(&args(&["--no-https", "--no-workers"])).unwrap();
+        assert!(!o.https && !o.workers && o.endpoints);
         let all = Options::parse(&args(&["--no-ws", "--no-static"])).unwrap();
         assert!(all.endpoints && all.typed && all.stream && !all.static_file && !all.ws);
         let e = Options::parse(&args(&["--rows", "static,websocket"])).unwrap_err();

@@ -67,6 +67,10 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
     /// Working directory.
     pub cwd: PathBuf,
+    /// The CPUs it is pinned to (`taskset -c`), or `None`: not pinned (the workers row).
+    pub cpus: Option<&'static str>,
+    /// Whether it serves HTTPS (readiness is then asked over TLS, with curl).
+    pub tls: bool,
 }
 
 impl Spec {
@@ -143,13 +147,17 @@ impl Spec {
             argv,
             env,
             cwd: layout.apps(),
+            cpus: Some("1"),
+            tls: false,
         }
     }
 
     /// The command line as a reader would type it (from `benches/apps`).
     pub fn shown(&self, root: &Path) -> String {
         let mut parts: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        parts.push("taskset -c 1".into());
+        if let Some(cpus) = self.cpus {
+            parts.push(format!("taskset -c {cpus}"));
+        }
         for a in &self.argv {
             parts.push(
                 a.strip_prefix(&format!("{}/", root.display()))
@@ -169,15 +177,29 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `spec` on CPU 1, its output in `log_dir/<name>.log`, and waits up to 60 s
-    /// for it to answer `/plaintext`.
+    /// Starts `spec` on its CPUs, its output in `log_dir/<name>.log`, and waits up to 60 s
+    /// for it to answer `/plaintext` (over TLS when it serves HTTPS).
     pub fn start(spec: &Spec, log_dir: &Path) -> Result<Running, String> {
         let log_path = log_dir.join(format!("{}.log", spec.name));
         let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
         let err = log.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new("taskset")
-            .args(["-c", "1"])
-            .args(&spec.argv)
+        let mut cmd = match spec.cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).args(&spec.argv);
+                c
+            }
+            None => {
+                let (program, args) = spec
+                    .argv
+                    .split_first()
+                    .ok_or_else(|| format!("{}: no command to run", spec.name))?;
+                let mut c = Command::new(program);
+                c.args(args);
+                c
+            }
+        };
+        let child = cmd
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&spec.cwd)
             .stdin(Stdio::null())
@@ -191,7 +213,7 @@ impl Running {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if check::get(spec.port, check::PLAINTEXT.path).is_ok() {
+            if answers(spec) {
                 return Ok(running);
             }
             if let Ok(Some(status)) = running.child.try_wait() {
@@ -241,6 +263,23 @@ fn signal(sig: &str, pids: &[u32]) {
         .args(pids.iter().map(u32::to_string))
         .stderr(Stdio::null())
         .status();
+}
+
+/// Whether `spec`'s server answers `/plaintext`: plain HTTP on a socket, or HTTPS with
+/// curl (the certificate is self-signed, hence `-k`).
+fn answers(spec: &Spec) -> bool {
+    if !spec.tls {
+        return check::get(spec.port, check::PLAINTEXT.path).is_ok();
+    }
+    Command::new("curl")
+        .args(["-skf", "-o", "/dev/null"])
+        .arg(format!(
+            "https://127.0.0.1:{}{}",
+            spec.port,
+            check::PLAINTEXT.path
+        ))
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// A free TCP port on 127.0.0.1.

@@ -42,6 +42,17 @@ pub fn prepare(opts: &Options) -> Result<Prepared, String> {
         venv_bin: root.join(".bench/venv/bin"),
     };
     ensure_apt_tool("wrk", "wrk")?;
+    if opts.https || opts.workers {
+        // the load generator's CPU time is read through GNU time
+        ensure_apt_tool("/usr/bin/time", "time").map_err(|e| {
+            format!("the https and workers rows need /usr/bin/time (apt package `time`): {e}")
+        })?;
+    }
+    if opts.https {
+        ensure_apt_tool("h2load", "nghttp2-client").map_err(|e| {
+            format!("the https row needs h2load (apt package `nghttp2-client`; `--no-https` leaves the row out): {e}")
+        })?;
+    }
     bench_venv(&layout)?;
     let rust = if opts.build {
         sh::run(sh::cargo().args(["build", "--release", "-p", "cello-example"]))

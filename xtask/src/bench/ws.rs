@@ -40,6 +40,8 @@ fn ws_spec(name: &'static str, layout: &Layout) -> Result<Spec, String> {
             ],
             env: vec![],
             cwd: layout.apps(),
+            cpus: Some("1"),
+            tls: false,
         },
         _ => {
             let mut spec = Spec::new(name, port, layout);
