@@ -432,3 +432,44 @@ def test_ws_max_size_replaces_the_apps_and_a_larger_message_is_closed_with_1009(
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+# -- HTTP/2 settings ---------------------------------------------------------------
+
+
+def _server_h2_settings(port: int) -> dict[int, int]:
+    """The SETTINGS the server sends first on an h2c (prior knowledge) connection."""
+    from h2.config import H2Configuration
+    from h2.connection import H2Connection
+    from h2.events import RemoteSettingsChanged
+
+    conn = H2Connection(H2Configuration(client_side=True))
+    conn.initiate_connection()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(conn.data_to_send())
+        while True:
+            data = sock.recv(65536)
+            assert data, "the server closed the connection before its SETTINGS"
+            for event in conn.receive_data(data):
+                if isinstance(event, RemoteSettingsChanged):
+                    return {int(k): v.new_value for k, v in event.changed_settings.items()}
+
+
+@pytest.mark.parametrize("via", ["flag", "env"])
+def test_h2_settings_are_what_the_server_announces(run, via) -> None:
+    from h2.settings import SettingCodes
+
+    port = free_port()
+    if via == "flag":
+        r = run("--port", str(port), "--h2-max-concurrent-streams", "7", "--h2-initial-stream-window", "70000")
+    else:
+        r = run(
+            "--port",
+            str(port),
+            env={"CELLO_H2_MAX_CONCURRENT_STREAMS": "7", "CELLO_H2_INITIAL_STREAM_WINDOW": "70000"},
+        )
+    with tcp(port) as client:
+        r.wait_serving(client)
+    settings = _server_h2_settings(port)
+    assert settings[SettingCodes.MAX_CONCURRENT_STREAMS] == 7
+    assert settings[SettingCodes.INITIAL_WINDOW_SIZE] == 70000

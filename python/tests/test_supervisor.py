@@ -23,13 +23,17 @@ CELLO = [sys.executable, "-m", "cello"]
 class Supervised:
     """A supervisor in a subprocess (``cello run`` or a script), its output in a file."""
 
-    def __init__(self, argv: list[str], log: Path, port: int) -> None:
+    def __init__(self, argv: list[str], log: Path, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
         self._log = open(log, "wb")
         self.proc = subprocess.Popen(
-            argv, cwd=APPS, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            argv,
+            cwd=APPS,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         if not wait_until(self._answers, timeout=30):
             raise AssertionError(f"never served:\n{self.log()}")
@@ -74,13 +78,13 @@ class Supervised:
 def supervised(tmp_path: Path) -> Iterator[object]:
     started: list[Supervised] = []
 
-    def start(*args: str, script: bool = False) -> Supervised:
+    def start(*args: str, script: bool = False, env: dict[str, str] | None = None) -> Supervised:
         port = free_port()
         if script:
             argv = [sys.executable, str(APPS / "sup_app.py"), str(port), *args]
         else:
             argv = [*CELLO, "run", "sup_app:app", "--port", str(port), *args]
-        s = Supervised(argv, tmp_path / f"sup-{len(started)}.log", port)
+        s = Supervised(argv, tmp_path / f"sup-{len(started)}.log", port, env)
         started.append(s)
         return s
 
@@ -192,8 +196,12 @@ def test_sighup_under_a_client_loop_replaces_every_worker_without_a_failed_reque
     assert "SIGHUP: starting 2 new worker(s)" in s.log()
 
 
-def test_max_requests_recycles_the_worker_without_failing_a_request(supervised) -> None:
-    s = supervised("--max-requests", "20", "--max-requests-jitter", "5")
+@pytest.mark.parametrize("via", ["flag", "env"])
+def test_max_requests_recycles_the_worker_without_failing_a_request(supervised, via) -> None:
+    if via == "flag":
+        s = supervised("--max-requests", "20", "--max-requests-jitter", "5")
+    else:
+        s = supervised(env={"CELLO_MAX_REQUESTS": "20", "CELLO_MAX_REQUESTS_JITTER": "5"})
     first = s.pid()
     pids, errors = Counter(), []
     for _ in range(120):
@@ -207,10 +215,12 @@ def test_max_requests_recycles_the_worker_without_failing_a_request(supervised) 
     assert "reached its max requests" in s.log()
 
 
-@pytest.mark.parametrize("script", [False, True], ids=["cello-run", "app-run"])
-def test_a_handler_stuck_in_an_infinite_loop_is_killed_by_the_health_check(supervised, script) -> None:
-    if script:
+@pytest.mark.parametrize("how", ["cello-run", "cello-run-env", "app-run"])
+def test_a_handler_stuck_in_an_infinite_loop_is_killed_by_the_health_check(supervised, how) -> None:
+    if how == "app-run":
         s = supervised("1", "timeout_worker_healthcheck=2", script=True)
+    elif how == "cello-run-env":
+        s = supervised(env={"CELLO_TIMEOUT_WORKER_HEALTHCHECK": "2"})
     else:
         s = supervised("--timeout-worker-healthcheck", "2")
     stuck = s.pid()
@@ -236,9 +246,13 @@ def test_a_worker_failing_to_start_under_cello_run_exits_1_with_its_error_and_no
     assert "restarting" not in r.stderr
 
 
-def test_sigterm_kills_a_worker_that_does_not_drain_within_the_graceful_timeout(supervised) -> None:
+@pytest.mark.parametrize("via", ["flag", "env"])
+def test_sigterm_kills_a_worker_that_does_not_drain_within_the_graceful_timeout(supervised, via) -> None:
     # (The health check's long timeout only makes one worker run under a supervisor.)
-    s = supervised("--timeout-graceful-shutdown", "1", "--timeout-worker-healthcheck", "600")
+    if via == "flag":
+        s = supervised("--timeout-graceful-shutdown", "1", "--timeout-worker-healthcheck", "600")
+    else:
+        s = supervised(env={"CELLO_SHUTDOWN_TIMEOUT": "1", "CELLO_TIMEOUT_WORKER_HEALTHCHECK": "600"})
     worker = s.pid()
     send_stuck_request(s)
     assert wait_until(lambda: is_stuck(s), timeout=30)
