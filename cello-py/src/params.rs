@@ -261,10 +261,30 @@ fn scalar<'py>(
                 Some(f) => Err(f),
                 None => Ok(PyInt::new(py, i).into_any()),
             },
-            Err(_) => failed(
-                "int_parsing",
-                "Input should be a valid integer, unable to parse string as an integer",
-            ),
+            Err(_) => match big_int_digits(value.trim()) {
+                // Beyond 64 bits, as pydantic reads it: Python's own int, up to
+                // Python's limit on the digits of an int parsed from text.
+                Some(digits) if digits <= MAX_INT_DIGITS => {
+                    let text = value.trim();
+                    let x = text.parse::<f64>().unwrap_or(f64::NAN);
+                    match checks
+                        .map(|c| c.check_number(py, x, None))
+                        .transpose()?
+                        .flatten()
+                    {
+                        Some(f) => Err(f),
+                        None => Ok(py.get_type::<PyInt>().call1((text,))?),
+                    }
+                }
+                Some(_) => failed(
+                    "int_parsing_size",
+                    "Unable to parse input string as an integer, exceeded maximum size",
+                ),
+                None => failed(
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                ),
+            },
         },
         Kind::Float => match value.trim().parse::<f64>() {
             Ok(x) => match checks
@@ -303,6 +323,17 @@ fn scalar<'py>(
 }
 
 /// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
+/// CPython's default limit on the digits of an int read from text
+/// (`sys.get_int_max_str_digits()`); pydantic reports longer ones as too large.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// The number of digits of an integer written as `[+-]digits` (what does not fit in
+/// an `i64` but is still an integer), or None when `text` is not one.
+fn big_int_digits(text: &str) -> Option<usize> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits.len())
+}
+
 fn expected(choices: &[(String, Py<PyAny>, String)]) -> String {
     let labels: Vec<&str> = choices.iter().map(|(_, _, label)| label.as_str()).collect();
     match labels.split_last() {

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import pytest
 
-from cello import App, HTTPException, Request
+from cello import App, HTTPException, Query, Request
 from cello.testing import TestClient
 
 
@@ -191,3 +191,30 @@ def test_an_annotation_the_query_cannot_hold_is_an_error_at_registration():
 
     with pytest.raises(TypeError, match=r"handler .*bad: query parameter `where` is annotated dict\[str, int\]"):
         app._engine()
+
+
+def test_integers_beyond_64_bits_are_exact_python_ints_as_pydantic_reads_them():
+    app = App()
+
+    @app.get("/big")
+    def big(n: int, m: Annotated[int, Query(le=10**30)] = 0):
+        return {"n": n, "n_text": str(n), "m": str(m)}
+
+    client = TestClient(app)
+    huge = "123456789012345678901234567890"
+    r = client.get(f"/big?n={huge}&m=-{huge}")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"n": int(huge), "n_text": huge, "m": "-" + huge}
+    assert client.get("/big?n=+9223372036854775808").json()["n_text"] == "9223372036854775808"
+
+    r = client.get(f"/big?n=1&m={huge}0")  # over le=10**30: the limit applies to big ints too
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["type"] == "less_than_equal"
+
+    r = client.get("/big?n=" + "9" * 4301)  # past CPython's 4,300-digit limit, as pydantic says
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["type"] == "int_parsing_size"
+    for bad in ("12345678901234567890x", "1_000", "--5"):
+        r = client.get(f"/big?n={bad}")
+        assert r.status_code == 422, bad
+        assert r.json()["detail"][0]["type"] == "int_parsing"
