@@ -90,7 +90,7 @@ impl BodySpec {
                 return Ok(Read::Value(self.default.bind(py).clone()));
             }
             // Embedded parameters: validated as an empty object, each reported missing.
-            return self.validate(py, &mut b"{}".to_vec(), errors, refused);
+            return self.validate(py, b"{}", &mut b"{}".to_vec(), errors, refused);
         }
         if let Some(found) = not_json(parts) {
             *refused = Some(http_error(
@@ -113,12 +113,13 @@ impl BodySpec {
             }
             return Ok(Read::Invalid);
         }
-        self.validate(py, &mut body.to_vec(), errors, refused)
+        self.validate(py, body, &mut body.to_vec(), errors, refused)
     }
 
     fn validate<'py>(
         &self,
         py: Python<'py>,
+        original: &[u8],
         buf: &mut [u8],
         errors: &mut Errors,
         refused: &mut Option<PyErr>,
@@ -148,6 +149,8 @@ impl BodySpec {
             models: &self.models,
             path: Vec::new(),
             errors,
+            original,
+            exact: None,
         };
         Ok(match v.value(&self.root, 0)? {
             Some(value) => Read::Value(value),

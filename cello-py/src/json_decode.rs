@@ -40,14 +40,14 @@ pub fn decode<'py>(py: Python<'py>, input: &[u8]) -> Result<Bound<'py, PyAny>, D
 /// A number past the 64-bit integers that has no fraction: the tape holds it as the
 /// nearest float, and the text may have been an integer (`10**30`), which Python
 /// reads exactly. Such documents are rare.
-fn maybe_big_int(node: &Node<'_>) -> bool {
+pub(crate) fn maybe_big_int(node: &Node<'_>) -> bool {
     matches!(node, Node::F64(v) if v.abs() >= 9_223_372_036_854_775_808.0 && v.fract() == 0.0)
 }
 
 /// `input` (valid JSON: it parsed) decoded by the stdlib's `json.loads`, which reads
 /// integers of any size exactly and floats as this decoder does.
 #[cold]
-fn exact<'py>(py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn exact<'py>(py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let text = pyo3::types::PyBytes::new(py, input);
     py.import(pyo3::intern!(py, "json"))?
         .getattr(pyo3::intern!(py, "loads"))?

@@ -7,7 +7,7 @@ use crate::model::{Choice, Default, Model, Schema};
 use crate::validation::{Errors, Failure, Loc};
 use cello_json::Node;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 use std::borrow::Cow;
 
 /// One body being validated: its tape, the models, where we are, what failed.
@@ -23,6 +23,11 @@ pub struct Validator<'a, 'py> {
     pub path: Vec<Step<'a>>,
     /// The request's failures.
     pub errors: &'a mut Errors,
+    /// The body as received (the tape's buffer was rewritten by the parser).
+    pub original: &'a [u8],
+    /// The body read by `json.loads`, once one of its integers turned out to be past
+    /// 64 bits (the tape holds those as the nearest float).
+    pub exact: Option<Bound<'py, PyAny>>,
 }
 
 /// One step of the path being validated, borrowed from the tape or the schema.
@@ -132,6 +137,28 @@ impl<'a, 'py> Validator<'a, 'py> {
         }
     }
 
+    /// The value being validated (at `self.path`) as `json.loads` reads the body:
+    /// integers of any size exactly. Rare (only documents with such integers), so the
+    /// whole body is decoded again, once per request.
+    #[cold]
+    fn exact_here(&mut self) -> PyResult<Bound<'py, PyAny>> {
+        let mut value = match &self.exact {
+            Some(doc) => doc.clone(),
+            None => {
+                let doc = crate::json_decode::exact(self.py, self.original)?;
+                self.exact = Some(doc.clone());
+                doc
+            }
+        };
+        for step in &self.path {
+            value = match *step {
+                Step::Key(k) => value.get_item(k)?,
+                Step::Index(n) => value.get_item(n)?,
+            };
+        }
+        Ok(value)
+    }
+
     /// The value at `nodes[i]` converted to `schema`, or None after recording why not.
     pub fn value(&mut self, schema: &'a Schema, i: usize) -> Checked<'py> {
         let py = self.py;
@@ -139,7 +166,15 @@ impl<'a, 'py> Validator<'a, 'py> {
             return Ok(None);
         };
         match schema {
-            Schema::Any => Ok(Some(node_to_py(py, self.nodes, i)?)),
+            Schema::Any => {
+                let span = node.span();
+                let subtree = self.nodes.get(i..i + span).unwrap_or_default();
+                if subtree.iter().any(crate::json_decode::maybe_big_int) {
+                    Ok(Some(self.exact_here()?))
+                } else {
+                    Ok(Some(node_to_py(py, self.nodes, i)?))
+                }
+            }
             Schema::Int => match node {
                 Node::I64(v) => Ok(Some(v.into_pyobject(py)?.into_any())),
                 Node::U64(v) => Ok(Some(v.into_pyobject(py)?.into_any())),
@@ -147,6 +182,12 @@ impl<'a, 'py> Validator<'a, 'py> {
                 Node::F64(f) => int_from_float(self, f, i),
                 Node::Str(s) => match s.trim().parse::<i64>() {
                     Ok(v) => Ok(Some(v.into_pyobject(py)?.into_any())),
+                    Err(_)
+                        if crate::params::big_int_digits(s.trim())
+                            .is_some_and(|n| n <= crate::params::MAX_INT_DIGITS) =>
+                    {
+                        Ok(Some(py.get_type::<PyInt>().call1((s.trim(),))?))
+                    }
                     Err(_) => self.fail(
                         i,
                         "int_parsing",
@@ -463,11 +504,19 @@ fn int_from_float<'py>(v: &mut Validator<'_, 'py>, f: f64, i: usize) -> Checked<
         );
     }
     if f.abs() >= 9.2e18 {
-        return v.fail(
-            i,
-            "int_parsing_size",
-            "Unable to parse input string as an integer, exceeded maximum size",
-        );
+        // Past 64 bits, an integer in the text is read exactly, as pydantic reads it;
+        // a float there (`1e30`) is too large, as pydantic says. json.loads refuses
+        // integers of more than 4,300 digits: too large as well.
+        match v.exact_here() {
+            Ok(exact) if exact.is_exact_instance_of::<PyInt>() => return Ok(Some(exact)),
+            _ => {
+                return v.fail(
+                    i,
+                    "int_parsing_size",
+                    "Unable to parse input string as an integer, exceeded maximum size",
+                )
+            }
+        }
     }
     Ok(Some((f as i64).into_pyobject(v.py)?.into_any()))
 }

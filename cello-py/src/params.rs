@@ -325,11 +325,11 @@ fn scalar<'py>(
 /// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
 /// CPython's default limit on the digits of an int read from text
 /// (`sys.get_int_max_str_digits()`); pydantic reports longer ones as too large.
-const MAX_INT_DIGITS: usize = 4300;
+pub(crate) const MAX_INT_DIGITS: usize = 4300;
 
 /// The number of digits of an integer written as `[+-]digits` (what does not fit in
 /// an `i64` but is still an integer), or None when `text` is not one.
-fn big_int_digits(text: &str) -> Option<usize> {
+pub(crate) fn big_int_digits(text: &str) -> Option<usize> {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits.len())
 }

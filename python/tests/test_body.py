@@ -552,3 +552,44 @@ def test_model_fields_describes_every_kind_of_model_for_the_docs_and_responses()
     assert model_fields(PydItem) == [("name", str, True, NO_DEFAULT), ("price", float, True, NO_DEFAULT)]
     assert model_fields(MsgItem) == [("name", str, True, NO_DEFAULT), ("price", float, True, NO_DEFAULT)]
     assert model_fields(int) is None and model_fields(dict) is None
+
+
+@dataclasses.dataclass
+class Counts:
+    big: int
+    many: list[int]
+    anything: Any = None
+    table: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+@pytest.mark.parametrize("raw", [
+    # integers past 64 bits, in every place an int can be, exact as pydantic reads them
+    '{"big": 123456789012345678901234567890, "many": [1, -99999999999999999999], '
+    '"anything": {"deep": [18446744073709551616]}, "table": {"k": 10000000000000000000000}}',
+    '{"big": "-123456789012345678901234567890", "many": []}',
+    # a float that large is not an integer to pydantic: int_parsing_size, as before
+    '{"big": 1e30, "many": [1.5e300]}',
+    # past CPython's 4,300 digits: not JSON to either (FastAPI's loc has the position)
+    '{"big": 1' + "0" * 4400 + ', "many": []}',
+])
+def test_integers_past_64_bits_in_a_body_are_exact_or_refused_as_pydantic_does(raw):
+    app = App()
+
+    @app.post("/counts")
+    def counts(body: Counts):
+        # repr: the JSON answer would be exact as well, but says nothing of the type
+        return {"repr": repr(body)}
+
+    client = TestClient(app)
+    r = client.post("/counts", content=raw, headers={"content-type": "application/json"})
+    try:
+        want = pydantic.TypeAdapter(Counts).validate_json(raw)
+    except pydantic.ValidationError as exc:
+        assert r.status_code == 422, r.text
+        got = [(e["type"], e["loc"]) for e in r.json()["detail"]]
+        if got[0][0] == "json_invalid":
+            got = [("json_invalid", [])]
+        assert got == [(e["type"], ["body", *e["loc"]] if e["loc"] else []) for e in exc.errors()]
+    else:
+        assert r.status_code == 200, r.text
+        assert r.json() == {"repr": repr(want)}
