@@ -1,6 +1,6 @@
 //! Parsing with simd-json into a [`Tape`], an owned value, or a serde type.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use simd_json::{Buffers, ErrorType, StaticNode};
 
@@ -98,11 +98,43 @@ fn to_json_error(original: &[u8], err: &simd_json::Error) -> JsonError {
 /// );
 /// ```
 pub fn parse_tape(input: &mut [u8]) -> Result<Tape<'_>, JsonError> {
-    let simd = with_buffers(input, |input, buffers| {
-        simd_json::to_tape_with_buffers(input, buffers)
+    let mut simd = simd_json::Tape(relife(SIMD_NODES.take()));
+    with_buffers(input, |input, buffers| {
+        simd_json::fill_tape(input, buffers, &mut simd)
     })?;
-    let nodes = simd.0.iter().map(convert).collect();
+    let mut nodes = relife(crate::tape::NODES.take());
+    nodes.extend(simd.0.iter().map(convert));
+    if simd.0.capacity() <= crate::tape::POOLED_NODES {
+        SIMD_NODES.set(relife(simd.0));
+    }
     Ok(Tape::from_nodes(nodes))
+}
+
+thread_local! {
+    /// simd-json's own tape, kept between documents (see [`crate::tape::NODES`]).
+    static SIMD_NODES: Cell<Vec<simd_json::Node<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// An emptied vector of nodes, for a document of another lifetime, in the same
+/// allocation: in-place collection reuses it, as the element types are the same but
+/// for the lifetime (measured: without the pools, the two tapes' allocations cost a
+/// typed POST about 600 instructions; `benches/NOTES.md`).
+pub(crate) fn relife<'b, T, U>(nodes: Vec<T>) -> Vec<U>
+where
+    T: Retag<'b, Out = U>,
+{
+    nodes.into_iter().filter_map(|_| None).collect()
+}
+
+/// A node type and the same type borrowing for another lifetime.
+pub(crate) trait Retag<'b> {
+    type Out;
+}
+impl<'b> Retag<'b> for simd_json::Node<'_> {
+    type Out = simd_json::Node<'b>;
+}
+impl<'b> Retag<'b> for Node<'_> {
+    type Out = Node<'b>;
 }
 
 #[inline]

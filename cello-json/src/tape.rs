@@ -63,6 +63,27 @@ pub struct Tape<'a> {
     nodes: Vec<Node<'a>>,
 }
 
+/// Tapes of up to this many nodes (24 bytes each) go back to a per-thread pool when
+/// dropped, for the next document on the thread; bigger ones are freed.
+pub(crate) const POOLED_NODES: usize = 4096;
+
+thread_local! {
+    /// The allocation of the last tape dropped on this thread, empty.
+    pub(crate) static NODES: std::cell::Cell<Vec<Node<'static>>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Tape<'_> {
+    fn drop(&mut self) {
+        let nodes = std::mem::take(&mut self.nodes);
+        if nodes.capacity() <= POOLED_NODES {
+            // After the thread's locals are gone (a tape dropped at thread exit),
+            // the allocation is simply freed.
+            let _ = NODES.try_with(|pool| pool.set(crate::parse::relife(nodes)));
+        }
+    }
+}
+
 impl<'a> Tape<'a> {
     pub(crate) fn from_nodes(nodes: Vec<Node<'a>>) -> Self {
         Self { nodes }
@@ -78,5 +99,27 @@ impl<'a> Tape<'a> {
     #[must_use]
     pub fn root(&self) -> Node<'a> {
         self.nodes.first().copied().unwrap_or(Node::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_tape;
+
+    #[test]
+    fn a_dropped_tape_lends_its_allocation_to_the_next_document_on_the_thread() {
+        let mut first = br#"{"a": [1, 2, 3], "b": "x"}"#.to_vec();
+        let tape = parse_tape(&mut first).expect("valid");
+        let (ptr, cap) = (tape.nodes().as_ptr(), tape.nodes.capacity());
+        drop(tape);
+        let mut second = br#"[true, null, {"c": 1.5}]"#.to_vec();
+        let tape = parse_tape(&mut second).expect("valid");
+        assert_eq!((tape.nodes().as_ptr(), tape.nodes.capacity()), (ptr, cap));
+        assert_eq!(tape.nodes().len(), 6);
+        // A tape that is still alive is not reused under it.
+        let mut third = b"[1]".to_vec();
+        let other = parse_tape(&mut third).expect("valid");
+        assert_ne!(other.nodes().as_ptr(), tape.nodes().as_ptr());
+        assert_eq!(other.root(), crate::Node::Array { len: 1, count: 1 });
     }
 }
