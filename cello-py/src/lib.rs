@@ -7,7 +7,12 @@
 //! (see `guest_loop`). JSON is encoded and decoded here, straight between Python
 //! objects and bytes.
 
+/// The Rust side's allocator (see `alloc`).
+#[global_allocator]
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
+
 mod access_log;
+mod alloc;
 mod awaitable;
 mod background;
 mod body;
