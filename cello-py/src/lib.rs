@@ -97,6 +97,39 @@ fn route_template(pattern: &str) -> PyResult<String> {
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
+/// `text` read as a `datetime.datetime` (`datetime=True`) or a `datetime.date`, as
+/// pydantic's lax mode reads it: `(True, value)`, or `(False, (type, msg, ctx))`
+/// with pydantic's error (for response models, `_response_model.py`).
+#[pyfunction]
+fn parse_date<'py>(
+    py: Python<'py>,
+    text: &str,
+    datetime: bool,
+) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    let parsed = if datetime {
+        dates::datetime(py, text)?
+    } else {
+        dates::date(py, text)?
+    };
+    match parsed {
+        Ok(value) => Ok((true, value)),
+        Err((kind, msg, ctx)) => {
+            let failure = (kind, msg.into_owned(), ctx).into_pyobject(py)?.into_any();
+            Ok((false, failure))
+        }
+    }
+}
+
+/// `text` read as a UUID, as pydantic reads one (hyphenated, simple, braced or
+/// `urn:uuid:`): `(True, its 128-bit value)`, or `(False, the parser's words)`.
+#[pyfunction]
+fn parse_uuid<'py>(py: Python<'py>, text: &str) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    Ok(match uuid::Uuid::parse_str(text) {
+        Ok(u) => (true, u.as_u128().into_pyobject(py)?.into_any()),
+        Err(e) => (false, e.to_string().into_pyobject(py)?.into_any()),
+    })
+}
+
 #[pymodule]
 mod _cello {
     #[pymodule_export]
@@ -111,6 +144,10 @@ mod _cello {
     use super::json_loads;
     #[pymodule_export]
     use super::listener::{bind_listeners, bind_unix_listener, listener_from_fd, PyListener};
+    #[pymodule_export]
+    use super::parse_date;
+    #[pymodule_export]
+    use super::parse_uuid;
     #[pymodule_export]
     use super::request::PyRequest;
     #[pymodule_export]

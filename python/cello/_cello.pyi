@@ -14,6 +14,8 @@ __all__ = [
     "as_response",
     "json_dumps",
     "json_loads",
+    "parse_date",
+    "parse_uuid",
     "route_params",
     "route_template",
     "bind_listeners",
@@ -39,6 +41,13 @@ def json_dumps(obj: Any) -> bytes:
 
 def json_loads(data: bytes | str) -> Any:
     """Decodes JSON from bytes or str into Python objects. Invalid JSON raises ``ValueError`` naming the byte position."""
+
+def parse_date(text: str, datetime: bool) -> tuple[bool, Any]:
+    """``text`` as a datetime (or a date) as pydantic's lax mode reads it: ``(True, value)``
+    or ``(False, (type, msg, ctx))``."""
+
+def parse_uuid(text: str) -> tuple[bool, Any]:
+    """``text`` as a UUID as pydantic reads it: ``(True, its int)`` or ``(False, why not)``."""
 
 def route_params(pattern: str) -> list[tuple[str, str | None, bool]]: ...
 def route_template(pattern: str) -> str: ...

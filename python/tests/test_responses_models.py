@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import enum
 import http
+import json
 import uuid
-from typing import Any, ClassVar, Optional, TypedDict
+from typing import Any, ClassVar, Literal, Optional, TypedDict, Union
 
 import httpx
 import msgspec
 import pydantic
 import pytest
+import typing_extensions
 
 from cello import App, HTTPException, Response, status
 from cello.responses import HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse, RedirectResponse
@@ -448,6 +451,281 @@ def test_a_response_model_cello_cannot_check_is_a_type_error_naming_the_handler(
 
     with pytest.raises(TypeError, match="odd_model"):
         app._engine()
+
+
+
+# Every field of a dataclass, TypedDict or msgspec response model is checked and
+# converted as pydantic's `TypeAdapter(Model).validate_python` converts it (lax mode),
+# which is what FastAPI does with what a handler returns.
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+@dataclasses.dataclass
+class Kinds:
+    i: int = 0
+    f: float = 0.0
+    s: str = ""
+    b: bool = False
+    n: None = None
+    o: Optional[int] = None
+    u: Union[int, str] = 0
+    num: Union[float, int, None] = None
+    e: Role = Role.USER
+    lv: Level = Level.LOW
+    lit: Literal["a", "b"] = "a"
+    li: Literal[1, 2] = 1
+    id: uuid.UUID = USER_ID
+    d: datetime.date = datetime.date(2024, 1, 2)
+    dt: datetime.datetime = WHEN
+    ints: list[int] = dataclasses.field(default_factory=list)
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    addr: Optional[Address] = None
+    addrs: list[Address] = dataclasses.field(default_factory=list)
+    anything: Any = None
+
+
+class Attrs:
+    """An object the fields are read from as attributes."""
+
+    city = "Lyon"
+
+
+#: Per field of `Kinds`, values a handler might return in it.
+KIND_VALUES: dict[str, list[Any]] = {
+    "i": [5, True, 5.0, 5.5, "5", " 7 ", "5.0", "1_000", "x", "", "1e3", b"5", None, [], float("inf"), 1e20,
+          decimal.Decimal("3"), decimal.Decimal("3.5"), Level.HIGH, "1" * 5000],
+    "f": [1.5, 1, True, "2.5", "1e3", " .5 ", "1_0.5", "x", "", None, b"1.5", decimal.Decimal("1.25"), 10**400, []],
+    "s": ["a", 1, 1.5, True, None, b"ab", b"\xff", bytearray(b"x"), Role.ADMIN, [], {}],
+    "b": [True, 1, 0, 2, 0.0, 0.5, "yes", "off", "T", "maybe", " true", "", None, b"true", decimal.Decimal(1)],
+    "n": [None, 0, ""],
+    "o": [None, "3", "x", 3, 2.0],
+    "u": [1, "1", 1.5, 2.0, True, None, [], Level.HIGH, Role.ADMIN],
+    "num": [1, 1.5, True, "1", "1.5", None, "x", []],
+    "e": [Role.ADMIN, "admin", "ADMIN", "nope", None, 1],
+    "lv": [Level.HIGH, 2, "2", 2.0, True, 3, "x"],
+    "lit": ["a", "c", None, b"a", Role.ADMIN],
+    "li": [1, 1.0, True, "1", 3, 1.5],
+    "id": [USER_ID, str(USER_ID), USER_ID.hex, "{" + str(USER_ID) + "}", "urn:uuid:" + str(USER_ID),
+           str(USER_ID).encode(), USER_ID.bytes, "x", str(USER_ID)[:-1] + "z", 5, None],
+    "d": [datetime.date(2024, 2, 29), datetime.datetime(2024, 2, 29), datetime.datetime(2024, 2, 29, 3),
+          "2024-02-29", "2024-02-29T00:00:00", 1709164800, 1709164800.5, "2024-02-30", "x", True, None, []],
+    "dt": [WHEN, datetime.date(2024, 2, 29), "2024-02-29T10:30:00", "2024-02-29T10:30:00+02:00", "2024-02-29",
+           b"2024-02-29T10:30:00", "2024-02-29T25:00:00", "nope", True, None, {}],
+    "ints": [[1, "2", 3.0], (1, 2), {3}, {"a": 4, "b": "5"}.values(), "ab", None, [1, "x", None, 2.5], {"a": 1}],
+    "counts": [{"a": "1"}, {1: 2}, [("a", 1)], None, {"a": "x", "b": None}],
+    "addr": [None, {"city": "Paris"}, {"city": 1, "zip": 75000}, {"zip": "x"}, Address("Paris"), 5, "x"],
+    "addrs": [[{"city": "a"}, Address("b", "1")], [{"city": 2}, {}], [None], None],
+    "anything": [1, "x", [1, "y"], {"a": None}],
+}
+
+
+def fastapi_prepared(value: Any) -> Any:
+    """What FastAPI hands pydantic: dataclass instances as dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {k: fastapi_prepared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fastapi_prepared(v) for v in value]
+    return value
+
+
+def pydantic_response(model: Any, value: Any) -> tuple[Any, Any]:
+    """What FastAPI sends for ``value`` returned through ``response_model=model``:
+    ``(json, None)``, or ``(None, the ResponseValidationError's errors)``."""
+    adapter = pydantic.TypeAdapter(model)
+    try:
+        out = adapter.validate_python(fastapi_prepared(value), from_attributes=True)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        return None, [short_error({**e, "loc": ("response", *e["loc"])}) for e in errors]
+    return adapter.dump_python(out, mode="json"), None
+
+
+def short_error(e: Any) -> dict[str, Any]:
+    """An error as compared here: its JSON form, without the input (which may be bytes)."""
+    return json.loads(json.dumps({k: e[k] for k in ("type", "loc", "msg", "ctx") if k in e}, default=str))
+
+
+@pytest.fixture(scope="module")
+def returns():
+    """A client of an app whose routes return ``returned[0]`` through a response model."""
+    from cello.exceptions import ResponseValidationError
+
+    returned: list[Any] = [None]
+    app = App()
+
+    @app.exception_handler(ResponseValidationError)
+    def bad_response(req, exc):
+        return {"errors": [short_error(e) for e in exc.errors()]}, 500
+
+    @app.get("/kinds", response_model=Kinds)
+    def kinds():
+        return returned[0]
+
+    @app.get("/kinds-list", response_model=list[Kinds])
+    def kinds_list():
+        return returned[0]
+
+    @app.get("/typeddict", response_model=TDKinds)
+    def typeddict():
+        return returned[0]
+
+    @app.get("/struct", response_model=MKinds)
+    def struct():
+        return returned[0]
+
+    with TestClient(app) as c:
+
+        def get(path: str, value: Any) -> Any:
+            returned[0] = value
+            return c.get(path)
+
+        yield get
+
+
+def assert_sent_as_fastapi_sends(r: Any, model: Any, value: Any) -> None:
+    want, errors = pydantic_response(model, value)
+    if errors is None:
+        assert (r.status_code, r.json()) == (200, want)
+    else:
+        assert (r.status_code, r.json()) == (500, {"errors": errors})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(field, value) for field, values in KIND_VALUES.items() for value in values],
+    ids=lambda x: repr(x)[:40] if not isinstance(x, str) else x[:40],
+)
+def test_each_field_of_a_dataclass_response_model_is_converted_and_checked_as_pydantic_does(returns, field, value):
+    assert_sent_as_fastapi_sends(returns("/kinds", {field: value, "extra": 1}), Kinds, {field: value})
+
+
+@pytest.mark.parametrize("value", [1709202600, "2024-02-29T10:30:00Z", b"2024-02-29T10:30:00.000Z"])
+def test_a_timestamp_or_a_utc_text_for_a_datetime_is_sent_as_that_instant(returns, value):
+    # Pydantic writes UTC as "Z" where Cello's encoder writes "+00:00": the same instant.
+    want = pydantic_response(Kinds, {"dt": value})[0]["dt"]
+    sent = returns("/kinds", {"dt": value}).json()["dt"]
+    assert datetime.datetime.fromisoformat(sent) == datetime.datetime.fromisoformat(want.replace("Z", "+00:00"))
+    assert sent == "2024-02-29T10:30:00+00:00"
+
+
+def test_every_failure_is_reported_with_its_location_in_a_list_of_models(returns):
+    wrong = Kinds(b="maybe")  # type: ignore[arg-type]
+    value = [{"i": "1", "s": "ok"}, {"i": "x", "s": 3, "addrs": [{"city": None}]}, wrong]
+    r = returns("/kinds-list", value)
+    assert_sent_as_fastapi_sends(r, list[Kinds], value)
+    assert [e["loc"] for e in r.json()["errors"]] == [
+        ["response", 1, "i"], ["response", 1, "s"], ["response", 1, "addrs", 0, "city"], ["response", 2, "b"],
+    ]
+
+
+def test_a_dataclass_instance_returned_is_checked_too():
+    # As FastAPI, which turns it into a dict before pydantic validates it.
+    app = App()
+
+    @app.get("/item", response_model=Item)
+    def item():
+        return Item(name=3, price="2.5")  # type: ignore[arg-type]
+
+    @app.get("/ok", response_model=Item)
+    def ok():
+        return Item(name="pen", price="2.5")  # type: ignore[arg-type]
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/item").status_code == 500
+        assert c.get("/ok").json() == {"name": "pen", "price": 2.5, "note": None}
+
+
+class TDKinds(TypedDict):
+    i: int
+    d: datetime.date
+    tags: typing_extensions.NotRequired[list[str]]
+
+
+class PTDKinds(typing_extensions.TypedDict):
+    """`TDKinds` for pydantic, which wants typing_extensions' TypedDict before Python 3.12."""
+
+    i: int
+    d: datetime.date
+    tags: typing_extensions.NotRequired[list[str]]
+
+
+class MKinds(msgspec.Struct):
+    i: int
+    d: datetime.date
+    tags: list[str] = []
+
+
+@dataclasses.dataclass
+class DKinds:
+    """What `MKinds` is to pydantic, which cannot validate a msgspec Struct."""
+
+    i: int
+    d: datetime.date
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@pytest.mark.parametrize("value", [
+    {"i": "4", "d": "2024-02-29", "tags": ("a", "b")},
+    {"i": 4.0, "d": datetime.datetime(2024, 2, 29)},
+    {"i": "x", "d": "2024-02-30", "tags": "ab"},
+    {"d": 5, "tags": [1]},
+    None,
+    [1],
+])
+def test_typeddict_and_msgspec_response_models_convert_and_check_each_field(returns, value):
+    assert_sent_as_fastapi_sends(returns("/typeddict", value), PTDKinds, value)
+    if isinstance(value, dict):
+        assert_sent_as_fastapi_sends(returns("/struct", value), DKinds, value)
+    else:
+        r = returns("/struct", value)
+        assert (r.status_code, r.json()["errors"][0]["type"]) == (500, "model_attributes_type")
+
+
+def test_a_default_is_sent_as_it_is_as_pydantic_does_not_check_defaults():
+    @dataclasses.dataclass
+    class Loose:
+        count: int = None  # type: ignore[assignment]
+
+    app = App()
+
+    @app.get("/loose", response_model=Loose)
+    def loose():
+        return {}
+
+    with TestClient(app) as c:
+        assert c.get("/loose").json() == pydantic_response(Loose, {})[0] == {"count": None}
+
+
+def test_the_issues_example_converts_a_number_in_text_and_refuses_the_wrong_types():
+    @dataclasses.dataclass
+    class Out:
+        id: int
+        name: str
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    app = App()
+
+    @app.get("/a", response_model=Out)
+    def a():
+        return {"id": "5", "name": 3, "tags": "x", "secret": 1}
+
+    @app.get("/b", response_model=Out)
+    def b():
+        return {"id": "5", "name": "ok", "secret": 1}
+
+    @app.get("/c", response_model=Out)
+    def c():
+        return {"id": "x", "name": "ok"}
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert (client.get("/a").status_code, client.get("/c").status_code) == (500, 500)
+        assert client.get("/b").json() == {"id": 5, "name": "ok", "tags": []}
 
 
 def test_response_class_sets_the_media_type_of_a_plain_return(client):
