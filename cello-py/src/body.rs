@@ -21,6 +21,9 @@ pub struct BodySpec {
     default: Py<PyAny>,
     /// `validate(bytes) -> (ok, value or FastAPI error dicts)`: msgspec/pydantic.
     foreign: Option<Py<PyAny>>,
+    /// A body `foreign` refused is validated again against `root` (msgspec's
+    /// Struct, which reports only its first failure).
+    recheck: bool,
     /// Which key of the body (an object of the parameters) this argument takes;
     /// None: the whole body.
     key: Option<Py<PyString>>,
@@ -39,25 +42,36 @@ pub enum Read<'py> {
 
 impl BodySpec {
     /// From the dict `cello._signature` makes: `{"source": "body", "root", "models",
-    /// "required", "default", "validate", "key"}`.
+    /// "required", "default", "validate", "recheck", "key"}`.
     pub fn from_spec(spec: &Bound<'_, PyDict>, handler: &str) -> PyResult<BodySpec> {
         let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
             spec.get_item(k)?.ok_or_else(|| {
                 PyValueError::new_err(format!("handler {handler}: body spec without `{k}`"))
             })
         };
-        let models = get("models")?
-            .try_iter()?
-            .map(|m| Model::from_spec(&m?))
-            .collect::<PyResult<Models>>()?;
+        let compile = || -> PyResult<(Schema, Models)> {
+            let models = get("models")?
+                .try_iter()?
+                .map(|m| Model::from_spec(&m?))
+                .collect::<PyResult<Models>>()?;
+            Ok((Schema::from_spec(&get("root")?)?, models))
+        };
+        let recheck: bool = get("recheck")?.extract()?;
+        let (root, models) = match compile() {
+            // What the engine cannot check in a Struct (a pattern its regex engine
+            // refuses) leaves the body to msgspec alone: it is then only checked to be JSON.
+            Err(_) if recheck => (Schema::Any, Models::new()),
+            compiled => compiled?,
+        };
         let foreign = get("validate")?;
         let key = get("key")?;
         Ok(BodySpec {
-            root: Schema::from_spec(&get("root")?)?,
+            root,
             models,
             required: get("required")?.extract()?,
             default: get("default")?.unbind(),
             foreign: (!foreign.is_none()).then(|| foreign.unbind()),
+            recheck,
             key: if key.is_none() {
                 None
             } else {
@@ -108,12 +122,57 @@ impl BodySpec {
             if ok {
                 return Ok(Read::Value(out));
             }
-            for detail in out.cast::<PyList>()?.iter() {
+            let refusal = out.cast::<PyList>()?;
+            if self.recheck {
+                return self.recheck(py, body, refusal, errors);
+            }
+            for detail in refusal.iter() {
                 errors.push_detail(detail.unbind());
             }
             return Ok(Read::Invalid);
         }
         self.validate(py, body, &mut body.to_vec(), errors, refused)
+    }
+
+    /// A body msgspec refused, validated again against the Struct's schema: every
+    /// failure in pydantic's words, as for a dataclass (invalid JSON included). Its
+    /// own failure is kept where that pass finds none (a check only msgspec makes:
+    /// strict types, `multiple_of`, a type the schema does not model), unless the
+    /// body is not JSON at all (msgspec may stop before the bytes that break it).
+    #[cold]
+    fn recheck<'py>(
+        &self,
+        py: Python<'py>,
+        body: &[u8],
+        refusal: &Bound<'py, PyList>,
+        errors: &mut Errors,
+    ) -> PyResult<Read<'py>> {
+        let mut found = Errors::default();
+        // Too deep for the engine: msgspec's answer stands.
+        let mut too_deep = None;
+        self.validate(py, body, &mut body.to_vec(), &mut found, &mut too_deep)?;
+        if found.has_kind("json_invalid") {
+            errors.append(found);
+            return Ok(Read::Invalid);
+        }
+        for detail in refusal.iter() {
+            let loc = detail
+                .get_item("loc")?
+                .try_iter()?
+                .map(|step| {
+                    let step = step?;
+                    Ok(match step.extract::<usize>() {
+                        Ok(i) => Loc::Index(i),
+                        Err(_) => Loc::from(step.extract::<String>()?),
+                    })
+                })
+                .collect::<PyResult<Vec<Loc>>>()?;
+            if !found.reaches(&loc) {
+                found.push_detail(detail.unbind());
+            }
+        }
+        errors.append(found);
+        Ok(Read::Invalid)
     }
 
     fn validate<'py>(

@@ -70,6 +70,9 @@ pub struct Model {
     /// The class's `tp_new` (looked up once): `object.__new__` for most.
     pub(crate) new: Option<pyo3::ffi::newfunc>,
     pub(crate) fields: Vec<Field>,
+    /// A msgspec Struct's name: a value that is not an object is then pydantic's
+    /// `model_type` failure, as for a `BaseModel` (the Struct's nearest kin).
+    pub(crate) struct_name: Option<Py<PyString>>,
 }
 
 /// One field of a model.
@@ -168,7 +171,8 @@ impl Schema {
 }
 
 impl Model {
-    /// `(cls or None, forbid, post_init, plain, [(key, attr, schema, default_kind, default)])`.
+    /// `(cls or None, forbid, post_init, plain, [(key, attr, schema, default_kind,
+    /// default)], msgspec Struct name or None)`.
     pub fn from_spec(spec: &Bound<'_, PyAny>) -> PyResult<Model> {
         type Spec<'py> = (
             Option<Bound<'py, PyAny>>,
@@ -176,8 +180,9 @@ impl Model {
             bool,
             bool,
             Vec<Bound<'py, PyAny>>,
+            Option<Bound<'py, PyString>>,
         );
-        let (cls, forbid, post_init, plain, specs): Spec<'_> =
+        let (cls, forbid, post_init, plain, specs, struct_name): Spec<'_> =
             spec.extract().map_err(|_| bad_spec("not a model", spec))?;
         let mut fields = Vec::with_capacity(specs.len());
         for f in specs {
@@ -227,6 +232,7 @@ impl Model {
             plain,
             new,
             fields,
+            struct_name: struct_name.map(Bound::unbind),
         })
     }
 }

@@ -342,6 +342,20 @@ impl<'a, 'py> Validator<'a, 'py> {
         let len = match self.nodes.get(i) {
             Some(Node::Object { len, .. }) => *len,
             _ => {
+                if let Some(name) = &model.struct_name {
+                    let ctx = PyDict::new(py);
+                    ctx.set_item("class_name", name.bind(py))?;
+                    let input = node_to_py(py, self.nodes, i)?.unbind();
+                    let msg = "Input should be an object".into();
+                    self.fail_with(
+                        "model_type",
+                        msg,
+                        Some(input),
+                        None,
+                        Some(ctx.into_any().unbind()),
+                    );
+                    return Ok(None);
+                }
                 let kind = if model.cls.is_some() {
                     "dataclass_type"
                 } else {

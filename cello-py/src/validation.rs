@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyList};
 use std::borrow::Cow;
 
 /// One step of a failure's location: `["query", "tags", 2]`, `["body", "items", 0, "name"]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Loc {
     /// A source, parameter or field name.
     Key(Cow<'static, str>),
@@ -67,6 +67,20 @@ impl Errors {
     /// Records a failure already shaped `{"type", "loc", "msg", "input"}`.
     pub fn push_detail(&mut self, detail: Py<PyAny>) {
         self.0.push(Entry::Detail(detail));
+    }
+
+    /// Whether a failure was recorded at `loc` or inside it.
+    pub fn reaches(&self, loc: &[Loc]) -> bool {
+        self.0
+            .iter()
+            .any(|entry| matches!(entry, Entry::Failure(f) if f.loc.starts_with(loc)))
+    }
+
+    /// Whether a failure of this type (`json_invalid`...) was recorded.
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.0
+            .iter()
+            .any(|entry| matches!(entry, Entry::Failure(f) if f.kind == kind))
     }
 
     /// Moves `other`'s failures here, after the ones recorded so far.

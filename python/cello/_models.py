@@ -37,7 +37,8 @@ NO_DEFAULT = inspect.Parameter.empty
 Fields = list[tuple[str, Any, bool, Any]]
 
 
-def _msgspec_struct(tp: Any) -> bool:
+def is_msgspec_struct(tp: Any) -> bool:
+    """A msgspec Struct class."""
     msgspec = sys.modules.get("msgspec")
     return msgspec is not None and isinstance(tp, type) and issubclass(tp, msgspec.Struct)
 
@@ -82,7 +83,7 @@ def model_fields(tp: Any) -> Fields | None:
             )
             for name, t in hints.items()
         ]
-    if _msgspec_struct(tp):
+    if is_msgspec_struct(tp):
         import msgspec
 
         return [
@@ -122,7 +123,7 @@ def foreign_validator(tp: Any) -> Callable[[bytes], tuple[bool, Any]] | None:
     """For a msgspec Struct or pydantic model: ``validate(body) -> (True, instance)``
     or ``(False, [FastAPI error dicts])``, using the library's fastest path from the
     raw bytes. None for other types."""
-    if _msgspec_struct(tp):
+    if is_msgspec_struct(tp):
         import msgspec
 
         decoder = msgspec.json.Decoder(tp)
@@ -149,6 +150,16 @@ def foreign_validator(tp: Any) -> Callable[[bytes], tuple[bool, Any]] | None:
     return None
 
 
+def msgspec_schema(tp: Any, where: str) -> tuple[Any, list[Any]]:
+    """``(root, models)``: the schema a msgspec Struct's body is validated against
+    again once msgspec has refused it (msgspec stops at its first failure; this
+    second pass finds them all, in pydantic's words). What the schema cannot model
+    is ``any`` in it (``"any"`` for an ``array_like`` Struct: the body is then only
+    checked to be JSON)."""
+    compiler = _StructCompiler(where)
+    return compiler.schema(tp, "body"), compiler.models
+
+
 def _pydantic_error(error: Any) -> dict[str, Any]:
     """One of pydantic's errors under ``body``, its ``ctx`` kept as FastAPI keeps it;
     a value in it that is not JSON (the exception of a ``value_error``) is given as
@@ -161,7 +172,9 @@ def _pydantic_error(error: Any) -> dict[str, Any]:
 
 def _msgspec_error(message: str, kind: str) -> dict[str, Any]:
     """msgspec says ``Expected `int`, got `str` - at `$.items[0].id```: the path
-    becomes the loc, the rest the message."""
+    becomes the loc, the rest the message. A missing or unknown field is named in
+    the message (``Object missing required field `id```): it ends the loc, as in
+    pydantic's."""
     loc: list[Any] = ["body"]
     text, sep, path = message.rpartition(" - at `")
     if sep and path.startswith("$"):
@@ -172,6 +185,9 @@ def _msgspec_error(message: str, kind: str) -> dict[str, Any]:
                 loc.append(part)
     else:
         text = message
+    for prefix in ("Object missing required field `", "Object contains unknown field `"):
+        if text.startswith(prefix) and text.endswith("`"):
+            loc.append(text[len(prefix) : -1])
     return {"type": kind, "loc": loc, "msg": text, "input": None}
 
 
@@ -314,8 +330,64 @@ class SchemaCompiler:
         post_init = is_dataclass and hasattr(tp, "__post_init__")
         # Without __slots__ the engine fills the instance's __dict__ directly.
         plain = is_dataclass and all("__slots__" not in vars(k) for k in tp.__mro__[:-1])
-        self.models[index] = (tp if is_dataclass else None, forbid, post_init, plain, fields)
+        self.models[index] = (tp if is_dataclass else None, forbid, post_init, plain, fields, None)
         return index
+
+
+class _StructCompiler(SchemaCompiler):
+    """Compiles a msgspec Struct, and the types inside it, as msgspec reads them: the
+    fields by their encoded names, ``forbid_unknown_fields`` as pydantic's
+    ``extra="forbid"``, a tag as an optional ``Literal`` field, ``msgspec.Meta``'s
+    bounds, lengths and pattern (only those: msgspec ignores other libraries'
+    markers). What the schema cannot model (an ``array_like`` Struct, a union, a
+    tuple, ``multiple_of``...) is left unchecked (``any``): msgspec's own message
+    stands for it."""
+
+    def schema(self, tp: Any, path: str) -> Any:
+        if typing.get_origin(tp) is typing.Annotated:
+            base, *metadata = typing.get_args(tp)
+            inner = self.schema(base, path)
+            options = _meta_constraints(metadata)
+            try:
+                return self.constrain(inner, options, tp, path) if options else inner
+            except TypeError:
+                return inner
+        if is_msgspec_struct(tp):
+            return "any" if tp.__struct_config__.array_like else ("model", self.struct(tp))
+        try:
+            return super().schema(tp, path)
+        except TypeError:
+            return "any"
+
+    def struct(self, tp: Any) -> int:
+        if tp in self._index:
+            return self._index[tp]
+        index = len(self.models)
+        self._index[tp] = index
+        self.models.append(None)
+        config = tp.__struct_config__
+        fields = []
+        if config.tag is not None:
+            tag, key = config.tag, config.tag_field
+            fields.append((key, sys.intern(key), ("choices", False, [(tag, tag)], _expected([tag])), "absent", None))
+        for name, t, required, _default in model_fields(tp) or []:
+            spec = self.schema(t, f"{tp.__qualname__}.{name}")
+            fields.append((name, sys.intern(name), spec, "required" if required else "absent", None))
+        self.models[index] = (None, bool(config.forbid_unknown_fields), False, False, fields, tp.__name__)
+        return index
+
+
+def _meta_constraints(metadata: list[Any]) -> dict[str, Any]:
+    """The constraints of the ``msgspec.Meta`` in ``Annotated``'s metadata that Cello
+    checks, by their name (msgspec and pydantic share them)."""
+    msgspec = sys.modules["msgspec"]
+    return {
+        name: getattr(meta, name)
+        for meta in metadata
+        if isinstance(meta, msgspec.Meta)
+        for name in _CONSTRAINTS
+        if getattr(meta, name, None) is not None
+    }
 
 
 def _expected(values: Any) -> str:

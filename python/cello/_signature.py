@@ -132,18 +132,25 @@ class RouteSignature:
     def _body_arg(self, p: ParamInfo) -> dict[str, Any]:
         """The engine's spec for a body parameter (see ``cello-py/src/body.rs``): the
         whole body when it is the only one, else its key of the body object."""
-        from ._models import SchemaCompiler, foreign_validator
+        from ._models import SchemaCompiler, foreign_validator, is_msgspec_struct, msgspec_schema
 
         body = [b for b in self.params if b.source == "body"]
         embed = len(body) > 1 or any(getattr(b.marker, "embed", False) for b in body)
         compiler = SchemaCompiler(f"handler {self.handler_name}")
         if not embed:
             validate = foreign_validator(p.annotation)
-            root = "any" if validate is not None else compiler.schema(p.annotation, f"parameter `{p.name}`")
+            # A msgspec Struct's refused body is validated again against its schema,
+            # for every failure at once (msgspec reports only its first).
+            recheck = is_msgspec_struct(p.annotation)
+            if recheck:
+                root, models = msgspec_schema(p.annotation, f"handler {self.handler_name}")
+            else:
+                root = "any" if validate is not None else compiler.schema(p.annotation, f"parameter `{p.name}`")
+                models = compiler.models
             if p.nullable and validate is None:
                 root = ("nullable", root)
-            return {"source": "body", "root": root, "models": compiler.models, "required": p.required,
-                    "default": p.default, "validate": validate, "key": None}
+            return {"source": "body", "root": root, "models": models, "required": p.required,
+                    "default": p.default, "validate": validate, "recheck": recheck, "key": None}
         fields = []
         for b in body:
             if foreign_validator(b.annotation) is not None:
@@ -159,10 +166,10 @@ class RouteSignature:
                 fields.append((b.alias, b.alias, spec, "factory", factory))
             else:
                 fields.append((b.alias, b.alias, spec, "required" if b.required else "value", b.default))
-        compiler.models.append((None, False, False, False, fields))
+        compiler.models.append((None, False, False, False, fields, None))
         root = ("model", len(compiler.models) - 1)
         return {"source": "body", "root": root, "models": compiler.models, "required": True,
-                "default": None, "validate": None, "key": p.alias}
+                "default": None, "validate": None, "recheck": False, "key": p.alias}
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
