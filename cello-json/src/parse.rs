@@ -98,14 +98,16 @@ fn to_json_error(original: &[u8], err: &simd_json::Error) -> JsonError {
 /// );
 /// ```
 pub fn parse_tape(input: &mut [u8]) -> Result<Tape<'_>, JsonError> {
-    let mut simd = simd_json::Tape(relife(SIMD_NODES.take()));
+    // `try_with`: during the thread's teardown there is no pool, only fresh vectors.
+    let pooled = SIMD_NODES.try_with(Cell::take).unwrap_or_default();
+    let mut simd = simd_json::Tape(relife(pooled));
     with_buffers(input, |input, buffers| {
         simd_json::fill_tape(input, buffers, &mut simd)
     })?;
-    let mut nodes = relife(crate::tape::NODES.take());
+    let mut nodes = relife(crate::tape::NODES.try_with(Cell::take).unwrap_or_default());
     nodes.extend(simd.0.iter().map(convert));
     if simd.0.capacity() <= crate::tape::POOLED_NODES {
-        SIMD_NODES.set(relife(simd.0));
+        let _ = SIMD_NODES.try_with(|pool| pool.set(relife(simd.0)));
     }
     Ok(Tape::from_nodes(nodes))
 }

@@ -140,23 +140,28 @@ impl<'a, 'py> Validator<'a, 'py> {
     /// The value being validated (at `self.path`) as `json.loads` reads the body:
     /// integers of any size exactly. Rare (only documents with such integers), so the
     /// whole body is decoded again, once per request.
+    ///
+    /// None where `json.loads`' document has nothing at this path: a key repeated in
+    /// an object, whose earlier values the tape holds but the document (like the
+    /// model, which takes the last) does not; or an integer past the app's own
+    /// `sys.set_int_max_str_digits`.
     #[cold]
-    fn exact_here(&mut self) -> PyResult<Bound<'py, PyAny>> {
+    fn exact_here(&mut self) -> Option<Bound<'py, PyAny>> {
         let mut value = match &self.exact {
             Some(doc) => doc.clone(),
             None => {
-                let doc = crate::json_decode::exact(self.py, self.original)?;
+                let doc = crate::json_decode::exact(self.py, self.original).ok()?;
                 self.exact = Some(doc.clone());
                 doc
             }
         };
         for step in &self.path {
             value = match *step {
-                Step::Key(k) => value.get_item(k)?,
-                Step::Index(n) => value.get_item(n)?,
+                Step::Key(k) => value.get_item(k).ok()?,
+                Step::Index(n) => value.get_item(n).ok()?,
             };
         }
-        Ok(value)
+        Some(value)
     }
 
     /// The value at `nodes[i]` converted to `schema`, or None after recording why not.
@@ -169,10 +174,14 @@ impl<'a, 'py> Validator<'a, 'py> {
             Schema::Any => {
                 let span = node.span();
                 let subtree = self.nodes.get(i..i + span).unwrap_or_default();
-                if subtree.iter().any(crate::json_decode::maybe_big_int) {
-                    Ok(Some(self.exact_here()?))
-                } else {
-                    Ok(Some(node_to_py(py, self.nodes, i)?))
+                match subtree
+                    .iter()
+                    .any(crate::json_decode::maybe_big_int)
+                    .then(|| self.exact_here())
+                    .flatten()
+                {
+                    Some(exact) => Ok(Some(exact)),
+                    None => Ok(Some(node_to_py(py, self.nodes, i)?)),
                 }
             }
             Schema::Int => match node {
@@ -186,7 +195,15 @@ impl<'a, 'py> Validator<'a, 'py> {
                         if crate::params::big_int_digits(s.trim())
                             .is_some_and(|n| n <= crate::params::MAX_INT_DIGITS) =>
                     {
-                        Ok(Some(py.get_type::<PyInt>().call1((s.trim(),))?))
+                        match py.get_type::<PyInt>().call1((s.trim(),)) {
+                            Ok(int) => Ok(Some(int)),
+                            // Past the app's own `sys.set_int_max_str_digits`.
+                            Err(_) => self.fail(
+                                i,
+                                "int_parsing_size",
+                                "Unable to parse input string as an integer, exceeded maximum size",
+                            ),
+                        }
                     }
                     Err(_) => self.fail(
                         i,
@@ -522,7 +539,12 @@ fn int_from_float<'py>(v: &mut Validator<'_, 'py>, f: f64, i: usize) -> Checked<
         // a float there (`1e30`) is too large, as pydantic says. json.loads refuses
         // integers of more than 4,300 digits: too large as well.
         match v.exact_here() {
-            Ok(exact) if exact.is_exact_instance_of::<PyInt>() => return Ok(Some(exact)),
+            Some(exact) if exact.is_exact_instance_of::<PyInt>() => return Ok(Some(exact)),
+            // An earlier value of a repeated key: the model keeps the last one, so
+            // this value is dropped; no failure for it.
+            None if !v.path.is_empty() && v.exact.is_some() => {
+                return Ok(Some(v.py.get_type::<PyInt>().call1((f,))?));
+            }
             _ => {
                 return v.fail(
                     i,

@@ -273,7 +273,14 @@ fn scalar<'py>(
                         .flatten()
                     {
                         Some(f) => Err(f),
-                        None => Ok(py.get_type::<PyInt>().call1((text,))?),
+                        // Past the app's own `sys.set_int_max_str_digits`: too large.
+                        None => match py.get_type::<PyInt>().call1((text,)) {
+                            Ok(int) => Ok(int),
+                            Err(_) => failed(
+                                "int_parsing_size",
+                                "Unable to parse input string as an integer, exceeded maximum size",
+                            ),
+                        },
                     }
                 }
                 Some(_) => failed(
@@ -322,7 +329,6 @@ fn scalar<'py>(
     })
 }
 
-/// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
 /// CPython's default limit on the digits of an int read from text
 /// (`sys.get_int_max_str_digits()`); pydantic reports longer ones as too large.
 pub(crate) const MAX_INT_DIGITS: usize = 4300;
@@ -334,6 +340,7 @@ pub(crate) fn big_int_digits(text: &str) -> Option<usize> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits.len())
 }
 
+/// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
 fn expected(choices: &[(String, Py<PyAny>, String)]) -> String {
     let labels: Vec<&str> = choices.iter().map(|(_, _, label)| label.as_str()).collect();
     match labels.split_last() {

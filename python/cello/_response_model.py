@@ -486,7 +486,7 @@ def _list_conv(item: Conv) -> Conv:
     def conv(value: Any, loc: tuple[Any, ...], ctx: _Ctx) -> Any:
         if type(value) is not list:
             if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(
-                value, (tuple, set, frozenset, collections.deque, KeysView, ValuesView, Iterator)
+                value, (list, tuple, set, frozenset, collections.deque, KeysView, ValuesView, Iterator)
             ):
                 return _fail(ctx, "list_type", loc, "Input should be a valid list", value)
             value = list(value)
@@ -509,6 +509,13 @@ def _dict_conv(key: Conv, item: Conv) -> Conv:
     def conv(value: Any, loc: tuple[Any, ...], ctx: _Ctx) -> Any:
         if not isinstance(value, Mapping):
             return _fail(ctx, "dict_type", loc, "Input should be a valid dictionary", value)
+        if (key is _passthrough or key is _str) and item is _passthrough and type(value) is dict:
+            # dict[str, Any]: nothing to convert when every key is a str
+            for k in value:
+                if type(k) is not str:
+                    break
+            else:
+                return value
         if key is _passthrough and item is _passthrough:
             return dict(value)
         if key is _str and exact is not None and type(value) is dict:

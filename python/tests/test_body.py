@@ -753,3 +753,23 @@ def test_integers_past_64_bits_in_a_body_are_exact_or_refused_as_pydantic_does(r
     else:
         assert r.status_code == 200, r.text
         assert r.json() == {"repr": repr(want)}
+
+
+@dataclasses.dataclass
+class Nested:
+    d: dict[str, dict[str, Any]]
+    n: dict[str, int]
+
+
+def test_a_repeated_key_holding_a_big_integer_is_dropped_as_json_loads_drops_it():
+    app = App()
+
+    @app.post("/nested")
+    def nested(body: Nested):
+        return {"repr": repr(body)}
+
+    raw = ('{"d": {"a": {"b": 100000000000000000000}, "a": {}}, '
+           '"n": {"k": 100000000000000000000, "k": 7}}')
+    r = TestClient(app).post("/nested", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"repr": repr(pydantic.TypeAdapter(Nested).validate_json(raw))}

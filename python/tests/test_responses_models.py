@@ -813,3 +813,25 @@ def test_cello_status_has_every_name_starlettes_status_has():
 def test_every_http_status_python_knows_has_a_constant():
     for s in http.HTTPStatus:
         assert any(k.startswith(f"HTTP_{s.value}_") for k in vars(status)), s
+
+
+def test_list_subclasses_and_plain_str_keyed_dicts_are_sent_as_pydantic_accepts_them():
+    class Tracked(list):  # what an ORM relationship holds (SQLAlchemy's InstrumentedList)
+        pass
+
+    @dataclasses.dataclass
+    class Owner:
+        names: list[str]
+        meta: dict[str, Any]
+
+    app = App()
+
+    @app.get("/owner", response_model=Owner)
+    def owner():
+        return {"names": Tracked(["a", "b"]), "meta": {"k": [1, {"x": None}]}}
+
+    r = TestClient(app).get("/owner")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"names": ["a", "b"], "meta": {"k": [1, {"x": None}]}}
+    want = pydantic.TypeAdapter(Owner).validate_python(owner())
+    assert r.json() == dataclasses.asdict(want)
