@@ -73,6 +73,7 @@ unsafe impl GlobalAlloc for Mimalloc {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::Mimalloc;
     use std::alloc::{GlobalAlloc, Layout};
