@@ -103,6 +103,7 @@ impl<'a> Tape<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use crate::parse_tape;
 
