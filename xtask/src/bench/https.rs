@@ -8,12 +8,11 @@ use super::loadgen::{self, Kind};
 use super::measure::{self, Sample};
 use super::options::Options;
 use super::report::{kilo, mib};
-use super::results::{median, Results};
+use super::results::Results;
 use super::rows::{self, Load};
 use super::servers::{free_port, Layout, Spec};
 use super::wrk;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -137,7 +136,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, work: &Path) -> Result<
     }
     // in the workspace's .bench/, which Granian's process reads as Cello's does
     let (cert, key) = make_cert(&work.join("tls"))?;
-    let gen_cpu: RefCell<HashMap<(String, String), Vec<f64>>> = RefCell::default();
+    let gen_cpu = rows::LoadCpu::default();
     let loads: Vec<Load> = LOADS
         .iter()
         .map(|&name| {
@@ -162,11 +161,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, work: &Path) -> Result<
                         *cpu.borrow_mut() = share;
                         Ok(run)
                     })?;
-                    gen_cpu
-                        .borrow_mut()
-                        .entry((server.spec.name.to_owned(), name.to_owned()))
-                        .or_default()
-                        .push(cpu.into_inner());
+                    gen_cpu.record(server.spec.name, name, cpu.into_inner());
                     Ok(sample)
                 }),
             }
@@ -181,11 +176,6 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, work: &Path) -> Result<
         &loads,
     );
     drop(loads);
-    let gen_cpu: HashMap<_, _> = gen_cpu
-        .into_inner()
-        .into_iter()
-        .map(|(k, v)| (k, median(v)))
-        .collect();
     let mut md = m.left_out.clone();
     let _ = writeln!(
         md,
@@ -203,7 +193,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path, work: &Path) -> Result<
 
 /// One line per load and server: req/s, latencies, CPU, per core, the generator's CPU,
 /// and on Cello's line Cello ÷ Granian per core.
-pub fn table(results: &Results, gen_cpu: &HashMap<(String, String), f64>) -> String {
+pub fn table(results: &Results, gen_cpu: &rows::LoadCpu) -> String {
     let mut md = String::from("| load | server | req/s | p50 | p99 | server CPU | req/s per core | load generator CPU | Cello ÷ Granian per core | RSS after |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let ms = |x: f64| {
         if x.is_nan() {
@@ -231,10 +221,7 @@ pub fn table(results: &Results, gen_cpu: &HashMap<(String, String), f64>) -> Str
                 );
                 continue;
             };
-            let cpu = gen_cpu
-                .get(&(server.to_owned(), load.to_owned()))
-                .copied()
-                .unwrap_or(f64::NAN);
+            let cpu = gen_cpu.median(server, load);
             let _ = writeln!(
                 md,
                 "| {load} | {server} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -293,7 +280,8 @@ mod tests {
         r.add("granian-rsgi", LOADS[0], Ok(sample(10000.0, 0.5, 4.0)));
         r.add("cello-python", LOADS[1], Ok(sample(40000.0, 1.0, f64::NAN)));
         r.add("granian-rsgi", LOADS[1], Err("h2load failed".into()));
-        let cpu = HashMap::from([(("cello-python".to_owned(), LOADS[0].to_owned()), 0.9)]);
+        let cpu = rows::LoadCpu::default();
+        cpu.record("cello-python", LOADS[0], 0.9);
         let md = table(&r, &cpu);
         assert!(
             md.contains("| wrk HTTP/1.1+TLS | cello-python | 30.0K | 1.00 ms | 2.00 ms | 100% | 30.0K | 90% | **1.50×** | 2.0 MiB |"),

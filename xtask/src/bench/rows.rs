@@ -91,6 +91,30 @@ impl Measured {
     }
 }
 
+/// The load generator's (or client's) CPU share for each server and load, one per
+/// round; a row's table shows the median beside the server's own CPU.
+#[derive(Default)]
+pub struct LoadCpu(std::cell::RefCell<std::collections::HashMap<(String, String), Vec<f64>>>);
+
+impl LoadCpu {
+    /// One round's share for `server` under `load`.
+    pub fn record(&self, server: &str, load: &str, share: f64) {
+        self.0
+            .borrow_mut()
+            .entry((server.to_owned(), load.to_owned()))
+            .or_default()
+            .push(share);
+    }
+
+    /// The median over the rounds recorded; NaN when there were none.
+    pub fn median(&self, server: &str, load: &str) -> f64 {
+        self.0
+            .borrow()
+            .get(&(server.to_owned(), load.to_owned()))
+            .map_or(f64::NAN, |v| super::results::median(v.clone()))
+    }
+}
+
 /// `items` in the order of `round`: rotated left by the round number, so that each
 /// item goes first in turn.
 pub fn rotated<T>(items: &[T], round: usize) -> Vec<&T> {

@@ -8,11 +8,10 @@ use super::loadgen::{self, Kind};
 use super::measure::{self, Sample};
 use super::options::Options;
 use super::report::kilo;
-use super::results::{median, Results};
+use super::results::Results;
 use super::rows::{self, Load};
 use super::servers::{free_port, Layout, Spec};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -56,7 +55,7 @@ fn workers_spec(name: &'static str, layout: &Layout) -> Result<Spec, String> {
 
 /// Rounds of `/json` on each server and worker count; the report section.
 pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, String> {
-    let gen_cpu: RefCell<HashMap<String, Vec<f64>>> = RefCell::default();
+    let gen_cpu = rows::LoadCpu::default();
     let load = Load {
         name: LOAD,
         check: Box::new(|server| super::check::check(server.spec.port, &super::check::JSON)),
@@ -67,11 +66,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
                 *cpu.borrow_mut() = share;
                 Ok(run)
             })?;
-            gen_cpu
-                .borrow_mut()
-                .entry(server.spec.name.to_owned())
-                .or_default()
-                .push(cpu.into_inner());
+            gen_cpu.record(server.spec.name, LOAD, cpu.into_inner());
             Ok(sample)
         }),
     };
@@ -83,11 +78,6 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
         |name| workers_spec(name, layout),
         &[load],
     );
-    let gen_cpu: HashMap<String, f64> = gen_cpu
-        .into_inner()
-        .into_iter()
-        .map(|(k, v)| (k, median(v)))
-        .collect();
     let mut md = m.left_out.clone();
     let _ = writeln!(
         md,
@@ -103,7 +93,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
 
 /// One line per server and worker count: req/s, latencies, the server's CPU, wrk's CPU,
 /// their sum, req/s per server-core, and on the 2-worker line req/s ÷ the 1-worker's.
-pub fn table(results: &Results, gen_cpu: &HashMap<String, f64>) -> String {
+pub fn table(results: &Results, gen_cpu: &rows::LoadCpu) -> String {
     let mut md = String::from("| server | workers | req/s | p50 | p99 | server CPU | wrk CPU | total CPU | req/s per server-core | req/s vs 1 worker |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for &name in SERVERS.iter().filter(|s| results.has_server(s)) {
         let Some((server, workers)) = parse_name(name) else {
@@ -117,7 +107,7 @@ pub fn table(results: &Results, gen_cpu: &HashMap<String, f64>) -> String {
             );
             continue;
         };
-        let wrk = gen_cpu.get(name).copied().unwrap_or(f64::NAN);
+        let wrk = gen_cpu.median(name, LOAD);
         let one = SERVERS
             .iter()
             .find(|n| parse_name(n) == Some((server, 1)))
@@ -200,10 +190,9 @@ mod tests {
         r.add("cello 1 worker", LOAD, Ok(sample(20000.0, 0.8)));
         r.add("cello 2 workers", LOAD, Ok(sample(30000.0, 1.2)));
         r.add("granian 1 worker", LOAD, Err("refused".into()));
-        let cpu = HashMap::from([
-            ("cello 1 worker".to_owned(), 0.9),
-            ("cello 2 workers".to_owned(), 0.7),
-        ]);
+        let cpu = rows::LoadCpu::default();
+        cpu.record("cello 1 worker", LOAD, 0.9);
+        cpu.record("cello 2 workers", LOAD, 0.7);
         let md = table(&r, &cpu);
         assert!(
             md.contains(

@@ -8,13 +8,11 @@
 use super::measure::{self, Sample};
 use super::options::Options;
 use super::report::{kilo, mib};
-use super::results::median;
 use super::rows::{self, Load};
 use super::servers::{free_port, Layout, Spec};
 use super::wrk::WrkRun;
 use crate::sh;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -142,7 +140,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
     let client = client()?;
     let names: Vec<String> = CLIENTS.iter().map(|&n| load_name(n)).collect();
     // the client's CPU share of every measured run, by server and load
-    let client_cpu: RefCell<HashMap<(String, String), Vec<f64>>> = RefCell::default();
+    let client_cpu = rows::LoadCpu::default();
     let loads: Vec<Load> = CLIENTS
         .iter()
         .zip(&names)
@@ -160,11 +158,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
                         *cpu.borrow_mut() = share;
                         Ok(run)
                     })?;
-                    client_cpu
-                        .borrow_mut()
-                        .entry((server.spec.name.to_owned(), name.clone()))
-                        .or_default()
-                        .push(cpu.into_inner());
+                    client_cpu.record(server.spec.name, name, cpu.into_inner());
                     Ok(sample)
                 }),
             }
@@ -179,7 +173,6 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
         &loads,
     );
     drop(loads);
-    let client_cpu = client_cpu.into_inner();
     let mut md = m.left_out.clone();
     let _ = writeln!(
         md,
@@ -200,9 +193,7 @@ pub fn run(opts: &Options, layout: &Layout, logs: &Path) -> Result<String, Strin
                 );
                 continue;
             };
-            let cpu = client_cpu
-                .get(&(server.to_string(), name.clone()))
-                .map_or(f64::NAN, |v| median(v.clone()));
+            let cpu = client_cpu.median(server, name);
             let _ = writeln!(
                 md,
                 "| {server} | {n} | {} | {:.3} ms | {:.3} ms | {:.0}% | {} | {:.0}% | {} |",
