@@ -4,6 +4,7 @@
 
 use crate::json_decode::node_to_py;
 use crate::model::{Choice, Default, Model, Schema};
+use crate::params::BigInt;
 use crate::validation::{Errors, Failure, Loc};
 use cello_json::Node;
 use pyo3::prelude::*;
@@ -191,25 +192,19 @@ impl<'a, 'py> Validator<'a, 'py> {
                 Node::F64(f) => int_from_float(self, f, i),
                 Node::Str(s) => match s.trim().parse::<i64>() {
                     Ok(v) => Ok(Some(v.into_pyobject(py)?.into_any())),
-                    Err(_)
-                        if crate::params::big_int_digits(s.trim())
-                            .is_some_and(|n| n <= crate::params::MAX_INT_DIGITS) =>
-                    {
-                        match py.get_type::<PyInt>().call1((s.trim(),)) {
-                            Ok(int) => Ok(Some(int)),
-                            // Past the app's own `sys.set_int_max_str_digits`.
-                            Err(_) => self.fail(
-                                i,
-                                "int_parsing_size",
-                                "Unable to parse input string as an integer, exceeded maximum size",
-                            ),
-                        }
-                    }
-                    Err(_) => self.fail(
-                        i,
-                        "int_parsing",
-                        "Input should be a valid integer, unable to parse string as an integer",
-                    ),
+                    Err(_) => match crate::params::big_int(py, s.trim()) {
+                        BigInt::Int(int) => Ok(Some(int)),
+                        BigInt::TooLarge => self.fail(
+                            i,
+                            "int_parsing_size",
+                            "Unable to parse input string as an integer, exceeded maximum size",
+                        ),
+                        BigInt::NotInt => self.fail(
+                            i,
+                            "int_parsing",
+                            "Input should be a valid integer, unable to parse string as an integer",
+                        ),
+                    },
                 },
                 _ => self.fail(i, "int_type", "Input should be a valid integer"),
             },

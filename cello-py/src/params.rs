@@ -261,33 +261,23 @@ fn scalar<'py>(
                 Some(f) => Err(f),
                 None => Ok(PyInt::new(py, i).into_any()),
             },
-            Err(_) => match big_int_digits(value.trim()) {
-                // Beyond 64 bits, as pydantic reads it: Python's own int, up to
-                // Python's limit on the digits of an int parsed from text.
-                Some(digits) if digits <= MAX_INT_DIGITS => {
-                    let text = value.trim();
-                    let x = text.parse::<f64>().unwrap_or(f64::NAN);
+            Err(_) => match big_int(py, value.trim()) {
+                BigInt::Int(int) => {
+                    let x = value.trim().parse::<f64>().unwrap_or(f64::NAN);
                     match checks
                         .map(|c| c.check_number(py, x, None))
                         .transpose()?
                         .flatten()
                     {
                         Some(f) => Err(f),
-                        // Past the app's own `sys.set_int_max_str_digits`: too large.
-                        None => match py.get_type::<PyInt>().call1((text,)) {
-                            Ok(int) => Ok(int),
-                            Err(_) => failed(
-                                "int_parsing_size",
-                                "Unable to parse input string as an integer, exceeded maximum size",
-                            ),
-                        },
+                        None => Ok(int),
                     }
                 }
-                Some(_) => failed(
+                BigInt::TooLarge => failed(
                     "int_parsing_size",
                     "Unable to parse input string as an integer, exceeded maximum size",
                 ),
-                None => failed(
+                BigInt::NotInt => failed(
                     "int_parsing",
                     "Input should be a valid integer, unable to parse string as an integer",
                 ),
@@ -331,13 +321,32 @@ fn scalar<'py>(
 
 /// CPython's default limit on the digits of an int read from text
 /// (`sys.get_int_max_str_digits()`); pydantic reports longer ones as too large.
-pub(crate) const MAX_INT_DIGITS: usize = 4300;
+const MAX_INT_DIGITS: usize = 4300;
 
-/// The number of digits of an integer written as `[+-]digits` (what does not fit in
-/// an `i64` but is still an integer), or None when `text` is not one.
-pub(crate) fn big_int_digits(text: &str) -> Option<usize> {
+/// Text that did not fit an `i64`, read as pydantic reads it.
+pub(crate) enum BigInt<'py> {
+    /// `[+-]digits`: Python's own int, exact.
+    Int(Bound<'py, PyAny>),
+    /// An integer with more digits than CPython reads (its default limit, or the
+    /// app's own `sys.set_int_max_str_digits`): `int_parsing_size`.
+    TooLarge,
+    /// Not an integer: `int_parsing`.
+    NotInt,
+}
+
+/// `text` (trimmed, not an `i64`) as an integer of any size.
+pub(crate) fn big_int<'py>(py: Python<'py>, text: &str) -> BigInt<'py> {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits.len())
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return BigInt::NotInt;
+    }
+    if digits.len() > MAX_INT_DIGITS {
+        return BigInt::TooLarge;
+    }
+    match py.get_type::<PyInt>().call1((text,)) {
+        Ok(int) => BigInt::Int(int),
+        Err(_) => BigInt::TooLarge,
+    }
 }
 
 /// Pydantic's message for a value outside the choices: "Input should be 'a', 'b' or 'c'".
