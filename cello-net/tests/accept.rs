@@ -213,3 +213,44 @@ fn graceful_shutdown_waits_for_a_connection_that_finishes_in_time() {
     })
     .unwrap();
 }
+
+#[test]
+fn dropping_the_serve_future_stops_accepting_and_closes_the_listener() {
+    run_local(async move {
+        let (listener, addr) = tcp_listener();
+        let served = serve(
+            listener,
+            ServeConfig::default(),
+            Shutdown::new(),
+            |stream, _, _| greet_and_hold(stream),
+        );
+        // Serving: a client is greeted.
+        let mut served = Box::pin(served);
+        let client = async {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let mut buf = [0; 6];
+            c.read_exact(&mut buf).await.unwrap();
+            buf
+        };
+        let buf = tokio::select! {
+            _ = served.as_mut() => panic!("serve ended on its own"),
+            buf = client => buf,
+        };
+        assert_eq!(&buf, b"served");
+        // Dropped (a caller's select! took another branch): the loop goes with it.
+        drop(served);
+        tokio::task::yield_now().await;
+        let refused = timeout(Duration::from_secs(5), async {
+            loop {
+                match TcpStream::connect(addr).await {
+                    Err(e) => break e,
+                    Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
+            }
+        })
+        .await
+        .expect("the listener is still open 5 s after the serve future was dropped");
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    })
+    .unwrap();
+}
