@@ -14,9 +14,11 @@
 //! [`leak`], [`profile`], [`shared_tools`], and the rows of their own, each run by
 //! [`rows`]: the typed endpoint ([`typed`]), the streamed response ([`stream`]), the
 //! static file ([`static_file`]), WebSocket echo ([`ws`]), HTTPS `/json` ([`https`],
-//! wrk and h2load through [`loadgen`]) and worker scaling ([`workers`]).
+//! wrk and h2load through [`loadgen`]), worker scaling ([`workers`]) and `/json` at 64
+//! and 1,024 connections ([`conns`]).
 
 mod check;
+mod conns;
 mod https;
 mod leak;
 mod loadgen;
@@ -190,6 +192,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         eprintln!("bench: workers: done");
         report.sections.push((
             "Worker scaling: /json with 1 and 2 workers (issue 12)".to_owned(),
+            body,
+        ));
+    }
+
+    if opts.conns {
+        let body =
+            conns::run(&opts, layout, &logs).unwrap_or_else(|e| format!("Not measured: {e}"));
+        eprintln!("bench: connection count: done");
+        report.sections.push((
+            "Connection count: /json at c64 and c1024 (issue 13)".to_owned(),
             body,
         ));
     }

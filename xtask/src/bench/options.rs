@@ -39,6 +39,9 @@ pub struct Options {
     /// `/json` with 1 and 2 workers on Cello and Granian, nothing pinned; `--no-workers`
     /// leaves it out.
     pub workers: bool,
+    /// `/json` at 64 and 1,024 connections on Cello, Granian and Robyn; `--no-conns`
+    /// leaves it out.
+    pub conns: bool,
     /// The server the leak check and the profile run on (`--extras-on`, default
     /// cello-python; another server gives a baseline to compare with).
     pub extras_on: String,
@@ -61,13 +64,14 @@ pub const ROWS: &[&str] = &[
     "ws",
     "https",
     "workers",
+    "conns",
 ];
 
 /// The usage text, printed by `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
                   [--instr] [--no-instr] [--py313] [--json-micro] [--no-typed] [--no-stream]
-                  [--no-static] [--no-ws] [--no-https] [--no-workers] [--no-endpoints]
+                  [--no-static] [--no-ws] [--no-https] [--no-workers] [--no-conns] [--no-endpoints]
                   [--rows ROW,ROW]
                   [--leak] [--no-leak] [--profile] [--no-profile]
                   [--extras-on SERVER]
@@ -92,8 +96,10 @@ cargo xtask bench [--quick] [--rounds N] [--dur SECONDS] [--warmup SECONDS]
   leaves it out.
   Worker scaling (/json with 1 and 2 workers on cello-python and granian-rsgi, nothing
   pinned, wrk -t2 on the same cores, both CPUs reported); --no-workers leaves it out.
+  Connection count (/json with wrk -c64 and -c1024 on cello-python, cello-rust,
+  granian-rsgi and robyn, pinned as the endpoints); --no-conns leaves it out.
   --rows picks the rows to run out of endpoints (the shared endpoints and pipelined
-  plaintext), typed, stream, static, ws, https, workers; e.g.
+  plaintext), typed, stream, static, ws, https, workers, conns; e.g.
   `--quick --no-build --rows https,workers`.
   --quick: 1 round of 3 s runs, no leak check / profile / instr / JSON micro; writes
   .bench/RESULTS-quick.md. ROUNDS and DUR in the environment set the defaults.
@@ -120,6 +126,7 @@ impl Options {
             ws: true,
             https: true,
             workers: true,
+            conns: true,
             build: true,
             extras_on: "cello-python".into(),
             only: None,
@@ -152,6 +159,7 @@ impl Options {
                 "--no-ws" => o.ws = false,
                 "--no-https" => o.https = false,
                 "--no-workers" => o.workers = false,
+                "--no-conns" => o.conns = false,
                 "--no-endpoints" => o.endpoints = false,
                 "--rows" => o.rows(&value("--rows")?)?,
                 "--json-micro" => o.json_micro = true,
@@ -190,6 +198,7 @@ impl Options {
             self.ws,
             self.https,
             self.workers,
+            self.conns,
         ) = (
             has("endpoints"),
             has("typed"),
@@ -198,6 +207,7 @@ impl Options {
             has("ws"),
             has("https"),
             has("workers"),
+            has("conns"),
         );
         Ok(())
     }
@@ -250,7 +260,8 @@ mod tests {
         assert!(o.static_file && o.ws && !o.endpoints && !o.typed && !o.stream);
         assert!(!o.https && !o.workers);
         let o = Options::parse(&args(&["--rows", "https,workers"])).unwrap();
-        assert!(o.https && o.workers && !o.endpoints && !o.static_file && !o.ws);
+        assert!(o.https && o.workers && !o.endpoints && !o.static_file && !o.ws && !o.conns);
+        assert!(Options::parse(&args(&["--rows", "conns"])).unwrap().conns);
         let o = Options::parse(&args(&["--no-https", "--no-workers"])).unwrap();
         assert!(!o.https && !o.workers && o.endpoints);
         let all = Options::parse(&args(&["--no-ws", "--no-static"])).unwrap();

@@ -26,9 +26,19 @@ pub struct WrkRun {
 
 /// `taskset -c 0 wrk -t1 -c64 -d<secs>s --latency [-s pipeline.lua] URL [-- depth]`.
 pub fn command(url: &str, secs: u64, pipeline: Option<&Path>) -> Command {
+    with_connections(url, secs, pipeline, CONNECTIONS)
+}
+
+/// [`command`] with `connections` open instead of 64 (the connection-count row).
+pub fn with_connections(
+    url: &str,
+    secs: u64,
+    pipeline: Option<&Path>,
+    connections: u32,
+) -> Command {
     let mut c = Command::new("taskset");
     c.args(["-c", "0", "wrk", "-t1"])
-        .arg(format!("-c{CONNECTIONS}"))
+        .arg(format!("-c{connections}"))
         .arg(format!("-d{secs}s"))
         .arg("--latency");
     if let Some(script) = pipeline {
@@ -65,7 +75,8 @@ pub fn run_scripted(url: &str, secs: u64, script: &Path) -> Result<WrkRun, Strin
     output(scripted(url, secs, script))
 }
 
-fn output(mut cmd: Command) -> Result<WrkRun, String> {
+/// Runs a wrk command line and parses what it printed.
+pub fn output(mut cmd: Command) -> Result<WrkRun, String> {
     let out = cmd
         .output()
         .map_err(|e| format!("cannot start wrk ({e}); install it with `apt-get install wrk`"))?;
