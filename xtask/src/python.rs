@@ -97,7 +97,16 @@ pub fn build_wheel() -> Result<PathBuf, String> {
 
 /// `cargo xtask build`: the Rust workspace and the Python package.
 pub fn build_all() -> Result<(), String> {
-    sh::run(sh::cargo().args(["build", "--release", "--workspace", "--exclude", "cello-py"]))?;
+    // cello-anchors (raw hyper and axum) is built only to be measured (benches/NOTES.md).
+    sh::run(sh::cargo().args([
+        "build",
+        "--release",
+        "--workspace",
+        "--exclude",
+        "cello-py",
+        "--exclude",
+        "cello-anchors",
+    ]))?;
     build_wheel().map(|_| ())
 }
 
