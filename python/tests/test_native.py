@@ -144,3 +144,13 @@ def test_a_native_route_that_conflicts_is_refused_at_startup():
     app.native("/json", native.json)
     with pytest.raises(ValueError, match="/json"):
         app._engine()
+
+
+def test_a_body_over_the_limit_is_413_before_the_native_handler_runs():
+    app = App()
+    app.native("/echo/{name}", native.echo, methods=["POST"])
+    with TestClient(app, max_body_size=16) as client:
+        small = client.post("/echo/a", content=b"x" * 16)
+        big = client.post("/echo/a", content=b"x" * 17)
+    assert small.status_code == 200 and small.text.endswith("body=16")
+    assert big.status_code == 413
