@@ -87,6 +87,17 @@ impl Engine {
         self.with_app(|app| app.constant(method, pattern, answer))
     }
 
+    /// Registers a native route: `capsule` is a `cello.native.v1` capsule (a
+    /// cello-native handler from another extension module), checked here and kept
+    /// alive with the app; its requests make no Python call.
+    fn add_native(&self, method: &str, pattern: &str, capsule: &Bound<'_, PyAny>) -> PyResult<()> {
+        let method_name = method.to_ascii_uppercase();
+        let method = http::Method::from_bytes(method_name.as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
+        let endpoint = crate::native::NativeEndpoint::new(&method_name, pattern, capsule)?;
+        self.with_app(|app| app.sync_route(method, pattern, endpoint))
+    }
+
     #[new]
     fn new() -> Self {
         let worker = Worker::default();

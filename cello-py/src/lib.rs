@@ -32,6 +32,7 @@ mod middleware;
 mod model;
 mod model_check;
 mod multipart;
+mod native;
 mod params;
 mod recovery;
 mod recycle;
@@ -144,6 +145,8 @@ mod _cello {
     use super::json_loads;
     #[pymodule_export]
     use super::listener::{bind_listeners, bind_unix_listener, listener_from_fd, PyListener};
+    #[pymodule_export]
+    use super::native::check_native;
     #[pymodule_export]
     use super::parse_date;
     #[pymodule_export]

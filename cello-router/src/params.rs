@@ -71,7 +71,8 @@ impl<'a> Params<'a> {
         }
     }
 
-    fn values(&self) -> &[ParamValue<'a>] {
+    /// The values, in the order they appear in the pattern (without their names).
+    pub fn values(&self) -> &[ParamValue<'a>] {
         match &self.values {
             Values::Inline { len, items } => &items[..*len],
             Values::Heap(vec) => vec,

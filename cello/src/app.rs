@@ -93,7 +93,7 @@ impl<S> ErasedHandler<S> for Constant {
         Box::pin(async move { res })
     }
 
-    fn ready(&self) -> Option<Response> {
+    fn ready(&self, _req: &Request, _params: &cello_router::Params<'_>) -> Option<Response> {
         Some(self.response())
     }
 }
@@ -226,6 +226,23 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         answer: Constant,
     ) -> Result<(), RouteError> {
         self.routes.insert(method, pattern, Arc::new(answer))
+    }
+
+    /// A synchronous route: every `method` request for `pattern` is answered by
+    /// `handler` at once (see [`SyncHandler`](crate::SyncHandler)).
+    pub fn sync_route<H: crate::SyncHandler>(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        handler: H,
+    ) -> Result<(), RouteError> {
+        let names = RouterBuilder::<()>::pattern_params(pattern)?
+            .into_iter()
+            .map(|p| p.name.into_boxed_str())
+            .collect();
+        let endpoint: Endpoint<S> =
+            Arc::new(crate::sync_handler::SyncEndpoint::new(handler, names));
+        self.routes.insert(method, pattern, endpoint)
     }
 
     /// Mounts a read-only service under `prefix`: `GET` (and `HEAD`) of
@@ -557,7 +574,7 @@ impl<S: Clone + 'static> Service<Request> for Routes<S> {
             Ok(found) => found,
             Err(e) => return self.rejected(Rejection::Route(e), req),
         };
-        if let Some(res) = found.value.ready() {
+        if let Some(res) = found.value.ready(&req, &found.params) {
             return RouteFuture::Ready(Some(res));
         }
         let endpoint = found.value.clone();

@@ -88,9 +88,10 @@ handler_with_args!(T1, T2, T3, T4, T5, T6, T7; T8);
 pub(crate) trait ErasedHandler<S>: Send + Sync {
     fn call(&self, req: Request, ctx: RequestContext<S>) -> HandlerFuture;
 
-    /// An answer known without running anything (a constant route): no future, no
-    /// box.
-    fn ready(&self) -> Option<Response> {
+    /// An answer made at once from the request's head and path parameters (a
+    /// constant route, a [`SyncHandler`](crate::SyncHandler) on a request without a
+    /// body): no future, no box.
+    fn ready(&self, _req: &Request, _params: &cello_router::Params<'_>) -> Option<Response> {
         None
     }
 }

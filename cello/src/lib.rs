@@ -9,6 +9,7 @@ pub mod middleware;
 mod mount;
 mod rejection;
 mod serve;
+mod sync_handler;
 mod trailing_slash;
 pub mod ws;
 
@@ -20,6 +21,7 @@ pub use json::Json;
 pub use local_service::LocalService;
 pub use rejection::{detail, InvalidParam, Rejection};
 pub use serve::{serve, Listening, Serve};
+pub use sync_handler::{SyncHandler, SyncRequest};
 
 pub use cello_http::{HttpConfig, Server};
 pub use cello_net::{ServeConfig, Shutdown, TcpOptions};

@@ -81,8 +81,12 @@ def _js(value: str) -> str:
 
 def add_routes(app: App, engine: _cello.Engine) -> None:
     """Registers the document and the docs pages on ``engine``. A path the app
-    itself routes (any method, or a constant) is left to the app: its route wins."""
-    taken = {spec.path for spec in app._routes} | {path for _, path, _ in app._consts}
+    itself routes (any method, a constant or a native route) is left to the app: its route wins."""
+    taken = (
+        {spec.path for spec in app._routes}
+        | {path for _, path, _ in app._consts}
+        | {path for _, path, _ in app._natives}
+    )
 
     def add(path: str, value: object) -> None:
         if path not in taken:

@@ -87,6 +87,7 @@ class Router:
         self.prefix = prefix
         self._routes: list[_RouteSpec] = []
         self._consts: list[tuple[str, str, Any]] = []
+        self._natives: list[tuple[str, str, Any]] = []
         self._middleware: list[Callable[[Any, Any], Any]] = []
         #: Added to every route's tags and dependencies.
         self.tags = list(tags)
@@ -237,6 +238,23 @@ class Router:
                 raise ValueError(f"unsupported method {m!r}; use one of {', '.join(_METHODS)}")
             self._consts.append((m, path, value))
 
+    def native(self, path: str, capsule: Any, *, methods: Iterable[str] = ("GET",)) -> None:
+        """A native route: ``capsule`` is a handler written in Rust in another
+        extension module (a ``PyCapsule`` named ``cello.native.v1``, made with the
+        ``cello-native`` crate), which the engine calls with no Python call and no
+        Python object per request. The capsule's name and ABI version are checked here:
+        ``TypeError`` or ``ValueError`` naming the route otherwise. Native routes are
+        not in the OpenAPI document. See docs/native-handlers.md.
+        """
+        checked = []
+        for m in methods:
+            m = m.upper()
+            if m not in _METHODS:
+                raise ValueError(f"unsupported method {m!r}; use one of {', '.join(_METHODS)}")
+            _cello.check_native(m, self.prefix + path, capsule)
+            checked.append(m)
+        self._natives.extend((m, path, capsule) for m in checked)
+
     def include_router(
         self, router: "Router", prefix: str = "", *, tags: Sequence[str] = (), dependencies: Sequence[Any] = ()
     ) -> None:
@@ -259,6 +277,8 @@ class Router:
             )
         for method, path, value in router._consts:
             self._consts.append((method, prefix + router.prefix + path, value))
+        for method, path, capsule in router._natives:
+            self._natives.append((method, prefix + router.prefix + path, capsule))
 
 
 class App(Router):
@@ -458,6 +478,8 @@ class App(Router):
             )
         for method, path, value in self._consts:
             engine.add_const(method, path, value)
+        for method, path, capsule in self._natives:
+            engine.add_native(method, path, capsule)
         for prefix, static, _name in self._mounts:
             engine.mount_static(prefix, static.directory, static.html)
         _docs.add_routes(self, engine)

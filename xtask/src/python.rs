@@ -95,9 +95,47 @@ pub fn build_wheel() -> Result<PathBuf, String> {
     Ok(wheel)
 }
 
-/// `cargo xtask build`: the Rust workspace and the Python package.
+/// Builds `examples/native-handler` (the `cello_native_example` module of native
+/// handlers) and installs it into `.venv`, for `python/tests/test_native.py` and
+/// `benches/apps/cello_native_app.py`. It shares the workspace's build cache, so after
+/// the cello wheel it compiles only itself.
+pub fn build_native_example() -> Result<(), String> {
+    ensure_venv()?;
+    let wheels = sh::root().join("target/wheels-native");
+    let _ = std::fs::remove_dir_all(&wheels);
+    sh::run(
+        Command::new(venv_python())
+            .current_dir(sh::root())
+            .args(["-m", "maturin", "build", "--release", "--manifest-path"])
+            .arg("examples/native-handler/Cargo.toml")
+            .arg("--out")
+            .arg(&wheels),
+    )?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("maturin produced no wheel in target/wheels-native")?;
+    sh::run(
+        Command::new(venv_python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(&wheel),
+    )
+}
+
+/// `cargo xtask build`: the Rust workspace, the Python package and the native-handler
+/// example module.
 pub fn build_all() -> Result<(), String> {
     // cello-anchors (raw hyper and axum) is built only to be measured (benches/NOTES.md).
+    // The two Python modules are built by maturin, below.
     sh::run(sh::cargo().args([
         "build",
         "--release",
@@ -106,8 +144,11 @@ pub fn build_all() -> Result<(), String> {
         "cello-py",
         "--exclude",
         "cello-anchors",
+        "--exclude",
+        "cello-native-example",
     ]))?;
-    build_wheel().map(|_| ())
+    build_wheel()?;
+    build_native_example()
 }
 
 /// `cargo xtask demo`: builds everything and serves `examples/hello.py`.
@@ -123,6 +164,7 @@ pub fn demo() -> Result<(), String> {
 /// Runs pytest on `python/tests` with the installed wheel; returns the wheel.
 pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
     let wheel = build_wheel()?;
+    build_native_example()?;
     sh::run(
         Command::new(venv_python())
             .current_dir(sh::root())
