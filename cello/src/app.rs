@@ -587,7 +587,10 @@ impl<S: Clone + 'static> Service<Request> for Routes<S> {
             state: self.state.clone(),
             peer: self.peer,
         };
-        RouteFuture::Handler(endpoint.call(req, ctx))
+        match endpoint.call_now(req, ctx) {
+            Ok(res) => RouteFuture::Ready(Some(res)),
+            Err(fut) => RouteFuture::Handler(fut),
+        }
     }
 }
 

@@ -27,6 +27,15 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Response>>>;
 pub trait Handler<T, S>: Clone + Send + Sync + 'static {
     /// Runs the handler on `req`.
     fn call(&self, req: Request, ctx: RequestContext<S>) -> HandlerFuture;
+
+    /// Runs the handler on `req`, answering at once when it can: `Ok` is the answer,
+    /// made with no future; `Err` is a future as [`Handler::call`] gives. The route
+    /// table calls this one. The default is always the future; a handler that often
+    /// answers without waiting (a host language's synchronous function) overrides it,
+    /// so that those answers box nothing.
+    fn call_now(&self, req: Request, ctx: RequestContext<S>) -> Result<Response, HandlerFuture> {
+        Err(self.call(req, ctx))
+    }
 }
 
 impl<F, Fut, Res, S> Handler<(), S> for F
@@ -88,6 +97,11 @@ handler_with_args!(T1, T2, T3, T4, T5, T6, T7; T8);
 pub(crate) trait ErasedHandler<S>: Send + Sync {
     fn call(&self, req: Request, ctx: RequestContext<S>) -> HandlerFuture;
 
+    /// [`Handler::call_now`].
+    fn call_now(&self, req: Request, ctx: RequestContext<S>) -> Result<Response, HandlerFuture> {
+        Err(self.call(req, ctx))
+    }
+
     /// An answer made at once from the request's head and path parameters (a
     /// constant route, a [`SyncHandler`](crate::SyncHandler) on a request without a
     /// body): no future, no box.
@@ -104,5 +118,9 @@ pub(crate) struct Erased<H, T> {
 impl<H: Handler<T, S>, T: 'static, S> ErasedHandler<S> for Erased<H, T> {
     fn call(&self, req: Request, ctx: RequestContext<S>) -> HandlerFuture {
         self.handler.call(req, ctx)
+    }
+
+    fn call_now(&self, req: Request, ctx: RequestContext<S>) -> Result<Response, HandlerFuture> {
+        self.handler.call_now(req, ctx)
     }
 }
