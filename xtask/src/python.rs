@@ -66,19 +66,40 @@ pub fn build_wheel() -> Result<PathBuf, String> {
     ensure_venv()?;
     // Swagger UI and ReDoc for `/docs` and `/redoc`, shipped in the wheel.
     crate::npm_assets::ensure()?;
-    let wheels = sh::root().join("target/wheels");
+    maturin_install(None, "target/wheels")
+}
+
+/// Builds `examples/native-handler` (the `cello_native_example` module of native
+/// handlers) and installs it into `.venv`, for `python/tests/test_native.py` and
+/// `benches/apps/cello_native_app.py`. It shares the workspace's build cache, so after
+/// the cello wheel it compiles only itself.
+pub fn build_native_example() -> Result<(), String> {
+    ensure_venv()?;
+    maturin_install(
+        Some("examples/native-handler/Cargo.toml"),
+        "target/wheels-native",
+    )
+    .map(|_| ())
+}
+
+/// `maturin build --release` of `manifest` (the root project when None) into `out`
+/// (emptied first, relative to the workspace), then the wheel installed into `.venv`.
+fn maturin_install(manifest: Option<&str>, out: &str) -> Result<PathBuf, String> {
+    let wheels = sh::root().join(out);
     let _ = std::fs::remove_dir_all(&wheels);
-    sh::run(
-        Command::new(venv_python())
-            .current_dir(sh::root())
-            .args(["-m", "maturin", "build", "--release", "--out"])
-            .arg(&wheels),
-    )?;
+    let mut build = Command::new(venv_python());
+    build
+        .current_dir(sh::root())
+        .args(["-m", "maturin", "build", "--release"]);
+    if let Some(manifest) = manifest {
+        build.arg("--manifest-path").arg(manifest);
+    }
+    sh::run(build.arg("--out").arg(&wheels))?;
     let wheel = std::fs::read_dir(&wheels)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or("maturin produced no wheel in target/wheels")?;
+        .ok_or_else(|| format!("maturin produced no wheel in {out}"))?;
     sh::run(
         Command::new(venv_python())
             .args([
@@ -93,42 +114,6 @@ pub fn build_wheel() -> Result<PathBuf, String> {
             .arg(&wheel),
     )?;
     Ok(wheel)
-}
-
-/// Builds `examples/native-handler` (the `cello_native_example` module of native
-/// handlers) and installs it into `.venv`, for `python/tests/test_native.py` and
-/// `benches/apps/cello_native_app.py`. It shares the workspace's build cache, so after
-/// the cello wheel it compiles only itself.
-pub fn build_native_example() -> Result<(), String> {
-    ensure_venv()?;
-    let wheels = sh::root().join("target/wheels-native");
-    let _ = std::fs::remove_dir_all(&wheels);
-    sh::run(
-        Command::new(venv_python())
-            .current_dir(sh::root())
-            .args(["-m", "maturin", "build", "--release", "--manifest-path"])
-            .arg("examples/native-handler/Cargo.toml")
-            .arg("--out")
-            .arg(&wheels),
-    )?;
-    let wheel = std::fs::read_dir(&wheels)
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or("maturin produced no wheel in target/wheels-native")?;
-    sh::run(
-        Command::new(venv_python())
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--force-reinstall",
-                "--no-deps",
-            ])
-            .arg(&wheel),
-    )
 }
 
 /// `cargo xtask build`: the Rust workspace, the Python package and the native-handler

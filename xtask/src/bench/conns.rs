@@ -95,21 +95,9 @@ pub fn table(results: &Results) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::bench::wrk::WrkRun;
 
     fn sample(rps: f64, cpu: f64, p99: f64) -> Sample {
-        Sample {
-            wrk: WrkRun {
-                rps,
-                p50_ms: 0.5,
-                p99_ms: p99,
-                requests: 1,
-                errors: String::new(),
-            },
-            cpu_share: cpu,
-            rss_before_kib: 1,
-            rss_after_kib: 1,
-        }
+        Sample::fake(rps, cpu, p99)
     }
 
     #[test]

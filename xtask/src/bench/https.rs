@@ -256,20 +256,12 @@ pub fn pct(share: f64) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::bench::wrk::WrkRun;
 
     fn sample(rps: f64, cpu: f64, p99: f64) -> Sample {
         Sample {
-            wrk: WrkRun {
-                rps,
-                p50_ms: p99 / 2.0,
-                p99_ms: p99,
-                requests: 1,
-                errors: String::new(),
-            },
-            cpu_share: cpu,
             rss_before_kib: 1024,
             rss_after_kib: 2048,
+            ..Sample::fake(rps, cpu, p99)
         }
     }
 

@@ -30,6 +30,26 @@ impl Sample {
     }
 }
 
+#[cfg(test)]
+impl Sample {
+    /// A sample for the tables' tests: `rps` at `cpu` (a share of one core), the p99
+    /// given and the median half of it.
+    pub fn fake(rps: f64, cpu: f64, p99_ms: f64) -> Sample {
+        Sample {
+            wrk: wrk::WrkRun {
+                rps,
+                p50_ms: p99_ms / 2.0,
+                p99_ms,
+                requests: 1,
+                errors: String::new(),
+            },
+            cpu_share: cpu,
+            rss_before_kib: 1,
+            rss_after_kib: 1,
+        }
+    }
+}
+
 /// Warms `path` up for `warmup` s, then loads it for `secs` s while timing the server.
 pub fn measure(
     server: &Running,
