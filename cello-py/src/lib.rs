@@ -131,7 +131,11 @@ fn parse_uuid<'py>(py: Python<'py>, text: &str) -> PyResult<(bool, Bound<'py, Py
     })
 }
 
-#[pymodule]
+// `gil_used = true`: on a free-threaded CPython, importing the module turns the GIL
+// back on. pyo3 0.28+ defaults to `false`, which would claim that every structure the
+// module shares between threads is safe without the GIL; that audit is not done
+// (docs/workers.md lists what it covers). `PYTHON_GIL=0` overrides it, for measuring.
+#[pymodule(gil_used = true)]
 mod _cello {
     #[pymodule_export]
     use super::convert::as_response;

@@ -101,6 +101,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("fd", _fd, None, "Serve on this inherited listening socket instead.", "N", run_own=True, group="Socket"),
     Option("backlog", _positive, 2048, "Connections the kernel queues before they are accepted.", "N", group="Socket"),
     Option("workers", _positive, 1, "Worker processes, each with its own listener on the port.", "N", group="Workers"),
+    Option(
+        "threads", _positive, 1, "Worker threads in one process, each with its own engine and listener (free-threaded CPython).",
+        "N", group="Workers",
+    ),
     Option("log_level", _level, "INFO", "critical, error, warning, info, debug or trace.", "LEVEL", group="Logging"),
     Option("log_config", str, None, "Logging config: dictConfig .json/.yaml, or .ini.", "FILE", run_own=True, group="Logging"),
     Option("access_log", switch, None, "Log each request to cello.access.", cli_default=True, run_own=True, group="Logging"),

@@ -11,7 +11,7 @@ import signal
 import threading
 from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar, Union, overload
 
-from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _workers  # noqa: F401  (_runtime installs the engine's hooks)
+from . import _cello, _docs, _middleware_chain, _options, _response_model, _runtime, _solver, _threads, _workers  # noqa: F401  (_runtime installs the engine's hooks)
 from ._dependencies import DependencyOverrides
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
 from ._signature import RouteSignature, compile_signature
@@ -523,6 +523,10 @@ class App(Router):
         ``RuntimeError`` with its error; one that dies later is restarted, with a
         growing delay if it keeps dying. SIGHUP replaces every worker (forked again
         from this process: the same code; ``cello run`` re-imports it).
+        ``threads`` > 1 runs that many workers as threads of this process instead,
+        each with its own engine, event loop and listener on the port; with the GIL
+        they take turns, so it is meant for free-threaded CPython (docs/workers.md).
+        It cannot be combined with ``workers`` or the supervisor's options.
         ``max_requests`` (+ ``max_requests_jitter``) recycles a worker after that
         many requests; ``timeout_worker_healthcheck`` kills a worker whose event loop
         sent no heartbeat for that many seconds. ``reload`` needs ``cello run``.
@@ -571,11 +575,21 @@ class App(Router):
             raise ValueError("reload=True needs the app as an import string: cello run module:app --reload")
         self._root_path = (options.get("root_path") or "").rstrip("/")
         middleware = self._server_middleware(options)
+        threads = _threads.check(workers, options)
         supervised = _workers.needs_supervisor(workers, options)
-        if supervised:
+        if supervised or threads > 1:
             self._engine()  # a route error is raised here, not in every worker
-        listeners, where = self._listeners(host, port, workers, options)
+        listeners, where = self._listeners(host, port, max(workers, threads), options)
         try:
+            if threads > 1:
+
+                def serve_thread(listener: _cello.Listener, engines: list[_cello.Engine]) -> None:
+                    self._serve(
+                        host, port, listener=listener, engine_out=engines, announce=True, middleware=middleware, **limits
+                    )
+
+                _threads.serve(serve_thread, listeners)
+                return
             if not supervised:
                 self._serve(host, port, listener=listeners[0], announce=True, middleware=middleware, **limits)
                 return
@@ -690,13 +704,14 @@ class App(Router):
                     url = listener.url if listener is not None else f"http://{host}:{bound}"
                     if limits.get("ssl_certfile") and url.startswith("http:"):
                         url = "https:" + url[len("http:"):]
-                    logger.info("cello worker %d serving on %s", os.getpid(), url)
+                    logger.info("cello worker %s serving on %s", _worker_name(), url)
                 if ready is not None:
                     ready(bound)
 
-            if handle_signals:
+            if handle_signals and threading.current_thread() is threading.main_thread():
                 # The engine handles SIGINT/SIGTERM itself (graceful stop); Python's
                 # handlers would raise KeyboardInterrupt later, in a shutdown hook.
+                # (With threads=N the main thread has set them for every worker thread.)
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     saved[sig] = signal.signal(sig, signal.SIG_IGN)
             # The engine drives the loop as a guest; mark it running as
@@ -719,7 +734,7 @@ class App(Router):
                 loop._thread_id = None  # type: ignore[attr-defined]
                 asyncio.events._set_running_loop(None)
             if announce:
-                logger.info("cello worker %d stopped serving; running shutdown hooks", os.getpid())
+                logger.info("cello worker %s stopped serving; running shutdown hooks", _worker_name())
         finally:
             for sig, old in saved.items():
                 signal.signal(sig, old)
@@ -730,6 +745,14 @@ class App(Router):
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+
+
+def _worker_name() -> str:
+    """The worker in logs: its process id, and its thread with ``threads=N``."""
+    thread = threading.current_thread()
+    if thread is threading.main_thread():
+        return str(os.getpid())
+    return f"{os.getpid()}/{thread.name}"
 
 
 def _remove_socket_file(where: tuple[int, str] | None) -> None:

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, NoReturn, Sequence
 
-from . import _options, _workers
+from . import _options, _threads, _workers
 
 
 class _Fail(Exception):
@@ -136,6 +136,10 @@ def _main(args: list[str]) -> int:
     try:
         _options.check_tls(options)  # a certificate that cannot be used: one line, exit 1
     except (OSError, ValueError) as exc:
+        raise _Fail(str(exc)) from None
+    try:
+        _threads.check(workers, options)
+    except ValueError as exc:
         raise _Fail(str(exc)) from None
     if worker is not None:
         return _serve_spawned(worker, target, factory, app_dir, host, port, options)
