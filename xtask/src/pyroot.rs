@@ -112,8 +112,15 @@ impl Root {
         Ok(format!("{dir}/{name}"))
     }
 
-    /// Runs `python/tests` on this CPython against `wheel`; `extra` goes to pytest.
-    pub fn pytest(&self, wheel: &Path, packages: &[&str], extra: &[String]) -> Result<(), String> {
+    /// Runs `python/tests` on this CPython against `wheels` (cello's and the native
+    /// example's); `extra` goes to pytest.
+    pub fn pytest(
+        &self,
+        wheels: &crate::python::Wheels,
+        packages: &[&str],
+        extra: &[String],
+    ) -> Result<(), String> {
+        let wheel = &wheels.cello;
         let root = self.ensure()?;
         if !root
             .join(VENV.trim_start_matches('/'))
@@ -137,6 +144,12 @@ impl Root {
             "--force-reinstall",
             "--no-deps",
             &in_root,
+        ]))?;
+        let example = self.stage("/tmp/cello-test-native", &wheels.native_example, &[])?;
+        sh::run(self.chroot().arg(&pip).args(pip_install).args([
+            "--force-reinstall",
+            "--no-deps",
+            &example,
         ]))?;
         copy_tests(&root.join("tmp/cello-tree"))?;
         sh::run(

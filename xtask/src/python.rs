@@ -72,14 +72,14 @@ pub fn build_wheel() -> Result<PathBuf, String> {
 /// Builds `examples/native-handler` (the `cello_native_example` module of native
 /// handlers) and installs it into `.venv`, for `python/tests/test_native.py` and
 /// `benches/apps/cello_native_app.py`. It shares the workspace's build cache, so after
-/// the cello wheel it compiles only itself.
-pub fn build_native_example() -> Result<(), String> {
+/// the cello wheel it compiles only itself. Returns the wheel (abi3, as cello's), which
+/// the CPython roots' runs install too.
+pub fn build_native_example() -> Result<PathBuf, String> {
     ensure_venv()?;
     maturin_install(
         Some("examples/native-handler/Cargo.toml"),
         "target/wheels-native",
     )
-    .map(|_| ())
 }
 
 /// `maturin build --release` of `manifest` (the root project when None) into `out`
@@ -133,7 +133,7 @@ pub fn build_all() -> Result<(), String> {
         "cello-native-example",
     ]))?;
     build_wheel()?;
-    build_native_example()
+    build_native_example().map(|_| ())
 }
 
 /// `cargo xtask demo`: builds everything and serves `examples/hello.py`.
@@ -147,16 +147,28 @@ pub fn demo() -> Result<(), String> {
 }
 
 /// Runs pytest on `python/tests` with the installed wheel; returns the wheel.
-pub fn pytest(extra: &[String]) -> Result<PathBuf, String> {
+pub fn pytest(extra: &[String]) -> Result<Wheels, String> {
     let wheel = build_wheel()?;
-    build_native_example()?;
+    let native_example = build_native_example()?;
     sh::run(
         Command::new(venv_python())
             .current_dir(sh::root())
             .args(["-m", "pytest", "python/tests", "-q", "-ra"])
             .args(extra),
     )?;
-    Ok(wheel)
+    Ok(Wheels {
+        cello: wheel,
+        native_example,
+    })
+}
+
+/// The wheels the Python tests run against: cello's, and the native-handler example's
+/// (`python/tests/test_native.py` imports it).
+pub struct Wheels {
+    /// The cello wheel.
+    pub cello: PathBuf,
+    /// `examples/native-handler`'s wheel.
+    pub native_example: PathBuf,
 }
 
 /// `mypy --strict` on the `cello` package (its sources in `python/cello`), then

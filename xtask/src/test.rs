@@ -25,13 +25,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         sh::run(sh::cargo().args(["test", "--workspace", "--exclude", "cello-anchors"]))?;
     }
     if !rust_only {
-        let wheel = python::pytest(&extra)?;
+        let wheels = python::pytest(&extra)?;
         python::typecheck()?;
         if on_py313 {
-            pyroot::PY313.pytest(&wheel, py313::PACKAGES, &extra)?;
+            pyroot::PY313.pytest(&wheels, py313::PACKAGES, &extra)?;
         }
         if on_py314 {
-            pyroot::PY314.pytest(&wheel, py313::PACKAGES, &extra)?;
+            pyroot::PY314.pytest(&wheels, py313::PACKAGES, &extra)?;
         }
     }
     Ok(())
