@@ -55,5 +55,35 @@ pub fn lint() -> Result<(), String> {
 /// must not be published say `publish = false`). `--allow-dirty`: nothing is uploaded,
 /// and uncommitted work should be checked too.
 pub fn package() -> Result<(), String> {
+    forget_packaged_crates();
     sh::run(sh::cargo().args(["publish", "--dry-run", "--workspace", "--allow-dirty"]))
+}
+
+/// Removes what an earlier `cargo publish --dry-run --workspace` extracted of this
+/// workspace's crates. The dry run checks each crate against the others' packages,
+/// extracted under `$CARGO_HOME/registry/src/-<hash>/NAME-VERSION` (a local registry;
+/// crates.io's directory does not start with `-`), and cargo reuses an extraction of
+/// the same version: a copy from an earlier commit would stand in for today's.
+fn forget_packaged_crates() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    let Some(Ok(registries)) = home.map(|h| std::fs::read_dir(h.join("registry/src"))) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for extracted in std::fs::read_dir(registry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = extracted.file_name().to_string_lossy().into_owned();
+            if name.starts_with("cello-") {
+                let _ = std::fs::remove_dir_all(extracted.path());
+            }
+        }
+    }
 }
